@@ -1,0 +1,45 @@
+/**
+ * Errors with stable codes. Domain code throws these; the GraphQL boundary maps them to
+ * `extensions.code`. Anything else is an internal error: masked for callers, logged in full.
+ */
+export const ErrorCode = {
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  INVALID_TARGET: 'INVALID_TARGET',
+  INVALID_SELECTOR: 'INVALID_SELECTOR',
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  INVALID_ID: 'INVALID_ID',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  FORBIDDEN: 'FORBIDDEN',
+  UNAVAILABLE: 'UNAVAILABLE',
+  TIMEOUT: 'TIMEOUT',
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface FieldProblem {
+  /** Path of the offending input, e.g. `targets[1].clusterSelector.matchExpressions[0].operator`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export class FleetGraphError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { problems?: readonly FieldProblem[]; [k: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'FleetGraphError';
+  }
+}
+
+export function notFound(kind: string, key: string): FleetGraphError {
+  return new FleetGraphError(ErrorCode.NOT_FOUND, `${kind} "${key}" not found`, { kind, key });
+}
+
+export function isFleetGraphError(e: unknown): e is FleetGraphError {
+  return e instanceof FleetGraphError;
+}
