@@ -5,11 +5,20 @@ import { FleetGraphError } from './shared/errors.js';
 describe('loadConfig', () => {
   it('defaults to serving the demo scenario on the simulator', () => {
     const c = loadConfig([], {});
-    expect(c).toMatchObject({ command: 'serve', backend: 'simulator', scenario: 'demo', port: 4000, cleanup: 'prompt' });
+    expect(c).toMatchObject({
+      command: 'serve',
+      backend: 'simulator',
+      scenario: 'demo',
+      port: 4000,
+      cleanup: 'prompt',
+    });
   });
 
   it('prefers flags over the environment', () => {
-    const c = loadConfig(['simulate', '--port', '0', '--cleanup', 'legacy'], { PORT: '9999', FLEET_GRAPH_SPEED: '60' });
+    const c = loadConfig(['simulate', '--port', '0', '--cleanup', 'legacy'], {
+      PORT: '9999',
+      FLEET_GRAPH_SPEED: '60',
+    });
     expect(c).toMatchObject({ command: 'simulate', port: 0, cleanup: 'legacy', speed: 60 });
   });
 

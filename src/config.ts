@@ -86,14 +86,12 @@ type SettingName = keyof typeof SETTINGS;
 const intFrom = (min: number, max: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max);
 
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 export const ConfigSchema = z.object({
   command: z.enum(COMMANDS),
@@ -182,7 +180,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       const key = String(issue.path[0] ?? '');
       const flag = Object.keys(SETTINGS).find((f) => camel(f) === key);
       problems.push(
-        flag ? `--${flag} (${SETTINGS[flag as SettingName].env}): ${issue.message}` : `${key}: ${issue.message}`,
+        flag
+          ? `--${flag} (${SETTINGS[flag as SettingName].env}): ${issue.message}`
+          : `${key}: ${issue.message}`,
       );
     }
   }

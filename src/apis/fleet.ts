@@ -8,7 +8,8 @@ import type { LabelSelector } from './selector.js';
 /** wrangler's generic condition: every field is a string. */
 export interface Condition {
   type: string;
-  status: 'True' | 'False' | 'Unknown' | string;
+  /** `True`, `False` or `Unknown`. */
+  status: string;
   reason?: string;
   message?: string;
   lastUpdateTime?: string;
@@ -16,7 +17,8 @@ export interface Condition {
 }
 
 /** Fleet's state strings (§5.1), from best to worst rank. */
-export type BundleState = 'Ready' | 'NotReady' | 'WaitApplied' | 'ErrApplied' | 'OutOfSync' | 'Pending' | 'Modified';
+export type BundleState =
+  'Ready' | 'NotReady' | 'WaitApplied' | 'ErrApplied' | 'OutOfSync' | 'Pending' | 'Modified';
 
 export interface NonReadyResource {
   name?: string;

@@ -14,7 +14,11 @@ describe('compileLabelSelector', () => {
     [{ matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }] }, labels, false],
     [{ matchExpressions: [{ key: 'env', operator: 'Exists' }] }, labels, true],
     [{ matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }, labels, false],
-    [{ matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'region', operator: 'In', values: ['us'] }] }, labels, false],
+    [
+      { matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'region', operator: 'In', values: ['us'] }] },
+      labels,
+      false,
+    ],
   ])('%j against %j is %s', (sel, l, want) => {
     expect(compileLabelSelector(sel).matches(l)).toBe(want);
   });
@@ -47,7 +51,11 @@ describe('parseLabelSelector', () => {
     ['a', { a: '' }, true],
     ['!a', { a: '' }, false],
     ['a=1,b', { a: '1' }, false],
-    ['fleet.cattle.io/bundle-name=x,fleet.cattle.io/bundle-namespace=y', { 'fleet.cattle.io/bundle-name': 'x', 'fleet.cattle.io/bundle-namespace': 'y' }, true],
+    [
+      'fleet.cattle.io/bundle-name=x,fleet.cattle.io/bundle-namespace=y',
+      { 'fleet.cattle.io/bundle-name': 'x', 'fleet.cattle.io/bundle-namespace': 'y' },
+      true,
+    ],
   ])('%s against %j is %s', (s, l, want) => {
     expect(parseLabelSelector(s).matches(l)).toBe(want);
   });

@@ -9,7 +9,8 @@ export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 export interface LabelSelectorRequirement {
   key: string;
-  operator: SelectorOperator | string;
+  /** One of {@link SelectorOperator}; anything else is rejected when compiled. */
+  operator: string;
   values?: string[];
 }
 
@@ -85,7 +86,9 @@ function requirementString(r: Requirement): string {
     case 'DoesNotExist':
       return `!${r.key}`;
     case 'In':
-      return r.values.length === 1 ? `${r.key}=${r.values[0]}` : `${r.key} in (${[...r.values].sort().join(',')})`;
+      return r.values.length === 1
+        ? `${r.key}=${r.values[0]}`
+        : `${r.key} in (${[...r.values].sort().join(',')})`;
     case 'NotIn':
       return r.values.length === 1
         ? `${r.key}!=${r.values[0]}`
@@ -151,7 +154,10 @@ export function compileLabelSelector(sel: LabelSelector, path = ''): Selector {
       case 'In':
       case 'NotIn':
         if (values.length === 0)
-          problems.push({ field: `${f}.values`, message: `must be specified when operator is '${e.operator}'` });
+          problems.push({
+            field: `${f}.values`,
+            message: `must be specified when operator is '${e.operator}'`,
+          });
         break;
       case 'Exists':
       case 'DoesNotExist':

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * The composition root: reads the settings, picks the backend, starts, and stops cleanly on
+ * SIGINT/SIGTERM. The only module in src/ that imports both the gateway and the simulator.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadConfig, USAGE, type Config } from './config.js';
+import type { Simulation } from './simulator/index.js';
+import { isFleetGraphError } from './shared/errors.js';
+import { createLogger, type Logger } from './shared/logger.js';
+
+interface Running {
+  stop(): Promise<void>;
+}
+
+async function simulate(config: Config, log: Logger): Promise<Simulation> {
+  const { startSimulation } = await import('./simulator/index.js');
+  const sim = await startSimulation({ ...config, logger: log });
+  if (config.kubeconfigOut) await sim.writeKubeconfig(config.kubeconfigOut);
+  log.info({ url: sim.url, kubeconfig: config.kubeconfigOut }, 'Kubernetes API emulator listening');
+  process.stdout.write(
+    `Kubernetes API emulator listening on ${sim.url}\n` +
+      (config.kubeconfigOut ? `kubeconfig written to ${config.kubeconfigOut}\n` : ''),
+  );
+  return sim;
+}
+
+async function serve(config: Config, log: Logger): Promise<Running> {
+  const { startGateway } = await import('./gateway/gateway.js');
+  const stops: (() => Promise<void>)[] = [];
+  let kubeConfig: KubeConfig | undefined;
+  if (config.backend === 'simulator') {
+    const sim = await simulate({ ...config, port: config.apiPort }, log.child({ component: 'simulator' }));
+    stops.push(() => sim.stop());
+    kubeConfig = sim.kubeConfig;
+  }
+  const gateway = await startGateway({ config, kubeConfig, logger: log });
+  stops.unshift(() => gateway.stop());
+  process.stdout.write(`fleet-graph GraphQL API and GraphiQL at ${gateway.url}\n`);
+  return {
+    async stop() {
+      for (const stop of stops) await stop();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  let running: Running;
+  try {
+    running = config.command === 'simulate' ? await simulate(config, log) : await serve(config, log);
+  } catch (e) {
+    if (isFleetGraphError(e)) process.stderr.write(`fleet-graph: ${e.message}\n`);
+    else log.fatal({ err: e }, 'failed to start');
+    process.exitCode = 1;
+    return;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const hard = setTimeout(() => process.exit(1), 10_000);
+    hard.unref();
+    running.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error({ err: e }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();
