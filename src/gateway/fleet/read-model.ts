@@ -67,6 +67,8 @@ export interface TargetMatch {
   /** The customization whose options applied, if any. */
   readonly customizationIndex?: number | undefined;
   readonly customizationName?: string | undefined;
+  /** Every customization that applied, in order (more than one only with `AllMatches`). */
+  readonly customizationIndexes?: readonly number[] | undefined;
   /** True when a `doNotDeploy` target or customization removed the cluster. */
   readonly doNotDeploy: boolean;
   /** One human-readable sentence: which target and group matched, or why none did. */
