@@ -128,6 +128,7 @@ export interface BundleDeploymentRecord extends RecordMeta {
   /** The Deployed, Installed, Monitored and Ready conditions, as the agent wrote them. */
   readonly conditions: readonly ConditionRecord[];
   /** `status.display.state` as Fleet wrote it (may trail the state derived from the fields above). */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names the expected values
   readonly reportedState?: BundleState | string | undefined;
   readonly resourceCounts: Readonly<ResourceCounts> | undefined;
   readonly nonReadyCount: number;

@@ -1,0 +1,103 @@
+/**
+ * What kube/ hands to the layer above: the kinds it watches, and the sink interface that receives
+ * watch events and relists. kube/ knows kinds and the Kubernetes watch protocol, not Fleet rules.
+ */
+import type { ResourceType } from '../../apis/gvr.js';
+import {
+  BUNDLE_DEPLOYMENTS,
+  BUNDLE_NAMESPACE_MAPPINGS,
+  BUNDLES,
+  CLUSTER_GROUPS,
+  CLUSTERS,
+  GITREPOS,
+  HELMOPS,
+  NAMESPACES,
+} from '../../apis/gvr.js';
+import type { KubeObject } from '../../apis/kube.js';
+
+/** The kinds the gateway watches. Same spelling as the store's record kinds. */
+export type WatchKind =
+  | 'GitRepo'
+  | 'HelmOp'
+  | 'Bundle'
+  | 'BundleDeployment'
+  | 'Cluster'
+  | 'ClusterGroup'
+  | 'BundleNamespaceMapping'
+  | 'Namespace';
+
+export const WATCH_TYPES: Readonly<Record<WatchKind, ResourceType>> = {
+  GitRepo: GITREPOS,
+  HelmOp: HELMOPS,
+  Bundle: BUNDLES,
+  BundleDeployment: BUNDLE_DEPLOYMENTS,
+  Cluster: CLUSTERS,
+  ClusterGroup: CLUSTER_GROUPS,
+  BundleNamespaceMapping: BUNDLE_NAMESPACE_MAPPINGS,
+  Namespace: NAMESPACES,
+};
+
+/**
+ * Start order: Clusters and groups first so that by the time deployments arrive the joins they
+ * feed (cluster by `status.namespace`) are already there. Order does not matter for correctness.
+ */
+export const WATCH_KINDS: readonly WatchKind[] = [
+  'Namespace',
+  'Cluster',
+  'ClusterGroup',
+  'BundleNamespaceMapping',
+  'GitRepo',
+  'HelmOp',
+  'Bundle',
+  'BundleDeployment',
+];
+
+/** The event types that change the cache. BOOKMARK and ERROR never reach a sink. */
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** A relist in progress for one watch scope: upsert every listed object, then finish. */
+export interface RelistSession {
+  /** One object of the list (any page). */
+  upsert(obj: KubeObject): void;
+  /**
+   * The list is complete: whatever the sink holds in this scope that was not upserted is gone and
+   * gets a synthetic DELETED (client-go's `Replace`, done as a diff).
+   */
+  finish(resourceVersion: string): void;
+}
+
+/** Where a reflector delivers what it sees. Calls are synchronous and in watch order. */
+export interface WatchSink {
+  apply(kind: WatchKind, type: ChangeType, obj: KubeObject, meta: { readonly viaRelist: boolean }): void;
+  /**
+   * Starts a relist of one scope: a namespace, or `undefined` for all namespaces (and for
+   * cluster-scoped kinds).
+   */
+  beginRelist(kind: WatchKind, namespace: string | undefined): RelistSession;
+}
+
+/** The reflector's state machine (libraries.md §1.5 point 6). */
+export type ReflectorState = 'stopped' | 'listing' | 'watching' | 'backoff';
+
+/** Counters for watch health metrics (issue #7). */
+export interface ReflectorStats {
+  readonly kind: WatchKind;
+  /** The namespace watched, or undefined for all namespaces. */
+  readonly namespace: string | undefined;
+  readonly state: ReflectorState;
+  readonly synced: boolean;
+  /** The resourceVersion the next watch resumes from; undefined means the next step is a list. */
+  readonly resourceVersion: string | undefined;
+  /** Completed lists, the first included. */
+  readonly lists: number;
+  /** Lists forced by 410 Gone after the first one. */
+  readonly relists: number;
+  /** Watch connections opened after the first one (resumes, reconnects). */
+  readonly restarts: number;
+  /** Errors by reason, e.g. `watch_http_500`, `list_network`, `watchdog`. */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Wall-clock ms of the last line received (event or bookmark), or of the last list. */
+  readonly lastEventAt: number | undefined;
+  /** Objects in this scope as of the last list plus watch adds and deletes. */
+  readonly objects: number;
+}
