@@ -133,6 +133,8 @@ export interface BundleDependency {
   readonly requirement: BundleDependsOn;
   readonly acceptedStates: readonly BundleState[];
   readonly bundles: readonly BundleRecord[];
+  /** Set when the requirement's selector is invalid (it then resolves to nothing). */
+  readonly error?: string | undefined;
 }
 
 /** Why a deployment waits on its cluster (fleet-model §2.10). */
