@@ -1,0 +1,417 @@
+/**
+ * A supervised list/watch loop for one kind in one scope (client-go's "reflector"), replacing
+ * client-node 1.4's Informer, which stops for good on the first non-410 error, hot-loops on
+ * immediate closes, leaks watches on concurrent starts and has no inactivity timeout
+ * (libraries.md §1.4–1.5). What it does, with the Kubernetes rule behind each step:
+ *
+ * - List in pages (`limit` + `continue`); every page belongs to the first page's snapshot, and the
+ *   list's `metadata.resourceVersion` is where the watch starts (API concepts, "Retrieving large
+ *   results sets in chunks" and "Efficient detection of changes").
+ * - Watch with `allowWatchBookmarks=true` and a server `timeoutSeconds`, keeping the last
+ *   resourceVersion from every event including BOOKMARK; a clean close resumes from it, without a
+ *   relist, after a minimum delay that grows when watches end at once (no hot loop).
+ * - 410 Gone (HTTP status, or an in-stream ERROR with code 410) means the version left the
+ *   server's window: drop it and relist; the sink diffs the relist and emits synthetic deletes.
+ * - Any other failure: exponential backoff with full jitter, reset once an event arrives. Never
+ *   gives up.
+ * - Watchdog: no line (event or bookmark) for `timeoutSeconds` + margin aborts the watch (a
+ *   half-open TCP connection, or a server that accepted and went silent).
+ * - Single flight: one loop, one connection; every attempt has a generation, and callbacks from an
+ *   abandoned attempt are ignored (client-node's Watch hands out its AbortController only after
+ *   the response headers, so a late controller is aborted on arrival).
+ *
+ * Backoff and watchdog use real timers, not the domain Clock: they protect real sockets.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject, Status } from '../../apis/kube.js';
+import { Backoff, type BackoffOptions } from '../../shared/backoff.js';
+import type { Logger } from '../../shared/logger.js';
+import type { KubeClient, KubeRequestError } from './client.js';
+import { toKubeError } from './client.js';
+import type { ReflectorState, ReflectorStats, RelistSession, WatchKind, WatchSink } from './types.js';
+import { WATCH_TYPES } from './types.js';
+
+export interface ReflectorOptions {
+  readonly client: KubeClient;
+  readonly kind: WatchKind;
+  /** One namespace, or undefined for all namespaces (always undefined for cluster-scoped kinds). */
+  readonly namespace?: string | undefined;
+  readonly sink: WatchSink;
+  readonly logger?: Logger | undefined;
+  /** Items per list page. */
+  readonly pageSize?: number | undefined;
+  /** Server-side watch timeout; the server ends each watch cleanly after about this long. */
+  readonly timeoutSeconds?: number | undefined;
+  /** Extra silence allowed beyond `timeoutSeconds` before the watchdog aborts a watch. */
+  readonly watchdogMarginMs?: number | undefined;
+  /** Delay before resuming after a clean close; grows while watches keep ending at once. */
+  readonly minReconnectDelayMs?: number | undefined;
+  readonly maxReconnectDelayMs?: number | undefined;
+  /** Backoff after errors (default 0.5 s → 30 s, full jitter). */
+  readonly backoff?: BackoffOptions | undefined;
+  /** Timeout for each list page. */
+  readonly listPageTimeoutMs?: number | undefined;
+}
+
+export interface StateChange {
+  readonly kind: WatchKind;
+  readonly namespace: string | undefined;
+  readonly from: ReflectorState;
+  readonly to: ReflectorState;
+  readonly reason: string;
+}
+
+export interface ReflectorFailure {
+  readonly kind: WatchKind;
+  readonly namespace: string | undefined;
+  /** e.g. `list_http_500`, `watch_http_429`, `watch_ECONNREFUSED`, `watchdog`. */
+  readonly reason: string;
+  readonly error: Error;
+}
+
+type Outcome =
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'stalled' }
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'error'; readonly error: KubeRequestError; readonly reason?: string };
+
+/** Events: `state` (StateChange), `synced` (), `failure` (ReflectorFailure). */
+export class Reflector extends EventEmitter {
+  readonly kind: WatchKind;
+  readonly namespace: string | undefined;
+  /** Resolves after the first complete list. Never rejects: the reflector never gives up. */
+  readonly synced: Promise<void>;
+
+  private readonly client: KubeClient;
+  private readonly sink: WatchSink;
+  private readonly logger: Logger | undefined;
+  private readonly pageSize: number;
+  private readonly timeoutSeconds: number;
+  private readonly watchdogMs: number;
+  private readonly minReconnectMs: number;
+  private readonly backoff: Backoff;
+  private readonly reconnect: Backoff;
+  private readonly listPageTimeoutMs: number;
+
+  private state: ReflectorState = 'stopped';
+  private hasSynced = false;
+  private markSynced!: () => void;
+  private rv: string | undefined;
+  private loop: Promise<void> | undefined;
+  private stopController: AbortController | undefined;
+  private abortWatch: (() => void) | undefined;
+  private generation = 0;
+
+  private lists = 0;
+  private watches = 0;
+  private restarts = 0;
+  private readonly errors = new Map<string, number>();
+  private lastEventAt: number | undefined;
+  private objects = 0;
+
+  constructor(opts: ReflectorOptions) {
+    super();
+    this.kind = opts.kind;
+    this.client = opts.client;
+    this.sink = opts.sink;
+    this.logger = opts.logger;
+    const type = WATCH_TYPES[opts.kind];
+    this.namespace = type.namespaced ? opts.namespace : undefined;
+    this.pageSize = opts.pageSize ?? 500;
+    this.timeoutSeconds = opts.timeoutSeconds ?? 290;
+    this.watchdogMs = this.timeoutSeconds * 1000 + (opts.watchdogMarginMs ?? 30_000);
+    this.minReconnectMs = opts.minReconnectDelayMs ?? 250;
+    this.reconnect = new Backoff({
+      initialMs: this.minReconnectMs,
+      maxMs: Math.max(this.minReconnectMs, opts.maxReconnectDelayMs ?? 5_000),
+    });
+    this.backoff = new Backoff({ initialMs: 500, maxMs: 30_000, ...opts.backoff });
+    this.listPageTimeoutMs = opts.listPageTimeoutMs ?? 60_000;
+    this.synced = new Promise<void>((resolve) => {
+      this.markSynced = resolve;
+    });
+  }
+
+  get isSynced(): boolean {
+    return this.hasSynced;
+  }
+
+  get currentState(): ReflectorState {
+    return this.state;
+  }
+
+  stats(): ReflectorStats {
+    return {
+      kind: this.kind,
+      namespace: this.namespace,
+      state: this.state,
+      synced: this.hasSynced,
+      resourceVersion: this.rv,
+      lists: this.lists,
+      relists: Math.max(0, this.lists - 1),
+      restarts: this.restarts,
+      errors: Object.fromEntries(this.errors),
+      lastEventAt: this.lastEventAt,
+      objects: this.objects,
+    };
+  }
+
+  /** Starts the loop. Calling it while running does nothing (single flight). */
+  start(): void {
+    if (this.loop) return;
+    const stop = new AbortController();
+    this.stopController = stop;
+    this.loop = this.run(stop.signal).catch((err: unknown) => {
+      // run() handles its own errors; reaching here is a bug, logged rather than crashing the process.
+      this.logger?.error({ err, kind: this.kind, namespace: this.namespace }, 'reflector loop crashed');
+    });
+  }
+
+  /** Stops the loop and closes the connection; resolves when nothing is left running. */
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    this.stopController?.abort();
+    this.abortWatch?.();
+    await loop;
+    this.loop = undefined;
+    this.stopController = undefined;
+  }
+
+  private setState(to: ReflectorState, reason: string): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    const change: StateChange = { kind: this.kind, namespace: this.namespace, from, to, reason };
+    this.logger?.info(change, 'watch state');
+    this.emit('state', change);
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      if (this.rv === undefined) {
+        this.setState('listing', this.lists === 0 ? 'initial list' : 'relist');
+        try {
+          await this.list(signal);
+        } catch (err) {
+          if (signal.aborted) break;
+          await this.fail(signal, 'list', toKubeError(err));
+          continue;
+        }
+      }
+      this.setState('watching', 'watch from resourceVersion');
+      const outcome = await this.watchOnce(signal);
+      if (signal.aborted) break;
+      switch (outcome.kind) {
+        case 'closed':
+          // The server ended the watch (timeoutSeconds): resume from the last resourceVersion.
+          break;
+        case 'gone':
+          // 410: our resourceVersion is older than the server keeps; only a list can catch up.
+          this.logger?.info({ kind: this.kind, namespace: this.namespace }, 'watch expired (410), relisting');
+          this.rv = undefined;
+          continue;
+        case 'stalled':
+          this.count('watchdog');
+          this.emitFailure('watchdog', new Error(`no watch event for ${this.watchdogMs} ms`));
+          break;
+        case 'error':
+          await this.fail(signal, 'watch', outcome.error, outcome.reason);
+          continue;
+        case 'stopped':
+          continue;
+      }
+      await this.pause(signal, this.nextReconnectDelay());
+    }
+    this.setState('stopped', 'stopped');
+  }
+
+  private lastWatchStart = 0;
+  private lastWatchHadLines = false;
+
+  /** Minimum pause between watches; grows while watches keep ending within a second with nothing. */
+  private nextReconnectDelay(): number {
+    const lasted = Date.now() - this.lastWatchStart;
+    if (this.lastWatchHadLines || lasted >= 1000) {
+      this.reconnect.reset();
+      return this.minReconnectMs;
+    }
+    return Math.max(this.minReconnectMs, this.reconnect.next());
+  }
+
+  private async list(signal: AbortSignal): Promise<void> {
+    const type = WATCH_TYPES[this.kind];
+    let session: RelistSession | undefined;
+    let listRv: string | undefined;
+    let continueToken: string | undefined;
+    let count = 0;
+    do {
+      const page = await this.client.listPage(type, this.namespace, {
+        limit: this.pageSize,
+        continueToken,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(this.listPageTimeoutMs)]),
+      });
+      if (signal.aborted) return;
+      session ??= this.sink.beginRelist(this.kind, this.namespace);
+      // All pages are served from the first page's snapshot; its resourceVersion is the list's.
+      listRv ??= page.metadata.resourceVersion ?? '';
+      for (const item of page.items) {
+        this.deliver(() => session!.upsert(item));
+        count++;
+      }
+      continueToken = page.metadata.continue || undefined;
+    } while (continueToken);
+    this.deliver(() => session.finish(listRv ?? ''));
+    this.rv = listRv ?? '';
+    this.objects = count;
+    this.lists++;
+    this.lastEventAt = Date.now();
+    this.backoff.reset();
+    if (!this.hasSynced) {
+      this.hasSynced = true;
+      this.markSynced();
+      this.emit('synced');
+    }
+  }
+
+  private watchOnce(signal: AbortSignal): Promise<Outcome> {
+    const type = WATCH_TYPES[this.kind];
+    const generation = ++this.generation;
+    if (this.watches++ > 0) this.restarts++;
+    this.lastWatchStart = Date.now();
+    this.lastWatchHadLines = false;
+    return new Promise<Outcome>((resolve) => {
+      let controller: AbortController | undefined;
+      let watchdog: NodeJS.Timeout | undefined;
+      const live = () => generation === this.generation;
+      const finish = (outcome: Outcome) => {
+        if (!live()) return;
+        this.generation++; // abandons this attempt: its late callbacks are ignored
+        clearTimeout(watchdog);
+        this.abortWatch = undefined;
+        controller?.abort();
+        resolve(outcome);
+      };
+      const arm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => finish({ kind: 'stalled' }), this.watchdogMs);
+      };
+      this.abortWatch = () => finish({ kind: 'stopped' });
+      if (signal.aborted) {
+        finish({ kind: 'stopped' });
+        return;
+      }
+      arm();
+      const onLine = (eventType: string, obj: KubeObject) => {
+        if (!live()) return;
+        arm();
+        this.lastWatchHadLines = true;
+        this.lastEventAt = Date.now();
+        switch (eventType) {
+          case 'ADDED':
+          case 'MODIFIED':
+          case 'DELETED': {
+            this.rv = obj.metadata?.resourceVersion ?? this.rv;
+            if (eventType === 'ADDED') this.objects++;
+            else if (eventType === 'DELETED') this.objects = Math.max(0, this.objects - 1);
+            this.backoff.reset();
+            this.deliver(() => this.sink.apply(this.kind, eventType, obj, { viaRelist: false }));
+            break;
+          }
+          case 'BOOKMARK':
+            // A bookmark carries only a resourceVersion: the point to resume from.
+            this.rv = obj.metadata?.resourceVersion ?? this.rv;
+            this.backoff.reset();
+            break;
+          case 'ERROR': {
+            const status = obj as unknown as Partial<Status>;
+            if (status.code === 410) finish({ kind: 'gone' });
+            else {
+              const code = status.code ?? 0;
+              const error = toKubeError({ statusCode: code, message: status.message ?? 'watch error' });
+              finish({ kind: 'error', error, reason: `watch_error_${code}` });
+            }
+            break;
+          }
+          default:
+            break;
+        }
+      };
+      const onDone = (err: KubeRequestError | null) => {
+        if (!live()) return;
+        if (!err) finish({ kind: 'closed' });
+        else if (err.status === 410) finish({ kind: 'gone' });
+        else finish({ kind: 'error', error: err });
+      };
+      this.client
+        .watch(
+          type,
+          this.namespace,
+          { resourceVersion: this.rv ?? '', timeoutSeconds: this.timeoutSeconds },
+          onLine,
+          onDone,
+        )
+        .then(
+          (c) => {
+            controller = c;
+            if (!live()) c.abort();
+          },
+          (err: unknown) => {
+            const error = toKubeError(err);
+            if (error.status === 410) finish({ kind: 'gone' });
+            else finish({ kind: 'error', error });
+          },
+        );
+    });
+  }
+
+  private deliver(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      // The sink is ours (the store); a throw there is a bug, logged so that one bad object
+      // cannot stall the watch for every other one.
+      this.logger?.error({ err, kind: this.kind, namespace: this.namespace }, 'watch sink threw');
+    }
+  }
+
+  private count(reason: string): void {
+    this.errors.set(reason, (this.errors.get(reason) ?? 0) + 1);
+  }
+
+  private emitFailure(reason: string, error: Error): void {
+    const failure: ReflectorFailure = { kind: this.kind, namespace: this.namespace, reason, error };
+    this.logger?.warn(
+      { kind: this.kind, namespace: this.namespace, reason, err: error.message },
+      'watch failure',
+    );
+    this.emit('failure', failure);
+  }
+
+  private async fail(
+    signal: AbortSignal,
+    phase: 'list' | 'watch',
+    error: KubeRequestError,
+    reason?: string,
+  ): Promise<void> {
+    const r = reason ?? `${phase}_${error.status ? `http_${error.status}` : error.reason}`;
+    this.count(r);
+    this.emitFailure(r, error);
+    this.setState('backoff', r);
+    let delay = this.backoff.next();
+    // 429 and 503 may say when to come back; honour it, within the backoff ceiling.
+    if (error.retryAfterSeconds !== undefined)
+      delay = Math.max(delay, Math.min(error.retryAfterSeconds * 1000, 30_000));
+    await this.pause(signal, delay);
+  }
+
+  private async pause(signal: AbortSignal, ms: number): Promise<void> {
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch {
+      // aborted by stop()
+    }
+  }
+}
