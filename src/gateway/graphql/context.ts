@@ -3,8 +3,8 @@
  * subscribe): the read model is taken from the store once, on first use, so a whole query sees one
  * consistent snapshot, and per-request loaders never outlive it.
  */
-import type DataLoader from 'dataloader';
-import type { ReadModel, TargetedCluster } from '../fleet/read-model.js';
+import DataLoader from 'dataloader';
+import type { BundleRecord, ReadModel, TargetedCluster } from '../fleet/read-model.js';
 
 /**
  * Who is asking. The seam for per-user access: the server fills it from the request (today only
@@ -19,7 +19,7 @@ export const ANONYMOUS: Caller = { kind: 'anonymous' };
 /** Per-operation caches for derived views resolvers ask for more than once per query. */
 export interface Loaders {
   /** Clusters a Bundle's targets select, keyed by the Bundle's key. */
-  readonly targetedClusters: DataLoader<string, readonly TargetedCluster[]>;
+  readonly targetedClusters: DataLoader<BundleRecord, readonly TargetedCluster[], string>;
 }
 
 export interface GraphQLContext {
@@ -29,4 +29,33 @@ export interface GraphQLContext {
   readonly caller: Caller;
   /** The fleet-graph version serving the operation. */
   readonly version: string;
+}
+
+export interface ContextOptions {
+  /** Takes a read model over the store's current snapshot; called at most once per operation. */
+  readonly readModel: () => ReadModel;
+  readonly caller: Caller;
+  readonly version: string;
+}
+
+/**
+ * One operation's context. The read model is taken lazily, on the first resolver that needs it, so
+ * introspection and `version` never take a snapshot; after that every resolver sees the same one.
+ */
+export function createContext(opts: ContextOptions): GraphQLContext {
+  let readModel: ReadModel | undefined;
+  const model = (): ReadModel => (readModel ??= opts.readModel());
+  return {
+    get readModel() {
+      return model();
+    },
+    caller: opts.caller,
+    version: opts.version,
+    loaders: {
+      targetedClusters: new DataLoader<BundleRecord, readonly TargetedCluster[], string>(
+        (bundles) => Promise.resolve(bundles.map((b) => model().targetedClusters(b))),
+        { cacheKeyFn: (b) => b.key },
+      ),
+    },
+  };
 }

@@ -219,7 +219,7 @@ builder.node(BundleRef, {
         description: 'The clusters its targets select now, each with its BundleDeployment or Pending.',
         args: { ...statesArg },
         resolve: async (b, args, ctx) => {
-          const all = await ctx.loaders.targetedClusters.load(b.key);
+          const all = await ctx.loaders.targetedClusters.load(b);
           const wanted = args.states ? new Set(args.states) : undefined;
           return connectionFrom(
             wanted ? all.filter((c) => wanted.has(c.state)) : all,

@@ -1,0 +1,133 @@
+/**
+ * The GraphQL application, built apart from any listening socket: yoga with its plugins, the
+ * per-operation context, health and readiness, GraphiQL served from local assets. Tests drive it
+ * in process through `yoga.fetch`; {@link startServer} puts it on node:http with graphql-ws.
+ */
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { ANONYMOUS, mapError, type Caller, type GraphQLContext } from '../graphql/index.js';
+import type { Logger } from '../../shared/logger.js';
+import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
+
+export const GRAPHQL_PATH = '/graphql';
+export const HEALTH_PATH = '/healthz';
+export const READY_PATH = '/readyz';
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** Why not ready (shown in the /readyz body). */
+  readonly reason?: string | undefined;
+}
+
+/** Reads a request header, whether the operation came over HTTP or a WebSocket. */
+export type HeaderReader = (name: string) => string | undefined;
+
+export interface AppOptions {
+  readonly schema: GraphQLSchema;
+  /** Builds one operation's context for a caller (see graphql/context.ts `createContext`). */
+  readonly context: (caller: Caller) => GraphQLContext;
+  /**
+   * Who is calling. The seam for authentication: today the default treats every caller as
+   * anonymous; a deployment behind an authenticating proxy can map its headers here.
+   */
+  readonly identify?:
+    ((header: HeaderReader, connectionParams: Readonly<Record<string, unknown>>) => Caller) | undefined;
+  readonly readiness: () => Readiness;
+  readonly logger: Logger;
+  readonly limits?: Partial<Limits> | undefined;
+  /** Serve GraphiQL to browsers at /graphql (default true). */
+  readonly graphiql?: boolean | undefined;
+}
+
+export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+export const DEFAULT_QUERY = `# fleet-graph: Rancher Fleet as one typed graph.
+# Which clusters does each GitRepo reach, in what state, and does Fleet's status agree?
+query Overview {
+  gitRepos(first: 20) {
+    totalCount
+    edges {
+      node {
+        namespace
+        name
+        status { readyClusters desiredReadyClusters display { state } }
+        recomputedStatus { readyClusters desiredReadyClusters }
+        bundles {
+          edges {
+            node {
+              name
+              targetedClusters {
+                edges { node { cluster { name } state match { targetName reason } } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  inconsistencies(first: 20) {
+    totalCount
+    edges { node { kind reason ageSeconds } }
+  }
+}
+`;
+
+interface ServerContext {
+  readonly request?: Request;
+  /** Set on the WebSocket path (see server.ts). */
+  readonly req?: { headers: Record<string, string | string[] | undefined> };
+  readonly connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+function headerReader(ctx: ServerContext): HeaderReader {
+  if (ctx.request) return (name) => ctx.request!.headers.get(name) ?? undefined;
+  const headers = ctx.req?.headers ?? {};
+  return (name) => {
+    const v = headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
+}
+
+export function createApp(opts: AppOptions): App {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const log = opts.logger;
+  const identify = opts.identify ?? (() => ANONYMOUS);
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema: opts.schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    healthCheckEndpoint: HEALTH_PATH,
+    landingPage: false,
+    graphiql:
+      opts.graphiql === false
+        ? false
+        : { subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY, title: 'fleet-graph' },
+    renderGraphiQL,
+    logging: {
+      debug: (...args: unknown[]) => log.debug({ yoga: args }, 'yoga'),
+      info: (...args: unknown[]) => log.info({ yoga: args }, 'yoga'),
+      warn: (...args: unknown[]) => log.warn({ yoga: args }, 'yoga'),
+      error: (...args: unknown[]) => log.error({ yoga: args }, 'yoga'),
+    },
+    maskedErrors: {
+      maskError: (error) =>
+        mapError(error, (internal) => log.error({ err: internal }, 'unexpected error in an operation')),
+    },
+    context: (initial) => {
+      const ctx = initial as ServerContext;
+      return opts.context(identify(headerReader(ctx), ctx.connectionParams ?? {}));
+    },
+    plugins: [
+      ...limitPlugins(limits),
+      useReadinessCheck({
+        endpoint: READY_PATH,
+        check: () => {
+          const r = opts.readiness();
+          // A thrown error becomes a 503 whose body is the message: the reason, for humans and probes.
+          if (!r.ready) throw new Error(r.reason ?? 'not ready');
+          return true;
+        },
+      }),
+    ],
+  });
+}

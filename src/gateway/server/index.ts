@@ -1,0 +1,5 @@
+/** The gateway's HTTP/WebSocket server. */
+export { createApp, DEFAULT_QUERY, GRAPHQL_PATH, HEALTH_PATH, READY_PATH } from './app.js';
+export type { App, AppOptions, HeaderReader, Readiness } from './app.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { startServer, type RunningServer, type ServerOptions } from './server.js';

@@ -1,0 +1,104 @@
+/**
+ * Limits against abusive operations: depth, cost, aliases and tokens (graphql-armor, enforced in
+ * parse and validate, so HTTP, SSE and WebSocket alike), and the size of a request body. Each
+ * rejection carries a stable `extensions.code`, so clients can tell a limit from a typo.
+ */
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+export interface Limits {
+  /** Deepest field nesting allowed. */
+  readonly maxDepth: number;
+  /** graphql-armor's cost estimate allowed per operation. */
+  readonly maxCost: number;
+  readonly maxAliases: number;
+  readonly maxTokens: number;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxDepth: 15,
+  maxCost: 20_000,
+  maxAliases: 30,
+  maxTokens: 5_000,
+  maxBodyBytes: 1_000_000,
+};
+
+/** armor's messages, each with the code we give it. */
+const LIMIT_CODES: readonly [RegExp, string][] = [
+  [/Query depth limit of \d+ exceeded/, 'MAX_DEPTH_EXCEEDED'],
+  [/Query Cost limit of \d+ exceeded/, 'MAX_COST_EXCEEDED'],
+  [/Aliases limit of \d+ exceeded/, 'MAX_ALIASES_EXCEEDED'],
+  [/Token limit of \d+ exceeded/, 'MAX_TOKENS_EXCEEDED'],
+  [/Directives limit of \d+ exceeded/, 'MAX_DIRECTIVES_EXCEEDED'],
+];
+
+function withCode<E extends Error>(error: E): E | GraphQLError {
+  if (!(error instanceof GraphQLError) || error.extensions['code']) return error;
+  const code = LIMIT_CODES.find(([re]) => re.test(error.message))?.[1];
+  if (!code) return error;
+  return new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/** Adds codes to armor's rejections, on every transport (they all parse and validate through envelop). */
+function useLimitCodes(): Plugin {
+  return {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (result instanceof GraphQLError) replaceParseResult(withCode(result));
+      };
+    },
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e: Error) => withCode(e)));
+      };
+    },
+  };
+}
+
+function tooLarge(limit: number): Response {
+  return Response.json(
+    {
+      errors: [
+        {
+          message: `Request body is larger than the limit of ${limit} bytes.`,
+          extensions: { code: 'PAYLOAD_TOO_LARGE', limit },
+        },
+      ],
+    },
+    { status: 413 },
+  );
+}
+
+/** Rejects bodies whose declared length is over the limit before they are read. */
+function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    onRequest: (payload) => {
+      const length = Number(payload.request.headers.get('content-length') ?? '0');
+      if (length > maxBytes) payload.endResponse(tooLarge(maxBytes));
+    },
+  };
+}
+
+export function limitPlugins(limits: Limits): Plugin[] {
+  return [
+    useBodyLimit(limits.maxBodyBytes),
+    EnvelopArmorPlugin({
+      maxDepth: { n: limits.maxDepth },
+      costLimit: { maxCost: limits.maxCost },
+      maxAliases: { n: limits.maxAliases },
+      maxTokens: { n: limits.maxTokens },
+      maxDirectives: { n: 50 },
+      blockFieldSuggestion: { enabled: true },
+    }),
+    useLimitCodes(),
+  ];
+}
