@@ -1,0 +1,359 @@
+/**
+ * The bundle reconciler (fleet-model.md §4, §4.6, §5.3, §6.1–6.3): computes a Bundle's targets,
+ * creates or updates one BundleDeployment per target whose cluster has a namespace (at most
+ * `maxNew` new ones per pass, the rest Pending), and writes the Bundle status from the targets.
+ * In `prompt` cleanup mode it also deletes every BD of this bundle it did not keep in this pass
+ * (cleanupOrphanedBundleDeployments, v0.12.3+); in `legacy` mode it leaves them to the Cluster
+ * reconcile. A targeting error sets Ready=False "targeting error: …" and changes no BD.
+ */
+import type { Bundle, BundleDeployment, BundleDeploymentOptions, Cluster } from '../../apis/fleet.js';
+import { BUNDLE_DEPLOYMENTS, BUNDLES } from '../../apis/gvr.js';
+import {
+  FINALIZER_BUNDLE,
+  FINALIZER_BUNDLE_DEPLOYMENT,
+  LABEL_BUNDLE_NAME,
+  LABEL_BUNDLE_NAMESPACE,
+  LABEL_CONTENT_NAME,
+} from '../../apis/labels.js';
+import { isoNow } from '../../shared/clock.js';
+import { isConflict } from './client.js';
+import type { FleetContext } from './context.js';
+import { deploymentId, manifestId, sha256Hex, stableJson } from './naming.js';
+import type { ReconcileResult } from './queue.js';
+import { WorkQueue } from './queue.js';
+import { bundleDeploymentLabels, bundleStatusFromTargets, type TargetState } from './rollups.js';
+import { readyCondition, setCondition } from './state.js';
+import { computeTargets, TargetingError, type ClusterMatch } from './targeting.js';
+import {
+  ensureFinalizer,
+  keyOfObj,
+  patchStatusIfExists,
+  removeFinalizer,
+  same,
+  splitKey,
+  summaryPatch,
+} from './util.js';
+
+/** requeueAfterBundleDeploymentCleanup (§6.3). */
+const DELETE_REQUEUE_MS = 2_000;
+const DEFAULT_MAX_NEW = 50;
+
+/** The options that make up the deployment ID: diff and correctDrift do not change it (§2.5). */
+function hashedOptions(o: BundleDeploymentOptions): BundleDeploymentOptions {
+  const { diff: _d, correctDrift: _c, ...rest } = o;
+  return rest;
+}
+
+export function bundleKeyOfDeployment(bd: BundleDeployment): string | undefined {
+  const l = bd.metadata.labels ?? {};
+  const n = l[LABEL_BUNDLE_NAME];
+  const ns = l[LABEL_BUNDLE_NAMESPACE];
+  return n && ns ? `${ns}/${n}` : undefined;
+}
+
+export class BundleController {
+  readonly queue: WorkQueue;
+
+  constructor(private readonly ctx: FleetContext) {
+    this.queue = new WorkQueue('bundle', (k) => this.reconcile(k), ctx.clock, ctx.log);
+    const c = ctx.caches;
+    c.bundles.on((type, b, old) => {
+      if (
+        type !== 'MODIFIED' ||
+        b.metadata.generation !== old?.metadata.generation ||
+        !same(b.metadata.labels, old?.metadata.labels) ||
+        b.metadata.deletionTimestamp !== old?.metadata.deletionTimestamp
+      )
+        this.queue.add(keyOfObj(b));
+    });
+    c.bundleDeployments.on((_t, bd) => {
+      const k = bundleKeyOfDeployment(bd);
+      if (k) this.queue.add(k);
+    });
+    // Cluster label, namespace or pause changes re-target bundles (the bundle controller's
+    // Cluster watch, §6.3).
+    c.clusters.on((type, cl, old) => {
+      if (
+        type !== 'MODIFIED' ||
+        !same(cl.metadata.labels, old?.metadata.labels) ||
+        cl.status?.namespace !== old?.status?.namespace ||
+        cl.spec?.paused !== old?.spec?.paused
+      )
+        this.enqueueAll();
+    });
+    // Fleet does not watch these (a noted gap, §6.3); the simulator does, so that edits show
+    // without waiting for an unrelated event.
+    c.clusterGroups.on((type, g, old) => {
+      if (type !== 'MODIFIED' || !same(g.spec, old?.spec) || !same(g.metadata.labels, old?.metadata.labels))
+        this.enqueueAll();
+    });
+    c.mappings.on(() => this.enqueueAll());
+    c.namespaces.on((type, n, old) => {
+      if (type === 'MODIFIED' && same(n.metadata.labels, old?.metadata.labels)) return;
+      if (n.metadata.labels?.['fleet.cattle.io/managed'] === 'true') return;
+      this.enqueueAll();
+    });
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private enqueueAll(): void {
+    for (const b of this.ctx.caches.bundles.list()) this.queue.add(keyOfObj(b));
+  }
+
+  private deploymentsOf(ns: string, name: string): BundleDeployment[] {
+    return this.ctx.caches.bundleDeployments.list(
+      (bd) =>
+        bd.metadata.labels?.[LABEL_BUNDLE_NAME] === name &&
+        bd.metadata.labels?.[LABEL_BUNDLE_NAMESPACE] === ns,
+    );
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult> {
+    const [ns, name] = splitKey(key);
+    const bundle = this.ctx.caches.bundles.get(ns, name);
+    const bds = this.deploymentsOf(ns, name);
+    if (!bundle || bundle.metadata.deletionTimestamp) {
+      // handleDelete: mark every BD deleted, requeue until none is left, then drop the finalizer.
+      for (const bd of bds) {
+        if (!bd.metadata.deletionTimestamp)
+          await this.ctx.client.delete(
+            BUNDLE_DEPLOYMENTS,
+            bd.metadata.namespace ?? '',
+            bd.metadata.name ?? '',
+          );
+      }
+      if (!bundle) return;
+      if (bds.length > 0) return { requeueAfter: DELETE_REQUEUE_MS };
+      await removeFinalizer(this.ctx.client, BUNDLES, bundle, FINALIZER_BUNDLE);
+      return;
+    }
+    await ensureFinalizer(this.ctx.client, BUNDLES, bundle, FINALIZER_BUNDLE);
+
+    const now = isoNow(this.ctx.clock);
+    let matches: ClusterMatch[];
+    try {
+      matches = computeTargets({
+        bundle,
+        clusters: this.ctx.caches.clusters.list((c) => !c.metadata.deletionTimestamp),
+        clusterGroups: this.ctx.caches.clusterGroups.list(),
+        mappings: this.ctx.caches.mappings.list(),
+        namespaces: this.ctx.caches.namespaces.list(),
+      });
+    } catch (e) {
+      if (!(e instanceof TargetingError)) throw e;
+      const conditions = setCondition(
+        bundle.status?.conditions,
+        { type: 'Ready', status: 'False', reason: 'Error', message: `targeting error: ${e.message}` },
+        now,
+      );
+      if (!same(conditions, bundle.status?.conditions))
+        await patchStatusIfExists(this.ctx.client, BUNDLES, bundle, { conditions });
+      return;
+    }
+
+    const manifest = manifestId(bundle.spec?.resources);
+    const byNamespace = new Map(bds.map((bd) => [bd.metadata.namespace ?? '', bd]));
+    const maxNew = bundle.spec?.rolloutStrategy?.maxNew ?? DEFAULT_MAX_NEW;
+    const kept = new Set<string>();
+    const targets: TargetState[] = [];
+    let created = 0;
+    for (const m of matches) {
+      const cluster = m.cluster;
+      const clusterNs = cluster.status?.namespace;
+      const id = deploymentId(manifest, hashedOptions(m.options));
+      const t = {
+        clusterNamespace: cluster.metadata.namespace ?? '',
+        clusterName: cluster.metadata.name ?? '',
+        deploymentId: id,
+      };
+      if (!clusterNs) {
+        targets.push(t); // no namespace yet: Pending (§3.2)
+        continue;
+      }
+      const existing = byNamespace.get(clusterNs);
+      if (existing && !existing.metadata.deletionTimestamp) {
+        // Recorded before the update so a failed update cannot get a live BD pruned (#4144).
+        kept.add(existing.metadata.uid ?? keyOfObj(existing));
+        const bd = await this.update(bundle, existing, cluster, m, id);
+        targets.push({ ...t, bd });
+        continue;
+      }
+      if (created >= maxNew) {
+        targets.push(t); // held back by rolloutStrategy.maxNew: Pending (§4.6)
+        continue;
+      }
+      const bd = await this.create(bundle, cluster, clusterNs, m, id);
+      if (bd) {
+        created++;
+        kept.add(bd.metadata.uid ?? keyOfObj(bd));
+      }
+      targets.push(bd ? { ...t, bd } : t);
+    }
+
+    if (this.ctx.settings.cleanup === 'prompt') {
+      for (const bd of bds) {
+        if (
+          kept.has(bd.metadata.uid ?? keyOfObj(bd)) ||
+          bd.metadata.deletionTimestamp ||
+          bd.spec?.offSchedule
+        )
+          continue;
+        await this.ctx.client.delete(BUNDLE_DEPLOYMENTS, bd.metadata.namespace ?? '', bd.metadata.name ?? '');
+      }
+    }
+
+    const st = bundleStatusFromTargets(targets, { maxNew, newlyCreated: created });
+    const status = {
+      summary: st.summary,
+      display: st.display,
+      unavailable: st.unavailable,
+      maxUnavailable: st.maxUnavailable,
+      maxNew: st.maxNew,
+      newlyCreated: st.newlyCreated,
+      unavailablePartitions: 0,
+      maxUnavailablePartitions: 0,
+      partitions: [
+        {
+          name: 'All',
+          count: targets.length,
+          maxUnavailable: st.maxUnavailable,
+          unavailable: st.unavailable,
+          summary: st.summary,
+        },
+      ],
+      observedGeneration: bundle.metadata.generation ?? 1,
+      resourcesSha256Sum: sha256Hex(stableJson(bundle.spec?.resources ?? [])),
+      conditions: readyCondition(bundle.status?.conditions, st.summary, 'Cluster', now),
+    };
+    const cur = bundle.status ?? {};
+    const changed = (Object.keys(status) as (keyof typeof status)[]).some((k) =>
+      k === 'conditions'
+        ? !same(
+            status.conditions.map(({ lastUpdateTime: _u, lastTransitionTime: _t, ...c }) => c),
+            (cur.conditions ?? []).map(({ lastUpdateTime: _u, lastTransitionTime: _t, ...c }) => c),
+          )
+        : !same(status[k], cur[k]),
+    );
+    if (changed) {
+      // `summary` is replaced as a whole: null first clears counters that dropped to zero.
+      await patchStatusIfExists(this.ctx.client, BUNDLES, bundle, {
+        ...status,
+        summary: summaryPatch(status.summary),
+      });
+    }
+  }
+
+  private desiredSpec(
+    bundle: Bundle,
+    cluster: Cluster,
+    m: ClusterMatch,
+    id: string,
+    current?: BundleDeployment,
+  ) {
+    const paused = Boolean(cluster.spec?.paused || bundle.spec?.paused);
+    // Staged changes are promoted unless paused; rollout limits default to 100% (§7.1–7.2).
+    const promote = !paused;
+    return {
+      stagedOptions: m.options,
+      stagedDeploymentID: id,
+      options: promote ? m.options : (current?.spec?.options ?? {}),
+      deploymentID: promote ? id : (current?.spec?.deploymentID ?? ''),
+      paused,
+      dependsOn: bundle.spec?.dependsOn ?? [],
+      ...(bundle.spec?.correctDrift ? { correctDrift: bundle.spec.correctDrift } : {}),
+    };
+  }
+
+  private labelsFor(bundle: Bundle, cluster: Cluster, manifest: string): Record<string, string> {
+    return {
+      ...bundleDeploymentLabels(
+        bundle.metadata.labels,
+        { name: bundle.metadata.name ?? '', namespace: bundle.metadata.namespace ?? '' },
+        { name: cluster.metadata.name ?? '', namespace: cluster.metadata.namespace ?? '' },
+      ),
+      [LABEL_CONTENT_NAME]: manifest,
+    };
+  }
+
+  private async create(
+    bundle: Bundle,
+    cluster: Cluster,
+    clusterNs: string,
+    m: ClusterMatch,
+    id: string,
+  ): Promise<BundleDeployment | undefined> {
+    const manifest = id.split(':')[0] ?? '';
+    const bd: BundleDeployment = {
+      metadata: {
+        name: bundle.metadata.name ?? '',
+        namespace: clusterNs,
+        labels: this.labelsFor(bundle, cluster, manifest),
+        finalizers: [FINALIZER_BUNDLE_DEPLOYMENT],
+      },
+      spec: this.desiredSpec(bundle, cluster, m, id),
+    };
+    try {
+      return await this.ctx.client.create(BUNDLE_DEPLOYMENTS, bd);
+    } catch (e) {
+      // Already there (our cache lags): the BD's own event brings us back to update it.
+      if (isConflict(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async update(
+    bundle: Bundle,
+    bd: BundleDeployment,
+    cluster: Cluster,
+    m: ClusterMatch,
+    id: string,
+  ): Promise<BundleDeployment> {
+    const manifest = id.split(':')[0] ?? '';
+    const spec = this.desiredSpec(bundle, cluster, m, id, bd);
+    const labels = this.labelsFor(bundle, cluster, manifest);
+    const specChanged = (Object.keys(spec) as (keyof typeof spec)[]).some(
+      (k) => !same(spec[k], bd.spec?.[k]),
+    );
+    const labelsChanged = !same(labels, bd.metadata.labels);
+    if (!specChanged && !labelsChanged) return bd;
+    const patchLabels: Record<string, string | null> = { ...labels };
+    for (const k of Object.keys(bd.metadata.labels ?? {})) if (!(k in labels)) patchLabels[k] = null;
+    // Options maps are replaced wholesale: clear them first so merge patch cannot keep stale keys.
+    const body = {
+      metadata: { labels: patchLabels },
+      spec: {
+        ...spec,
+        stagedOptions: replaceMap(bd.spec?.stagedOptions, spec.stagedOptions),
+        options: replaceMap(bd.spec?.options, spec.options),
+      },
+    };
+    return await this.ctx.client.patch<BundleDeployment>(
+      BUNDLE_DEPLOYMENTS,
+      bd.metadata.namespace ?? '',
+      bd.metadata.name ?? '',
+      body,
+    );
+  }
+}
+
+/** A merge-patch value that turns `cur` into exactly `next` (keys missing from `next` become null). */
+export function replaceMap(cur: object | undefined, next: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(cur ?? {})) out[k] = null;
+  for (const [k, v] of Object.entries(next as Record<string, unknown>)) {
+    const c = (cur as Record<string, unknown> | undefined)?.[k];
+    out[k] =
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      c !== null &&
+      typeof c === 'object' &&
+      !Array.isArray(c)
+        ? replaceMap(c, v)
+        : v;
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+/**
+ * What a `fleet apply` job makes of a GitRepo (fleet-model.md §4.1, §3.1, §3.2), as pure functions:
+ * one Bundle per `spec.paths` entry (or the repo root), named by HelmReleaseName, labelled with the
+ * GitRepo's labels plus repo-name and commit, with targets and restrictions copied from the
+ * GitRepo's targets (the default target when there are none). The simulated repository holds a
+ * small deterministic manifest per path.
+ */
+import type {
+  Bundle,
+  BundleResource,
+  BundleTarget,
+  GitRepo,
+  GitTarget,
+  TargetCriteria,
+} from '../../apis/fleet.js';
+import { LABEL_COMMIT, LABEL_REPO_NAME } from '../../apis/labels.js';
+import { cleanPath, fakeCommit, gitRepoBundleName } from './naming.js';
+
+/** Used when `spec.targets` is empty (targetsyaml.go): group `default`, which only fleet-local has. */
+export const DEFAULT_TARGET: GitTarget = { name: 'default', clusterGroup: 'default' };
+
+function criteriaOf(t: GitTarget): TargetCriteria {
+  const out: TargetCriteria = {};
+  if (t.name) out.name = t.name;
+  if (t.clusterName) out.clusterName = t.clusterName;
+  if (t.clusterSelector) out.clusterSelector = t.clusterSelector;
+  if (t.clusterGroup) out.clusterGroup = t.clusterGroup;
+  if (t.clusterGroupSelector) out.clusterGroupSelector = t.clusterGroupSelector;
+  return out;
+}
+
+/** Each GitTarget becomes a BundleTarget without options and, identically, a restriction. */
+export function targetsFromGitRepo(repo: GitRepo): {
+  targets: BundleTarget[];
+  targetRestrictions: TargetCriteria[];
+} {
+  const src = repo.spec?.targets?.length ? repo.spec.targets : [DEFAULT_TARGET];
+  return { targets: src.map(criteriaOf), targetRestrictions: src.map(criteriaOf) };
+}
+
+/** The simulated commit at the GitRepo's branch or revision. */
+export function commitOf(repo: GitRepo): string {
+  return repo.spec?.revision || fakeCommit(repo.spec?.repo ?? '', repo.spec?.branch ?? 'master');
+}
+
+/** The paths the job bundles: `spec.paths`, or the repository root. */
+export function pathsOf(repo: GitRepo): string[] {
+  const paths = repo.spec?.paths?.length ? repo.spec.paths : [''];
+  return [...new Set(paths.map(cleanPath))];
+}
+
+/** A small, deterministic manifest for one path of the simulated repository. */
+export function resourcesFor(repo: GitRepo, path: string, commit: string): BundleResource[] {
+  const app = (path.split('/').pop() || repo.metadata.name || 'app')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-');
+  const content = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    `metadata: {name: ${app}}`,
+    `spec: {replicas: 1, selector: {matchLabels: {app: ${app}}}, template: {metadata: {labels: {app: ${app}}}, spec: {containers: [{name: ${app}, image: "registry.example/${app}:${commit.slice(0, 7)}"}]}}}`,
+    '---',
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    `metadata: {name: ${app}-config}`,
+    `data: {source: "${repo.spec?.repo ?? ''}", path: "${path}"}`,
+    '',
+  ].join('\n');
+  return [{ name: `${path ? `${path}/` : ''}manifests.yaml`, content }];
+}
+
+/** The Bundles a job run produces for a GitRepo. */
+export function bundlesForGitRepo(repo: GitRepo): Bundle[] {
+  const name = repo.metadata.name ?? '';
+  const commit = commitOf(repo);
+  const { targets, targetRestrictions } = targetsFromGitRepo(repo);
+  const s = repo.spec ?? { repo: '' };
+  return pathsOf(repo).map((path) => ({
+    metadata: {
+      name: gitRepoBundleName(name, path),
+      namespace: repo.metadata.namespace ?? '',
+      labels: { ...(repo.metadata.labels ?? {}), [LABEL_REPO_NAME]: name, [LABEL_COMMIT]: commit },
+    },
+    spec: {
+      ...(s.targetNamespace ? { namespace: s.targetNamespace } : {}),
+      ...(s.serviceAccount ? { serviceAccount: s.serviceAccount } : {}),
+      ...(s.keepResources ? { keepResources: true } : {}),
+      ...(s.deleteNamespace ? { deleteNamespace: true } : {}),
+      ...(s.forceSyncGeneration ? { forceSyncGeneration: s.forceSyncGeneration } : {}),
+      ...(s.paused ? { paused: true } : {}),
+      resources: resourcesFor(repo, path, commit),
+      targets,
+      targetRestrictions,
+    },
+  }));
+}
