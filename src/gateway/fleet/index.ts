@@ -22,6 +22,7 @@ export {
   deploymentState,
   displayState,
   isBundleState,
+  readyMessage,
   worseState,
 } from './state.js';
 export {

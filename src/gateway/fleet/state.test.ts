@@ -8,6 +8,7 @@ import {
   deploymentState,
   displayState,
   emptySummary,
+  readyMessage,
 } from './state.js';
 import { aDeployment } from './testing.js';
 
@@ -111,5 +112,21 @@ describe('ranking and summaries (fleet-model §5.2, §2.1)', () => {
     expect(s).toMatchObject({ notReady: 12, ready: 1, desiredReady: 13 });
     expect(s.nonReadyResources).toHaveLength(10);
     expect(s.nonReadyResources?.[0]).toEqual({ name: 'b0', bundleState: 'NotReady', message: '' });
+  });
+});
+
+describe('readyMessage (fleet-model §5.2)', () => {
+  it('one piece per non-Ready state, first listed entry, sorted and joined', () => {
+    const s = emptySummary();
+    countState(s, 'NotReady', 'ns/a', 'slow');
+    countState(s, 'NotReady', 'ns/b', 'slower');
+    countState(s, 'ErrApplied', 'ns/c');
+    countState(s, 'Ready', 'ns/d');
+    expect(readyMessage(s, 'Cluster')).toBe('ErrApplied(1) [Cluster ns/c]; NotReady(2) [Cluster ns/a: slow]');
+  });
+  it('is empty when everything is Ready', () => {
+    const s = emptySummary();
+    countState(s, 'Ready', 'x');
+    expect(readyMessage(s, 'Bundle')).toBe('');
   });
 });

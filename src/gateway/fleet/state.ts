@@ -154,3 +154,24 @@ export function addResourceCounts(a: ResourceCounts, b: Readonly<ResourceCounts>
   if (!b) return;
   for (const k of Object.keys(a) as (keyof ResourceCounts)[]) a[k] += b[k] ?? 0;
 }
+
+/**
+ * §5.2 `SetReadyConditions` message: for each non-Ready state with a count above 0, the first
+ * listed non-ready entry in that state as `State(count) [Kind name: message]` (without `: message`
+ * when empty), sorted and joined with "; ". The Ready condition is True exactly when it is empty.
+ * `kind` is `Cluster` for a Bundle and `Bundle` for GitRepo, HelmOp, Cluster and ClusterGroup.
+ * The per-resource strings Fleet appends (from modified/non-ready status lists) are not kept in
+ * the compact records, so they are left out.
+ */
+export function readyMessage(summary: BundleSummary, kind: 'Cluster' | 'Bundle'): string {
+  const pieces: string[] = [];
+  for (const state of BUNDLE_STATES) {
+    const count = state === 'Ready' ? 0 : (summary[COUNTER[state]] ?? 0);
+    if (count <= 0) continue;
+    const first = (summary.nonReadyResources ?? []).find((r) => r.bundleState === state);
+    if (!first) continue;
+    const msg = first.message ? `: ${first.message}` : '';
+    pieces.push(`${state}(${count}) [${kind} ${first.name ?? ''}${msg}]`);
+  }
+  return pieces.sort().join('; ');
+}
