@@ -31,6 +31,7 @@ export interface RequestRecord {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly watch: boolean;
+  readonly contentType: string | undefined;
 }
 
 export interface FakeApiServer {
@@ -245,7 +246,13 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const watch = url.searchParams.get('watch') === 'true';
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, watch });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      watch,
+      contentType: req.headers['content-type'],
+    });
     const target = parse(url);
     if (!target) return status(res, 404, 'NotFound', 'unknown path');
     const isList = req.method === 'GET' && !target.name && !watch;
