@@ -19,7 +19,7 @@ async function setup() {
   } as KubeObject);
   api.put('namespaces', {
     metadata: { name: 'fleet-default', creationTimestamp: '2026-01-01T00:00:00Z' },
-  } as KubeObject);
+  });
   return { api, repo, client: new KubeClient(api.kubeConfig()) };
 }
 
