@@ -78,6 +78,10 @@ describe('createReadModel: lists and filters', () => {
     expect(keys(model.bundles())).toEqual(['fleet-default/app-db', 'fleet-default/app-web']);
     expect(keys(model.bundles({ includeAgentBundles: true }))).toContain('fleet-default/fleet-agent-prod');
     expect(keys(model.bundles({ gitRepo: 'other' }))).toEqual([]);
+    expect(keys(model.bundles({ workspace: 'fleet-default', gitRepo: 'app' }))).toEqual([
+      'fleet-default/app-db',
+      'fleet-default/app-web',
+    ]);
   });
   it('filters BundleDeployments by derived state, cluster, bundle and GitRepo', () => {
     expect(model.bundleDeployments({ states: ['Modified'] })).toEqual([dbOnDev]);

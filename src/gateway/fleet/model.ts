@@ -146,7 +146,12 @@ class SnapshotReadModel implements FleetReadModel {
   }
   /** Agent bundles (`fleet-agent-<cluster>`, §8.1) are hidden unless asked for. */
   bundles(filter?: ListFilter & { gitRepo?: string | undefined; includeAgentBundles?: boolean }) {
-    return this.filtered(this.snapshot.list('Bundle', filter?.workspace), filter).filter(
+    const ws = filter?.workspace;
+    const source =
+      ws !== undefined && filter?.gitRepo !== undefined
+        ? this.snapshot.bundlesOfGitRepo(ws, filter.gitRepo)
+        : this.snapshot.list('Bundle', ws);
+    return this.filtered(source, filter).filter(
       (b) =>
         (filter?.includeAgentBundles === true || !b.agentBundle) &&
         (filter?.gitRepo === undefined || b.repoName === filter.gitRepo),

@@ -7,7 +7,8 @@
  * Given the keys that changed, it recomputes only the affected scopes: a Bundle key (its stale and
  * missing deployments), a GitRepo or a HelmOp (its status numbers). Cluster and ClusterGroup
  * changes re-target the Bundles of that workspace (and of workspaces with namespace mappings);
- * BundleNamespaceMapping and Namespace changes, or no change list, recompute everything.
+ * BundleNamespaceMapping changes, Namespace changes while any mapping exists, or no change list,
+ * recompute everything.
  */
 import type { Clock } from '../../shared/clock.js';
 import type { RecordKind, Snapshot } from '../store/records.js';
@@ -226,8 +227,11 @@ export class ConsistencyTracker {
           retargetWorkspaces.add(ns);
           break;
         case 'BundleNamespaceMapping':
-        case 'Namespace':
           return this.allScopes(view);
+        case 'Namespace':
+          // Namespace labels matter only to BundleNamespaceMappings (§4.2).
+          if (snap.list('BundleNamespaceMapping').length > 0) return this.allScopes(view);
+          break;
       }
     }
     if (retargetWorkspaces.size > 0) {
