@@ -1,0 +1,158 @@
+/**
+ * The `scale` scenario, for benchmarks: N clusters × M bundles (one GitRepo with M paths targeting
+ * every cluster), seeded directly into the emulator with every derived object already in its
+ * converged state — cluster namespaces, Bundles, BundleDeployments with agent status, and the
+ * roll-ups — computed with the same rules the controllers use, so nothing waits for reconciles.
+ */
+import type { Bundle, BundleDeployment, Cluster, GitRepo, Namespace } from '../../apis/fleet.js';
+import { BUNDLE_DEPLOYMENTS, BUNDLES, CLUSTERS, GITREPOS, NAMESPACES } from '../../apis/gvr.js';
+import {
+  ANNOTATION_CLUSTER,
+  ANNOTATION_CLUSTER_NAMESPACE,
+  FINALIZER_BUNDLE,
+  FINALIZER_BUNDLE_DEPLOYMENT,
+  FINALIZER_CLUSTER,
+  FINALIZER_GITREPO,
+  LABEL_CONTENT_NAME,
+  LABEL_MANAGED,
+} from '../../apis/labels.js';
+import { appliedStatus } from '../controller/agent.js';
+import { bundlesForGitRepo, commitOf } from '../controller/gitops.js';
+import { clusterNamespaceName, deploymentId, manifestId } from '../controller/naming.js';
+import {
+  bundleDeploymentDisplay,
+  bundleDeploymentLabels,
+  bundleStatusFromTargets,
+  clusterStatusFromDeployments,
+  gitRepoStatusFromDeployments,
+} from '../controller/rollups.js';
+import { readyCondition, setCondition } from '../controller/state.js';
+import { computeTargets } from '../controller/targeting.js';
+import type { Scenario } from './types.js';
+
+const WS = 'fleet-default';
+const ENVS = ['prod', 'staging', 'dev'];
+const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south'];
+
+export function scaleScenario(clusterCount: number, bundleCount: number, now: string): Scenario {
+  const objects: Scenario['objects'] = [];
+  const clusters: Cluster[] = [];
+  for (let i = 0; i < clusterCount; i++) {
+    const name = `scale-${String(i).padStart(5, '0')}`;
+    const namespace = clusterNamespaceName(WS, name);
+    const ns: Namespace = {
+      metadata: {
+        name: namespace,
+        labels: { [LABEL_MANAGED]: 'true' },
+        annotations: { [ANNOTATION_CLUSTER_NAMESPACE]: WS, [ANNOTATION_CLUSTER]: name },
+      },
+    };
+    objects.push({ type: NAMESPACES, object: ns });
+    clusters.push({
+      metadata: {
+        name,
+        namespace: WS,
+        labels: { env: ENVS[i % ENVS.length]!, region: REGIONS[i % REGIONS.length]! },
+        finalizers: [FINALIZER_CLUSTER],
+      },
+      spec: {},
+      status: { namespace, agent: { lastSeen: now, namespace: 'cattle-fleet-system' } },
+    });
+  }
+  const repo: GitRepo = {
+    metadata: { name: 'scale', namespace: WS, labels: { team: 'bench' }, finalizers: [FINALIZER_GITREPO] },
+    spec: {
+      repo: 'https://github.com/example-org/scale',
+      branch: 'main',
+      paths: Array.from({ length: bundleCount }, (_, j) => `bundle-${String(j).padStart(4, '0')}`),
+      targets: [{ name: 'all', clusterSelector: {} }],
+    },
+  };
+  const bundles: Bundle[] = bundlesForGitRepo(repo).map((b) => ({
+    ...b,
+    metadata: { ...b.metadata, finalizers: [FINALIZER_BUNDLE] },
+  }));
+  const bds: BundleDeployment[] = [];
+  for (const bundle of bundles) {
+    const manifest = manifestId(bundle.spec.resources);
+    const matches = computeTargets({ bundle, clusters, clusterGroups: [], mappings: [], namespaces: [] });
+    const targets = [];
+    for (const m of matches) {
+      const id = deploymentId(manifest, m.options);
+      const bd: BundleDeployment = {
+        metadata: {
+          name: bundle.metadata.name ?? '',
+          namespace: m.cluster.status?.namespace ?? '',
+          labels: {
+            ...bundleDeploymentLabels(
+              bundle.metadata.labels,
+              { name: bundle.metadata.name ?? '', namespace: WS },
+              { name: m.cluster.metadata.name ?? '', namespace: WS },
+            ),
+            [LABEL_CONTENT_NAME]: manifest,
+          },
+          finalizers: [FINALIZER_BUNDLE_DEPLOYMENT],
+        },
+        spec: {
+          stagedOptions: m.options,
+          stagedDeploymentID: id,
+          options: m.options,
+          deploymentID: id,
+          paused: false,
+          dependsOn: [],
+        },
+      };
+      bd.status = appliedStatus(bd, [], true, now);
+      bd.status.display = bundleDeploymentDisplay(bd);
+      bds.push(bd);
+      targets.push({
+        clusterNamespace: WS,
+        clusterName: m.cluster.metadata.name ?? '',
+        bd,
+        deploymentId: id,
+      });
+    }
+    const st = bundleStatusFromTargets(targets, { maxNew: 50, newlyCreated: 0 });
+    bundle.status = {
+      summary: st.summary,
+      display: st.display,
+      unavailable: st.unavailable,
+      maxUnavailable: st.maxUnavailable,
+      maxNew: st.maxNew,
+      newlyCreated: 0,
+      observedGeneration: 1,
+      conditions: readyCondition(undefined, st.summary, 'Cluster', now),
+    };
+  }
+  for (const c of clusters) {
+    const mine = bds.filter((bd) => bd.metadata.namespace === c.status?.namespace);
+    const st = clusterStatusFromDeployments(mine, {
+      lastSeen: now,
+      existingGitRepos: new Set([`${WS}/scale`]),
+      conditions: undefined,
+      now,
+    });
+    c.status = {
+      ...c.status,
+      ...st,
+      conditions: setCondition(st.conditions, { type: 'Processed', status: 'True' }, now),
+    };
+  }
+  repo.status = {
+    ...gitRepoStatusFromDeployments(bds, {
+      gitJobStatus: 'Current',
+      bundleReady: [],
+      conditions: undefined,
+      now,
+    }),
+    commit: commitOf(repo),
+    observedGeneration: 1,
+    updateGeneration: 0,
+    gitJobStatus: 'Current',
+  };
+  objects.push(...clusters.map((object) => ({ type: CLUSTERS, object })));
+  objects.push({ type: GITREPOS, object: repo });
+  objects.push(...bundles.map((object) => ({ type: BUNDLES, object })));
+  objects.push(...bds.map((object) => ({ type: BUNDLE_DEPLOYMENTS, object })));
+  return { objects, faults: [] };
+}
