@@ -16,12 +16,13 @@ class Fleet {
     for (const r of records) this.records.set(`${r.kind}|${r.key}`, r);
   }
   put(r: FleetRecord) {
+    const before = this.records.get(`${r.kind}|${r.key}`);
     this.records.set(`${r.kind}|${r.key}`, r);
-    this.changed.push({ kind: r.kind, key: r.key });
+    this.changed.push({ kind: r.kind, key: r.key, before, after: r });
   }
   remove(r: FleetRecord) {
     this.records.delete(`${r.kind}|${r.key}`);
-    this.changed.push({ kind: r.kind, key: r.key });
+    this.changed.push({ kind: r.kind, key: r.key, before: r });
   }
   snapshot() {
     return snapshotOf([...this.records.values()], { revision: ++this.revision });
@@ -163,7 +164,10 @@ describe('ConsistencyTracker', () => {
         }
         case 3: {
           const c = pick<ClusterRecord>('Cluster')[rand(clusters.length)];
-          if (c) fleet.put(aCluster({ name: c.name, labels: { env: envs[rand(3)]! } }));
+          // A relabel, or an agent check-in that only moves lastSeen.
+          if (c && rand(2)) fleet.put(aCluster({ name: c.name, labels: { env: envs[rand(3)]! } }));
+          else if (c)
+            fleet.put({ ...c, lastSeen: `2026-01-01T00:${String(step % 60).padStart(2, '0')}:00Z` });
           break;
         }
         case 4: {
@@ -222,5 +226,22 @@ describe('ConsistencyTracker', () => {
       `ConsistencyTracker with 5000 BDs: full update ${fullMs.toFixed(1)} ms, one-BD incremental ${incMs.toFixed(1)} ms`,
     );
     expect(incMs).toBeLessThan(fullMs);
+
+    // An agent check-in (only lastSeen moves) re-targets nothing.
+    const c = clusters[0]!;
+    fleet.put({ ...c, lastSeen: '2026-01-01T00:15:00Z' });
+    const afterCheckIn = fleet.snapshot();
+    t = performance.now();
+    expect(tracker.update(afterCheckIn, fleet.take())).toEqual([]);
+    const checkInMs = performance.now() - t;
+    console.info(`ConsistencyTracker: agent check-in update ${checkInMs.toFixed(1)} ms`);
+    expect(checkInMs).toBeLessThan(fullMs);
+
+    // A relabel re-targets the workspace's Bundles (targets are {} here, so nothing changes).
+    fleet.put(aCluster({ name: c.name, labels: { env: 'qa' } }));
+    const afterRelabel = fleet.snapshot();
+    t = performance.now();
+    expect(tracker.update(afterRelabel, fleet.take())).toEqual([]);
+    console.info(`ConsistencyTracker: cluster relabel update ${(performance.now() - t).toFixed(1)} ms`);
   });
 });

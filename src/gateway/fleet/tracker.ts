@@ -11,16 +11,40 @@
  * recompute everything.
  */
 import type { Clock } from '../../shared/clock.js';
-import type { RecordKind, Snapshot } from '../store/records.js';
+import type { FleetRecord, Labels, RecordKind, Snapshot } from '../store/records.js';
 import { bundleFindings, splitKey, statusFindings } from './consistency.js';
 import type { Finding } from './consistency.js';
 import type { Inconsistency } from './read-model.js';
 import { FleetView } from './view.js';
 
-/** A record that changed since the previous update (added, modified or deleted). */
+/**
+ * A record that changed since the previous update (added, modified or deleted). The store's
+ * ChangeEvent fits. `before`/`after`, when given, let the tracker ignore Cluster and ClusterGroup
+ * changes that cannot affect targeting (an agent check-in only moves `lastSeen`).
+ */
 export interface ChangedRecord {
   readonly kind: RecordKind;
   readonly key: string;
+  readonly before?: FleetRecord | undefined;
+  readonly after?: FleetRecord | undefined;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** §4.2–4.4: targeting reads a Cluster's labels and `status.namespace`, a group's selector and labels. */
+function targetingUnchanged(c: ChangedRecord): boolean {
+  const { before, after } = c;
+  if (!before || !after || before.kind !== after.kind) return false;
+  if (!sameLabels(before.labels, after.labels)) return false;
+  if (before.kind === 'Cluster' && after.kind === 'Cluster')
+    return before.clusterNamespace === after.clusterNamespace;
+  if (before.kind === 'ClusterGroup' && after.kind === 'ClusterGroup') {
+    return JSON.stringify(before.selector) === JSON.stringify(after.selector);
+  }
+  return false;
 }
 
 export interface InconsistencyEvent {
@@ -204,7 +228,8 @@ export class ConsistencyTracker {
     const snap = view.snapshot;
     const scopes = new Set<Scope>();
     const retargetWorkspaces = new Set<string>();
-    for (const { kind, key } of changed) {
+    for (const change of changed) {
+      const { kind, key } = change;
       const [ns, name] = splitKey(key);
       switch (kind) {
         case 'Bundle':
@@ -224,7 +249,7 @@ export class ConsistencyTracker {
           break;
         case 'Cluster':
         case 'ClusterGroup':
-          retargetWorkspaces.add(ns);
+          if (!targetingUnchanged(change)) retargetWorkspaces.add(ns);
           break;
         case 'BundleNamespaceMapping':
           return this.allScopes(view);
