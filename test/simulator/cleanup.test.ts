@@ -99,7 +99,7 @@ describe('orphaned BundleDeployments after a target edit', () => {
       '4/4',
     );
     await f.settle(
-      async () => f.fleet.uninstalled.filter((u) => u.includes('/us-1/')).sort(),
+      () => Promise.resolve(f.fleet.uninstalled.filter((u) => u.includes('/us-1/')).sort()),
       [`${WS}/us-1/app-a`, `${WS}/us-1/app-b`],
     );
   });
