@@ -258,7 +258,7 @@ export class Reflector extends EventEmitter {
       // All pages are served from the first page's snapshot; its resourceVersion is the list's.
       listRv ??= page.metadata.resourceVersion ?? '';
       for (const item of page.items) {
-        this.deliver(() => session!.upsert(item));
+        this.deliver(() => session!.upsert(item, true));
         count++;
       }
       continueToken = page.metadata.continue || undefined;
@@ -317,7 +317,7 @@ export class Reflector extends EventEmitter {
             if (eventType === 'ADDED') this.objects++;
             else if (eventType === 'DELETED') this.objects = Math.max(0, this.objects - 1);
             this.backoff.reset();
-            this.deliver(() => this.sink.apply(this.kind, eventType, obj, { viaRelist: false }));
+            this.deliver(() => this.sink.apply(this.kind, eventType, obj, { viaRelist: false, adopt: true }));
             break;
           }
           case 'BOOKMARK':

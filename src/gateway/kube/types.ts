@@ -57,8 +57,8 @@ export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** A relist in progress for one watch scope: upsert every listed object, then finish. */
 export interface RelistSession {
-  /** One object of the list (any page). */
-  upsert(obj: KubeObject): void;
+  /** One object of the list (any page). `adopt`: as in {@link WatchSink.apply}. */
+  upsert(obj: KubeObject, adopt?: boolean): void;
   /**
    * The list is complete: whatever the sink holds in this scope that was not upserted is gone and
    * gets a synthetic DELETED (client-go's `Replace`, done as a diff).
@@ -68,7 +68,16 @@ export interface RelistSession {
 
 /** Where a reflector delivers what it sees. Calls are synchronous and in watch order. */
 export interface WatchSink {
-  apply(kind: WatchKind, type: ChangeType, obj: KubeObject, meta: { readonly viaRelist: boolean }): void;
+  /**
+   * One watch event. `adopt`: the caller hands `obj` over and will not touch it again, so the sink
+   * may keep (and freeze) parts of it instead of copying (reflectors own what they parsed).
+   */
+  apply(
+    kind: WatchKind,
+    type: ChangeType,
+    obj: KubeObject,
+    meta: { readonly viaRelist: boolean; readonly adopt?: boolean },
+  ): void;
   /**
    * Starts a relist of one scope: a namespace, or `undefined` for all namespaces (and for
    * cluster-scoped kinds).

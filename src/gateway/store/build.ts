@@ -102,6 +102,7 @@ function num(v: unknown): number {
 }
 
 /**
+ * Set for the duration of one toRecord call (records are built synchronously).
  * The key the store already holds for this object, if any: a replaced record reuses the string
  * the table keys on instead of carrying an equal copy of it.
  */
@@ -234,34 +235,181 @@ export function bundleRecord(interner: Interner, o: Bundle): BundleRecord {
   });
 }
 
-export function bundleDeploymentRecord(interner: Interner, o: BundleDeployment): BundleDeploymentRecord {
+/**
+ * The parts of a BundleDeployment record that BDs of one bundle usually share (the same deployment
+ * IDs, flags, counts and reported state on every cluster where it is in the same state). Interned,
+ * so thousands of records point at one copy.
+ */
+interface BundleDeploymentShared {
+  readonly generation: number;
+  readonly bundleName: string;
+  readonly bundleNamespace: string;
+  readonly clusterNamespace: string;
+  readonly repoName: string | undefined;
+  readonly helmOpName: string | undefined;
+  readonly deploymentID: string;
+  readonly stagedDeploymentID: string;
+  readonly appliedDeploymentID: string;
+  readonly paused: boolean;
+  readonly offSchedule: boolean;
+  readonly dependsOn: readonly BundleDependsOn[];
+  readonly ready: boolean;
+  readonly nonModified: boolean;
+  readonly reportedState: string | undefined;
+  readonly resourceCounts: Readonly<ResourceCounts> | undefined;
+  readonly nonReadyCount: number;
+  readonly modifiedCount: number;
+}
+
+/**
+ * BundleDeployments are the bulk of the cache (50k and more), so their record is a class: the
+ * per-object fields are own properties, the shared ones are read through prototype getters from
+ * one interned {@link BundleDeploymentShared}. Field reads behave like a plain record; only
+ * `Object.keys`/spread see the own fields (nothing in the read path copies records).
+ */
+class CompactBundleDeploymentRecord implements BundleDeploymentRecord {
+  constructor(
+    readonly key: string,
+    readonly namespace: string,
+    readonly name: string,
+    readonly uid: string,
+    readonly resourceVersion: string,
+    readonly labels: Labels,
+    readonly creationTimestamp: string,
+    readonly deletionTimestamp: string | undefined,
+    readonly clusterName: string,
+    readonly conditions: readonly ConditionRecord[],
+    private readonly s: BundleDeploymentShared,
+  ) {
+    Object.freeze(this);
+  }
+
+  get kind(): 'BundleDeployment' {
+    return 'BundleDeployment';
+  }
+  get generation(): number {
+    return this.s.generation;
+  }
+  get bundleName(): string {
+    return this.s.bundleName;
+  }
+  get bundleNamespace(): string {
+    return this.s.bundleNamespace;
+  }
+  get clusterNamespace(): string {
+    return this.s.clusterNamespace;
+  }
+  get repoName(): string | undefined {
+    return this.s.repoName;
+  }
+  get helmOpName(): string | undefined {
+    return this.s.helmOpName;
+  }
+  get deploymentID(): string {
+    return this.s.deploymentID;
+  }
+  get stagedDeploymentID(): string {
+    return this.s.stagedDeploymentID;
+  }
+  get appliedDeploymentID(): string {
+    return this.s.appliedDeploymentID;
+  }
+  get paused(): boolean {
+    return this.s.paused;
+  }
+  get offSchedule(): boolean {
+    return this.s.offSchedule;
+  }
+  get dependsOn(): readonly BundleDependsOn[] {
+    return this.s.dependsOn;
+  }
+  get ready(): boolean {
+    return this.s.ready;
+  }
+  get nonModified(): boolean {
+    return this.s.nonModified;
+  }
+  get reportedState(): string | undefined {
+    return this.s.reportedState;
+  }
+  get resourceCounts(): Readonly<ResourceCounts> | undefined {
+    return this.s.resourceCounts;
+  }
+  get nonReadyCount(): number {
+    return this.s.nonReadyCount;
+  }
+  get modifiedCount(): number {
+    return this.s.modifiedCount;
+  }
+
+  /** A plain-object view with every field, for logs, JSON and tests. */
+  toJSON(): Record<string, unknown> {
+    const { s, ...own } = this as unknown as { s: BundleDeploymentShared } & Record<string, unknown>;
+    return { kind: this.kind, ...own, ...s };
+  }
+}
+
+/**
+ * Labels of a parsed object, frozen in place with interned values: JSON.parse already made a
+ * compact object with internalised keys, so re-building it would only cost memory.
+ */
+function ownLabels(interner: Interner, labels: Record<string, string> | undefined): Labels {
+  if (!labels || Object.isFrozen(labels)) return labelsOf(interner, labels);
+  let n = 0;
+  for (const k in labels) {
+    labels[k] = interner.str(labels[k]!);
+    n++;
+  }
+  return n === 0 ? EMPTY_LABELS : Object.freeze(labels);
+}
+
+/** `adopt`: the caller hands `o` over (it will not touch it again), so parts of it may be kept. */
+export function bundleDeploymentRecord(
+  interner: Interner,
+  o: BundleDeployment,
+  adopt = false,
+): BundleDeploymentRecord {
   const spec = o.spec ?? {};
   const st = o.status;
-  const labels = o.metadata.labels ?? {};
-  return Object.freeze({
-    kind: 'BundleDeployment' as const,
-    // A BD is named after its bundle (fleet-model §2.1), so names repeat across clusters.
-    ...meta(interner, o, true),
-    bundleName: interner.str(labels[LABEL_BUNDLE_NAME] ?? ''),
-    bundleNamespace: interner.str(labels[LABEL_BUNDLE_NAMESPACE] ?? ''),
-    clusterName: interner.str(labels[LABEL_CLUSTER] ?? ''),
-    clusterNamespace: interner.str(labels[LABEL_CLUSTER_NAMESPACE] ?? ''),
-    repoName: interner.str(labels[LABEL_REPO_NAME]),
-    helmOpName: interner.str(labels[LABEL_HELMOP_NAME]),
-    deploymentID: interner.str(spec.deploymentID ?? ''),
-    stagedDeploymentID: interner.str(spec.stagedDeploymentID ?? ''),
-    appliedDeploymentID: interner.str(st?.appliedDeploymentID ?? ''),
+  const m = o.metadata;
+  const labels = m.labels ?? {};
+  const common: BundleDeploymentShared = {
+    generation: num(m.generation),
+    bundleName: labels[LABEL_BUNDLE_NAME] ?? '',
+    bundleNamespace: labels[LABEL_BUNDLE_NAMESPACE] ?? '',
+    clusterNamespace: labels[LABEL_CLUSTER_NAMESPACE] ?? '',
+    repoName: labels[LABEL_REPO_NAME],
+    helmOpName: labels[LABEL_HELMOP_NAME],
+    deploymentID: spec.deploymentID ?? '',
+    stagedDeploymentID: spec.stagedDeploymentID ?? '',
+    appliedDeploymentID: st?.appliedDeploymentID ?? '',
     paused: spec.paused === true,
     offSchedule: spec.offSchedule === true,
-    dependsOn: sharedList<BundleDependsOn>(interner, 'dep', spec.dependsOn),
+    dependsOn: spec.dependsOn ?? EMPTY,
     ready: st?.ready === true,
     nonModified: st?.nonModified === true,
-    conditions: conditionsOf(interner, st?.conditions),
-    reportedState: interner.str(st?.display?.state),
-    resourceCounts: counts(interner, st?.resourceCounts),
+    reportedState: st?.display?.state,
+    resourceCounts: st?.resourceCounts,
     nonReadyCount: st?.nonReadyStatus?.length ?? 0,
     modifiedCount: st?.modifiedStatus?.length ?? 0,
-  });
+  };
+  const namespace = interner.str(m.namespace ?? '');
+  // A BD is named after its bundle (fleet-model §3.2), so names repeat across clusters.
+  const name = interner.str(m.name ?? '');
+  const key = objectKey(namespace, name);
+  return new CompactBundleDeploymentRecord(
+    key === keyHint ? keyHint : key,
+    namespace,
+    name,
+    m.uid ?? '',
+    m.resourceVersion ?? '',
+    adopt ? ownLabels(interner, m.labels) : labelsOf(interner, m.labels),
+    interner.str(str(m.creationTimestamp) ?? ''),
+    interner.str(str(m.deletionTimestamp)),
+    interner.str(labels[LABEL_CLUSTER] ?? ''),
+    conditionsOf(interner, st?.conditions),
+    shared(interner, 'bd', common),
+  );
 }
 
 export function clusterRecord(interner: Interner, o: Cluster): ClusterRecord {
@@ -326,16 +474,17 @@ export function toRecord(
   kind: WatchKind,
   obj: KubeObject,
   existingKey?: string,
+  adopt = false,
 ): FleetRecord {
   keyHint = existingKey;
   try {
-    return buildRecord(interner, kind, obj);
+    return buildRecord(interner, kind, obj, adopt);
   } finally {
     keyHint = undefined;
   }
 }
 
-function buildRecord(interner: Interner, kind: WatchKind, obj: KubeObject): FleetRecord {
+function buildRecord(interner: Interner, kind: WatchKind, obj: KubeObject, adopt: boolean): FleetRecord {
   switch (kind) {
     case 'GitRepo':
       return gitRepoRecord(interner, obj as GitRepo);
@@ -344,7 +493,7 @@ function buildRecord(interner: Interner, kind: WatchKind, obj: KubeObject): Flee
     case 'Bundle':
       return bundleRecord(interner, obj as Bundle);
     case 'BundleDeployment':
-      return bundleDeploymentRecord(interner, obj as BundleDeployment);
+      return bundleDeploymentRecord(interner, obj as BundleDeployment, adopt);
     case 'Cluster':
       return clusterRecord(interner, obj as Cluster);
     case 'ClusterGroup':

@@ -74,7 +74,12 @@ export interface StoreOptions {
 
 export interface Store extends WatchSink {
   /** Applies one watch event. ADDED/MODIFIED are normalised by whether the key is already known. */
-  apply(kind: WatchKind, type: ChangeType, obj: KubeObject, meta?: { readonly viaRelist: boolean }): void;
+  apply(
+    kind: WatchKind,
+    type: ChangeType,
+    obj: KubeObject,
+    meta?: { readonly viaRelist: boolean; readonly adopt?: boolean },
+  ): void;
   beginRelist(kind: WatchKind, namespace: string | undefined): RelistSession;
   /** A whole relist at once: upsert `objects`, delete what else is in the scope. */
   replaceAll(
@@ -357,14 +362,14 @@ export function createStore(opts: StoreOptions): Store {
     }
   }
 
-  function upsert(kind: WatchKind, obj: KubeObject, viaRelist: boolean): void {
+  function upsert(kind: WatchKind, obj: KubeObject, viaRelist: boolean, adopt: boolean): void {
     const t = table(kind);
     const key = keyOf(obj);
     const before = t.records.get(key);
     const rv = obj.metadata.resourceVersion ?? '';
     // A relist re-reports objects unchanged since the watch saw them: nothing to do.
     if (before && viaRelist && before.resourceVersion === rv && rv !== '') return;
-    const after = toRecord(interner, kind, obj, before?.key);
+    const after = toRecord(interner, kind, obj, before?.key, adopt);
     const now = clock.now();
     t.put(before, after);
     t.lastEventAt = now;
@@ -408,17 +413,17 @@ export function createStore(opts: StoreOptions): Store {
     apply(kind, type, obj, meta) {
       const viaRelist = meta?.viaRelist ?? false;
       if (type === 'DELETED') remove(kind, keyOf(obj), obj.metadata.resourceVersion ?? '', viaRelist);
-      else upsert(kind, obj, viaRelist);
+      else upsert(kind, obj, viaRelist, meta?.adopt ?? false);
     },
 
     beginRelist(kind, namespace) {
       const seen = new Set<string>();
       let done = false;
       return {
-        upsert(obj) {
+        upsert(obj, adopt = false) {
           if (done) throw new Error('relist session already finished');
           seen.add(keyOf(obj));
-          upsert(kind, obj, true);
+          upsert(kind, obj, true, adopt);
         },
         finish(resourceVersion) {
           if (done) return;
