@@ -1,11 +1,17 @@
 /**
- * The gateway: watches Fleet through client-node, keeps the read model, serves GraphQL.
- * (Placeholder: filled in by the read-path work.)
+ * The gateway: watches Fleet through client-node, keeps the read model, serves GraphQL. This is
+ * the composition of the layers (kube → store → fleet → graphql → server) and their lifecycle.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config.js';
-import type { Clock } from '../shared/clock.js';
+import { SystemClock, type Clock } from '../shared/clock.js';
+import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
+import { buildSchema, createContext, VERSION } from './graphql/index.js';
+import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
+import { createStore, type Store } from './store/store.js';
+import { startWatching, type Watching, type WatchTuning } from './store/watching.js';
 
 export interface GatewayOptions {
   readonly config: Config;
@@ -13,14 +19,142 @@ export interface GatewayOptions {
   readonly kubeConfig?: KubeConfig | undefined;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Reflector tuning (tests shorten timeouts). */
+  readonly watchTuning?: WatchTuning | undefined;
+  readonly limits?: Partial<Limits> | undefined;
+  /** How long shutdown waits for open streams (default 5 s). */
+  readonly shutdownGraceMs?: number | undefined;
 }
 
 export interface Gateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
+  /** Resolves once every watched kind has been listed. */
+  readonly synced: Promise<void>;
+  /** What /readyz reports. */
+  readiness(): Readiness;
   stop(): Promise<void>;
 }
 
-export function startGateway(_opts: GatewayOptions): Promise<Gateway> {
-  return Promise.reject(new Error('the gateway is not built yet'));
+/** The KubeConfig for the configured backend (the simulator's is handed in by main.ts). */
+export function kubeConfigFor(config: Config): KubeConfig {
+  const kc = new KubeConfig();
+  switch (config.backend) {
+    case 'kubeconfig':
+      if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+      else kc.loadFromDefault();
+      return kc;
+    case 'in-cluster':
+      kc.loadFromCluster();
+      return kc;
+    case 'simulator':
+      throw new FleetGraphError(
+        ErrorCode.INVALID_CONFIG,
+        'the simulator backend needs the embedded simulator; start it with `fleet-graph serve`',
+      );
+  }
+}
+
+/**
+ * Keeps the consistency tracker current with the store: changes are collected from the change
+ * feed and applied in one batch per turn of the event loop (a relist of thousands of objects is one
+ * update, not thousands). An operation flushes what is pending first, so its findings and their
+ * `firstSeenAt` match the snapshot it reads.
+ */
+function trackConsistency(store: Store, tracker: ConsistencyTracker) {
+  let pending = new Map<string, ChangedRecord>();
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.size === 0 && tracker.revision === store.revision) return;
+    const changed = [...pending.values()];
+    pending = new Map();
+    tracker.update(store.snapshot(), changed);
+  };
+  const unsubscribe = store.subscribe((e) => {
+    pending.set(`${e.kind}:${e.key}`, { kind: e.kind, key: e.key });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  });
+  return { flush, stop: unsubscribe };
+}
+
+function readinessOf(watching: Watching, draining: boolean): Readiness {
+  if (draining) return { ready: false, reason: 'shutting down' };
+  const status = watching.status();
+  const unsynced = status.filter((s) => !s.synced).map((s) => s.kind);
+  if (unsynced.length > 0) return { ready: false, reason: `not synced yet: ${unsynced.join(', ')}` };
+  // A watch that keeps failing means the answers may be stale; a reconnect in progress does not.
+  const failing = status.filter((s) => s.state === 'backoff').map((s) => s.kind);
+  if (failing.length > 0) return { ready: false, reason: `watch failing, retrying: ${failing.join(', ')}` };
+  return { ready: true };
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { config, logger: log } = opts;
+  const clock = opts.clock ?? new SystemClock(config.backend === 'simulator' ? config.speed : 1);
+  const kubeConfig = opts.kubeConfig ?? kubeConfigFor(config);
+  const store = createStore({ clock, logger: log.child({ component: 'store' }) });
+  const tracker = new ConsistencyTracker({
+    clock,
+    onListenerError: (e) => log.error({ err: e }, 'inconsistency listener failed'),
+  });
+  const consistency = trackConsistency(store, tracker);
+  const watching = startWatching({
+    kubeConfig,
+    namespaces: config.namespaces,
+    store,
+    logger: log,
+    tuning: opts.watchTuning,
+  });
+  let draining = false;
+  const readiness = () => readinessOf(watching, draining);
+  const app = createApp({
+    schema: buildSchema(),
+    context: (caller) =>
+      createContext({
+        readModel: () => {
+          consistency.flush();
+          return createReadModel(store.snapshot(), { tracker, clock });
+        },
+        caller,
+        version: VERSION,
+      }),
+    readiness,
+    logger: log.child({ component: 'graphql' }),
+    limits: opts.limits,
+  });
+  let server;
+  try {
+    server = await startServer({
+      app,
+      port: config.port,
+      host: config.host,
+      logger: log,
+      shutdownGraceMs: opts.shutdownGraceMs,
+      onDraining: () => {
+        draining = true;
+      },
+    });
+  } catch (e) {
+    await watching.stop();
+    consistency.stop();
+    throw e;
+  }
+  const running = server;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: running.url,
+    synced: watching.ready,
+    readiness,
+    stop() {
+      stopping ??= (async () => {
+        await running.stop({ beforeDispose: () => watching.stop() });
+        consistency.stop();
+      })();
+      return stopping;
+    },
+  };
 }

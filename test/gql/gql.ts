@@ -24,6 +24,7 @@ type Documents = {
     "\n  query Preview($namespace: String!, $targets: [GitTargetInput!]!) {\n    targetPreview(namespace: $namespace, targets: $targets) {\n      cluster {\n        name\n      }\n      match {\n        matched\n        targetName\n        clusterGroup\n        reason\n      }\n    }\n  }\n": typeof types.PreviewDocument,
     "\n  query Findings($kinds: [InconsistencyKind!], $gitRepo: String, $cluster: String, $workspace: String) {\n    inconsistencies(kinds: $kinds, gitRepo: $gitRepo, cluster: $cluster, workspace: $workspace) {\n      totalCount\n      edges {\n        node {\n          kind\n          reason\n          firstSeenAt\n          ageSeconds\n          field\n          reported\n          actual\n          gitRepoRef {\n            name\n          }\n          clusterRef {\n            name\n          }\n          bundleDeploymentRef {\n            namespace\n            name\n          }\n          bundle {\n            name\n          }\n          cluster {\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.FindingsDocument,
     "\n  query Version {\n    version\n  }\n": typeof types.VersionDocument,
+    "\n  query ServerClusters {\n    clusters(first: 10) {\n      totalCount\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n": typeof types.ServerClustersDocument,
 };
 const documents: Documents = {
     "\n  query GitRepoDetail($namespace: String!, $name: String!) {\n    gitRepo(namespace: $namespace, name: $name) {\n      id\n      namespace\n      name\n      labels {\n        key\n        value\n      }\n      workspace {\n        name\n      }\n      targets {\n        name\n        clusterGroup\n        clusterName\n        clusterSelector {\n          text\n        }\n      }\n      status {\n        readyClusters\n        desiredReadyClusters\n        display {\n          readyBundleDeployments\n          state\n        }\n        summary {\n          ready\n          desiredReady\n        }\n      }\n      recomputedStatus {\n        readyClusters\n        desiredReadyClusters\n        summary {\n          ready\n          desiredReady\n          notReady\n          errApplied\n        }\n      }\n      bundles {\n        totalCount\n        edges {\n          node {\n            name\n          }\n        }\n      }\n      bundleDeployments(states: [READY]) {\n        totalCount\n        edges {\n          node {\n            clusterName\n            state\n          }\n        }\n      }\n      inconsistencies {\n        kind\n      }\n    }\n  }\n": types.GitRepoDetailDocument,
@@ -36,6 +37,7 @@ const documents: Documents = {
     "\n  query Preview($namespace: String!, $targets: [GitTargetInput!]!) {\n    targetPreview(namespace: $namespace, targets: $targets) {\n      cluster {\n        name\n      }\n      match {\n        matched\n        targetName\n        clusterGroup\n        reason\n      }\n    }\n  }\n": types.PreviewDocument,
     "\n  query Findings($kinds: [InconsistencyKind!], $gitRepo: String, $cluster: String, $workspace: String) {\n    inconsistencies(kinds: $kinds, gitRepo: $gitRepo, cluster: $cluster, workspace: $workspace) {\n      totalCount\n      edges {\n        node {\n          kind\n          reason\n          firstSeenAt\n          ageSeconds\n          field\n          reported\n          actual\n          gitRepoRef {\n            name\n          }\n          clusterRef {\n            name\n          }\n          bundleDeploymentRef {\n            namespace\n            name\n          }\n          bundle {\n            name\n          }\n          cluster {\n            name\n          }\n        }\n      }\n    }\n  }\n": types.FindingsDocument,
     "\n  query Version {\n    version\n  }\n": types.VersionDocument,
+    "\n  query ServerClusters {\n    clusters(first: 10) {\n      totalCount\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n": types.ServerClustersDocument,
 };
 
 /**
@@ -92,6 +94,10 @@ export function graphql(source: "\n  query Findings($kinds: [InconsistencyKind!]
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Version {\n    version\n  }\n"): (typeof documents)["\n  query Version {\n    version\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ServerClusters {\n    clusters(first: 10) {\n      totalCount\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ServerClusters {\n    clusters(first: 10) {\n      totalCount\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

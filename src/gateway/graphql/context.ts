@@ -39,21 +39,33 @@ export interface ContextOptions {
 }
 
 /**
- * One operation's context. The read model is taken lazily, on the first resolver that needs it, so
- * introspection and `version` never take a snapshot; after that every resolver sees the same one.
+ * A read model that takes its snapshot on first use. The context is copied by yoga and envelop
+ * (spread into the server context), which would run a getter early; a forwarding proxy survives the
+ * copy and stays lazy, so introspection and `version` never take a snapshot, and every resolver of
+ * the operation still sees the same one.
  */
-export function createContext(opts: ContextOptions): GraphQLContext {
-  let readModel: ReadModel | undefined;
-  const model = (): ReadModel => (readModel ??= opts.readModel());
-  return {
-    get readModel() {
-      return model();
+function lazyReadModel(take: () => ReadModel): ReadModel {
+  let model: ReadModel | undefined;
+  const real = () => (model ??= take());
+  return new Proxy({} as ReadModel, {
+    get(_target, prop) {
+      const m = real();
+      const value: unknown = Reflect.get(m, prop, m);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(m) : value;
     },
+  });
+}
+
+/** One operation's context: a lazy read model, per-operation loaders, and the caller. */
+export function createContext(opts: ContextOptions): GraphQLContext {
+  const readModel = lazyReadModel(opts.readModel);
+  return {
+    readModel,
     caller: opts.caller,
     version: opts.version,
     loaders: {
       targetedClusters: new DataLoader<BundleRecord, readonly TargetedCluster[], string>(
-        (bundles) => Promise.resolve(bundles.map((b) => model().targetedClusters(b))),
+        (bundles) => Promise.resolve(bundles.map((b) => readModel.targetedClusters(b))),
         { cacheKeyFn: (b) => b.key },
       ),
     },

@@ -56,10 +56,17 @@ function useLimitCodes(): Plugin {
         if (result instanceof GraphQLError) replaceParseResult(withCode(result));
       };
     },
-    onValidate() {
-      return ({ result, setResult }) => {
-        if (result.length > 0) setResult(result.map((e: Error) => withCode(e)));
-      };
+    // armor's rules throw their rejection out of validate; turn it into this operation's error list.
+    onValidate({ validateFn, setValidationFn }) {
+      const validate = validateFn as (...args: Parameters<typeof validateFn>) => readonly GraphQLError[];
+      setValidationFn((...args) => {
+        try {
+          return validate(...args).map((e) => withCode(e));
+        } catch (e) {
+          if (e instanceof GraphQLError) return [withCode(e)];
+          throw e;
+        }
+      });
     },
   };
 }
