@@ -70,7 +70,7 @@ const nonReadyStatus = obj('A resource that is not ready.', {
   }),
 });
 
-const bundleSummary = obj('Counts of BundleDeployments by state (fleet-model.md §2.1).', {
+const bundleSummary = obj('Counts of BundleDeployments by state.', {
   notReady: int('BundleDeployments in state NotReady.'),
   waitApplied: int('BundleDeployments in state WaitApplied.'),
   errApplied: int('BundleDeployments in state ErrApplied.'),
@@ -228,7 +228,7 @@ const bundleTarget = obj('A BundleTarget: which clusters it selects, plus per-ta
   doNotDeploy: bool('Match the clusters but deploy nothing to them.'),
 });
 
-const rolloutStrategy = obj('How changes roll out across clusters (fleet-model.md §7.1).', {
+const rolloutStrategy = obj('How changes roll out across clusters.', {
   maxUnavailable: intOrString(
     'Cluster-wide limit on unavailable BundleDeployments while rolling out (default 100%).',
   ),
@@ -301,10 +301,7 @@ const gitRepoSpec = obj(
     webhookSecret: str('Secret for webhook payload validation.'),
     targetNamespace: str('Force every resource into this namespace.'),
     serviceAccount: str('Service account used to deploy.'),
-    targets: arr(
-      'Targets: which clusters get the bundles of this repository (fleet-model.md §4).',
-      gitTarget,
-    ),
+    targets: arr('Targets: which clusters get the bundles of this repository.', gitTarget),
     paused: bool('Stage changes without deploying them.'),
     forceSyncGeneration: int64('Change to force a redeploy.'),
     keepResources: bool('Keep resources when the GitRepo is removed.'),
