@@ -1,6 +1,7 @@
 /**
  * Which clusters a bundle considers, and which groups each cluster belongs to (fleet-model §4.2).
  */
+import { LABEL_NAMESPACE_NAME } from '../../apis/labels.js';
 import { InvalidSelectorError, compileLabelSelector } from '../../apis/selector.js';
 import type { LabelSelector, Selector } from '../../apis/selector.js';
 import type {
@@ -92,7 +93,17 @@ export function candidateNamespaces(
     const bundleSel = tryCompileSelector(m.bundleSelector);
     const nsSel = tryCompileSelector(m.namespaceSelector);
     if (!bundleSel || !nsSel || !bundleSel.matches(bundle.labels)) continue;
-    for (const ns of namespaces) if (nsSel.matches(ns.labels)) result.add(ns.name);
+    for (const ns of namespaces) if (nsSel.matches(namespaceLabels(ns))) result.add(ns.name);
   }
   return [...result].sort();
+}
+
+/**
+ * A Namespace's labels. Kubernetes (since 1.21) always sets `kubernetes.io/metadata.name` to the
+ * name; it is added here too in case an API server (an emulator, an old cluster) did not.
+ */
+function namespaceLabels(ns: NamespaceRecord): Labels {
+  return ns.labels[LABEL_NAMESPACE_NAME] === ns.name
+    ? ns.labels
+    : { ...ns.labels, [LABEL_NAMESPACE_NAME]: ns.name };
 }
