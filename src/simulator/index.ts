@@ -1,13 +1,21 @@
 /**
  * The embedded default backend: a Kubernetes API emulator with Fleet's CRDs installed, the Fleet
- * workspaces created, and (added by the simulated-Fleet work) controllers and scenarios.
+ * workspaces created, a scenario and/or fixture seeded, and the simulated Fleet's controllers
+ * running against the emulator's HTTP API.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../apis/kube.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { startApiServer, type ApiServer } from './apiserver/index.js';
+import { startFleet, type FleetControl, type FleetSettings } from './controller/index.js';
 import { fleetCustomResourceDefinitions } from './crds/fleet.js';
+import { DEFAULT_FLEET_SETTINGS } from './controller/index.js';
+import { buildSeed, FixtureError } from './scenarios/index.js';
+
+export { DEFAULT_FLEET_SETTINGS, FixtureError };
+
+export type { Fault, FaultKind, FleetControl, FleetSettings } from './controller/index.js';
 
 export interface SimulationOptions {
   readonly port: number;
@@ -23,6 +31,10 @@ export interface SimulationOptions {
   readonly clock?: Clock;
   /** Bearer tokens the emulator accepts; default one random token. */
   readonly tokens?: string[];
+  /** Delays and intervals of the simulated Fleet (simulated time); `cleanup` above wins. */
+  readonly fleet?: Partial<FleetSettings>;
+  /** Start the simulated Fleet's controllers; default true. */
+  readonly controllers?: boolean;
 }
 
 export interface Simulation {
@@ -34,6 +46,10 @@ export interface Simulation {
   readonly kubeConfig: KubeConfig;
   /** The emulator itself: seeding, fault injection. */
   readonly apiServer: ApiServer;
+  /** The simulated Fleet's control handle: offline clusters, agent faults, check-ins, its clock. */
+  readonly fleet: FleetControl;
+  /** The clock everything simulated runs on. */
+  readonly clock: Clock;
   writeKubeconfig(file: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -55,6 +71,15 @@ export function installFleet(apiServer: ApiServer): void {
 
 export async function startSimulation(opts: SimulationOptions): Promise<Simulation> {
   const clock = opts.clock ?? new SystemClock(opts.speed);
+  // Build and validate the whole seed (fixture included) before anything is started or written.
+  const seed = await buildSeed({
+    scenario: opts.scenario,
+    fixture: opts.fixture,
+    scaleClusters: opts.scaleClusters,
+    scaleBundles: opts.scaleBundles,
+    now: new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    existingNamespaces: FLEET_WORKSPACES,
+  });
   const apiServer = await startApiServer({
     port: opts.port,
     host: opts.host,
@@ -62,22 +87,62 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     logger: opts.logger,
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
   });
+  let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
   try {
     installFleet(apiServer);
-    if (opts.scenario !== 'empty') {
-      opts.logger.warn({ scenario: opts.scenario }, 'scenario not available yet; starting empty');
+    for (const [i, object] of seed.objects.entries()) {
+      try {
+        apiServer.seed([object]);
+      } catch (e) {
+        // The emulator's own validation (CRD schemas) failed: name the object and where it came from.
+        const where = seed.sources[i] ?? `scenario ${opts.scenario}`;
+        const ref = [object.metadata.namespace, object.metadata.name].filter(Boolean).join('/');
+        throw new FixtureError(opts.fixture ?? opts.scenario, [
+          { document: `${where} (${object.kind ?? '?'} ${ref})`, message: (e as Error).message },
+        ]);
+      }
+    }
+    if (opts.controllers !== false) {
+      fleet = await startFleet({
+        kubeConfig: apiServer.kubeConfig(),
+        clock,
+        logger: opts.logger.child({ component: 'fleet' }),
+        settings: { ...(opts.fleet ?? {}), cleanup: opts.cleanup },
+      });
+      for (const f of seed.faults) fleet.injectFault(f);
     }
   } catch (e) {
+    await fleet?.stop();
     await apiServer.stop();
     throw e;
   }
   const kubeConfig = apiServer.kubeConfig();
+  const control: FleetControl = fleet ?? {
+    clock,
+    settings: { ...DEFAULT_FLEET_SETTINGS, ...(opts.fleet ?? {}), cleanup: opts.cleanup },
+    setClusterOffline: () => undefined,
+    injectFault: () => undefined,
+    clearFaults: () => undefined,
+    faults: [],
+    checkInNow: () => Promise.resolve(),
+    uninstalled: [],
+    idle: () => true,
+  };
+  opts.logger.info(
+    { scenario: opts.scenario, fixture: opts.fixture, objects: seed.objects.length, cleanup: opts.cleanup },
+    'simulation started',
+  );
   return {
     url: apiServer.url,
     token: apiServer.token,
     kubeConfig,
     apiServer,
+    fleet: control,
+    clock,
     writeKubeconfig: (file) => apiServer.writeKubeconfig(file),
-    stop: () => apiServer.stop(),
+    async stop() {
+      await fleet?.stop();
+      await apiServer.stop();
+    },
   };
 }

@@ -40,9 +40,9 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
   cleanup: 'prompt',
   checkInIntervalMs: 15 * 60_000,
   firstCheckInDelayMs: 15_000,
-  jobDelayMs: 2_000,
-  applyDelayMs: 2_000,
-  readyDelayMs: 3_000,
+  jobDelayMs: 1_500,
+  applyDelayMs: 1_000,
+  readyDelayMs: 2_000,
   uninstallDelayMs: 1_000,
   gitRepoStatusDelayMs: 3_000,
 };

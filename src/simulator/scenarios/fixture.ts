@@ -66,6 +66,8 @@ export class FixtureError extends FleetGraphError {
 export interface FixtureObject {
   readonly type: ResourceType;
   readonly object: KubeObject;
+  /** Where it came from, e.g. `document 3` or `document 1 item 4`. */
+  readonly where: string;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -201,7 +203,7 @@ export function parseFixture(text: string, file = 'fixture'): FixtureObject[] {
         continue;
       }
       seen.set(id, at);
-      out.push({ type, object });
+      out.push({ type, object, where: at });
     }
   });
   if (problems.length > 0) throw new FixtureError(file, problems);

@@ -49,26 +49,34 @@ export function scenarioByName(
  */
 export async function buildSeed(
   opts: SeedOptions,
-): Promise<{ objects: KubeObject[]; faults: readonly Fault[] }> {
+): Promise<{ objects: KubeObject[]; sources: (string | undefined)[]; faults: readonly Fault[] }> {
   const fixture = opts.fixture ? await loadFixture(opts.fixture) : [];
   const scenario = scenarioByName(opts.scenario, opts);
-  const all: { type: ResourceType; object: KubeObject }[] = [...scenario.objects, ...fixture];
-  const withKind = all.map(({ type, object }) => ({
-    ...object,
-    apiVersion: apiVersionOf(type),
-    kind: type.kind,
+  const all: { type: ResourceType; object: KubeObject; where?: string }[] = [...scenario.objects, ...fixture];
+  const withKind = all.map(({ type, object, where }) => ({
+    object: { ...object, apiVersion: apiVersionOf(type), kind: type.kind },
+    where: where ? `${opts.fixture ?? 'fixture'} ${where}` : undefined,
   }));
-  const namespaces = withKind.filter((o) => o.kind === NAMESPACES.kind);
-  const rest = withKind.filter((o) => o.kind !== NAMESPACES.kind);
-  const have = new Set([...opts.existingNamespaces, ...namespaces.map((n) => n.metadata.name ?? '')]);
-  const implied: KubeObject[] = [];
+  const isNs = (o: KubeObject) => o.kind === NAMESPACES.kind;
+  const namespaces = withKind.filter((o) => isNs(o.object));
+  const rest = withKind.filter((o) => !isNs(o.object));
+  const have = new Set([...opts.existingNamespaces, ...namespaces.map((n) => n.object.metadata.name ?? '')]);
+  const implied: { object: KubeObject; where: string | undefined }[] = [];
   for (const o of rest) {
-    const ns = o.metadata.namespace;
+    const ns = o.object.metadata.namespace;
     if (ns && !have.has(ns)) {
       have.add(ns);
-      implied.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      implied.push({
+        object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+        where: o.where,
+      });
     }
   }
-  const fresh = namespaces.filter((n) => !opts.existingNamespaces.includes(n.metadata.name ?? ''));
-  return { objects: [...fresh, ...implied, ...rest], faults: scenario.faults };
+  const fresh = namespaces.filter((n) => !opts.existingNamespaces.includes(n.object.metadata.name ?? ''));
+  const ordered = [...fresh, ...implied, ...rest];
+  return {
+    objects: ordered.map((o) => o.object),
+    sources: ordered.map((o) => o.where),
+    faults: scenario.faults,
+  };
 }
