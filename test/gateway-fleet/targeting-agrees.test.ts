@@ -176,8 +176,8 @@ function simulatorAnswer(objects: { kind: WatchKind; obj: KubeObject }[]) {
       bundle: of('Bundle')[0] as never,
       clusters: of('Cluster') as never,
       clusterGroups: of('ClusterGroup') as never,
-      mappings: of('BundleNamespaceMapping') as never,
-      namespaces: of('Namespace') as never,
+      mappings: of('BundleNamespaceMapping'),
+      namespaces: of('Namespace'),
     }).map(
       (m) =>
         `${m.cluster.metadata.namespace}/${m.cluster.metadata.name} via ${m.targetName} in ${m.groupName}`,
