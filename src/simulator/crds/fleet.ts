@@ -494,6 +494,7 @@ interface KindDef {
   description: string;
   properties: Record<string, JSONSchemaProps>;
   columns?: CustomResourceColumnDefinition[];
+  /** Every Fleet kind has a status subresource, even those without a modelled status. */
   status?: boolean;
 }
 
@@ -619,7 +620,6 @@ export function fleetCustomResourceDefinitions(): CustomResourceDefinition[] {
         bundleSelector: labelSelector('Selects the Bundles to export.'),
         namespaceSelector: labelSelector('Selects the namespaces to export them to.'),
       },
-      status: false,
     }),
     crd({
       kind: 'GitRepoRestriction',
@@ -639,7 +639,6 @@ export function fleetCustomResourceDefinitions(): CustomResourceDefinition[] {
         column('Default-ServiceAccount', '.defaultServiceAccount'),
         column('Allowed-ServiceAccounts', '.allowedServiceAccounts'),
       ],
-      status: false,
     }),
     crd({
       kind: 'Content',
