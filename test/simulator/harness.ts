@@ -4,6 +4,7 @@
  * `settle` moves simulated time in steps until the API shows what the test expects.
  */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import type { ResourceType } from '../../src/apis/gvr.js';
 import { apiVersionOf } from '../../src/apis/gvr.js';
@@ -40,7 +41,7 @@ export interface TestFleet {
     namespace: string,
     name: string,
   ): Promise<T | undefined>;
-  /** Advances the clock by `stepMs` per poll until `fn` returns a value equal to `expected`. */
+  /** Advances the clock by `stepMs` per round until `fn` returns a value deeply equal to `expected`. */
   settle<T>(fn: () => Promise<T>, expected: T, opts?: { stepMs?: number; timeout?: number }): Promise<void>;
   stop(): Promise<void>;
 }
@@ -98,16 +99,19 @@ export async function startTestFleet(settings: Partial<FleetSettings> = {}): Pro
       }
     },
     async settle(fn, expected, opts = {}) {
+      // Like expect.poll, but usable in hooks too: each round moves simulated time one step and
+      // then asks the API again (a real HTTP round trip, so this never spins).
       const step = opts.stepMs ?? 1_000;
-      await expect
-        .poll(
-          async () => {
-            await clock.advance(step);
-            return await fn();
-          },
-          { timeout: opts.timeout ?? 15_000, interval: 10 },
-        )
-        .toEqual(expected);
+      const deadline = Date.now() + (opts.timeout ?? 15_000);
+      let last: unknown;
+      for (;;) {
+        await clock.advance(step);
+        last = await fn();
+        if (isDeepStrictEqual(last, expected)) return;
+        if (Date.now() > deadline) break;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      expect(last, 'settled value').toEqual(expected);
     },
     async stop() {
       await fleet.stop();

@@ -237,10 +237,12 @@ export const TARGETING_CASES: TargetingCase[] = [
     rule: '§4.4 group criteria must hold for the same group',
     clusters: three,
     groups: [
-      { name: 'A', labels: { region: 'x' }, selector: { matchLabels: { env: 'prod' } } },
-      { name: 'B', labels: { region: 'eu' }, selector: { matchLabels: { env: 'prod' } } },
+      { name: 'group-a', labels: { region: 'x' }, selector: { matchLabels: { env: 'prod' } } },
+      { name: 'group-b', labels: { region: 'eu' }, selector: { matchLabels: { env: 'prod' } } },
     ],
-    targets: [{ name: 't', clusterGroup: 'A', clusterGroupSelector: { matchLabels: { region: 'eu' } } }],
+    targets: [
+      { name: 't', clusterGroup: 'group-a', clusterGroupSelector: { matchLabels: { region: 'eu' } } },
+    ],
     expect: [],
   },
   {
@@ -333,11 +335,11 @@ export const TARGETING_CASES: TargetingCase[] = [
     rule: '§4.5 restriction and target are checked in the same group pass',
     clusters: [{ name: 'a', labels: { x: '1' } }],
     groups: [
-      { name: 'A', selector: {} },
-      { name: 'B', selector: {} },
+      { name: 'group-a', selector: {} },
+      { name: 'group-b', selector: {} },
     ],
-    targets: [{ name: 't', clusterGroup: 'A' }],
-    restrictions: [{ name: 'r', clusterGroup: 'B' }],
+    targets: [{ name: 't', clusterGroup: 'group-a' }],
+    restrictions: [{ name: 'r', clusterGroup: 'group-b' }],
     expect: [],
   },
   {
