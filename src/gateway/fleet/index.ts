@@ -52,3 +52,11 @@ export {
 } from './dependencies.js';
 export { DEFAULT_GIT_TARGET, assertValidGitTargets, previewTargets, validateGitTargets } from './preview.js';
 export type { GitTargetValidation } from './preview.js';
+export {
+  bundleSpecWithGitTargets,
+  customizationsOf,
+  effectiveGitTargets,
+  overridesGitRepoTargets,
+  previewGitRepoRetarget,
+} from './retarget.js';
+export type { BundleRetargetPreview } from './retarget.js';

@@ -138,6 +138,16 @@ describe('createReadModel: edges and derived state', () => {
     ).toEqual([dbOnDev]);
     expect(model.dependencyCycles(web)).toEqual([['fleet-default/app-web', 'fleet-default/app-db']]);
   });
+  it('previewGitRepoRetarget plans per Bundle', () => {
+    // Generation 2 not yet observed by Fleet: no Bundle is taken for a fleet.yaml override.
+    const plans = model.previewGitRepoRetarget({ ...repo, generation: 2 }, [{ clusterName: 'dev' }]);
+    expect(
+      plans.map((p) => [p.bundle.name, p.added.map((c) => c.name), p.removed.map((c) => c.name)]),
+    ).toEqual([
+      ['app-db', [], ['fresh', 'prod']],
+      ['app-web', ['dev'], ['fresh', 'prod']],
+    ]);
+  });
   it('previewTargets validates and matches', () => {
     expect(
       keys(model.previewTargets('fleet-default', [{ clusterGroup: 'prod' }]).map((p) => p.cluster)),

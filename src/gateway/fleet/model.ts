@@ -21,6 +21,8 @@ import type {
 import { allFindings } from './consistency.js';
 import { blockersOf, cyclesThrough, resolveDependsOn } from './dependencies.js';
 import { previewTargets } from './preview.js';
+import { previewGitRepoRetarget } from './retarget.js';
+import type { BundleRetargetPreview } from './retarget.js';
 import type {
   BundleDependency,
   BundleDeploymentFilter,
@@ -64,6 +66,11 @@ export interface FleetReadModel extends ReadModel {
   recomputedClusterGroupStatus(group: ClusterGroupRecord): RecomputedGroupStatus;
   /** How one Bundle's targets decide on one cluster, matched or not, with the reason. */
   targetMatch(bundle: BundleRecord, cluster: ClusterRecord): TargetMatch;
+  /** Per Bundle of the GitRepo, the clusters added, removed and unchanged if its targets became `targets`. */
+  previewGitRepoRetarget(
+    repo: GitRepoRecord,
+    targets: readonly GitTarget[],
+  ): readonly BundleRetargetPreview[];
 }
 
 export function createReadModel(snapshot: Snapshot, opts: ReadModelOptions = {}): FleetReadModel {
@@ -360,6 +367,13 @@ class SnapshotReadModel implements FleetReadModel {
     const pick = (f: Inconsistency) =>
       target.kind === 'GitRepo' ? f.gitRepo : target.kind === 'Bundle' ? f.bundle : f.cluster;
     return this.allInconsistencies().filter((f) => sameRef(pick(f), target));
+  }
+
+  previewGitRepoRetarget(
+    repo: GitRepoRecord,
+    targets: readonly GitTarget[],
+  ): readonly BundleRetargetPreview[] {
+    return previewGitRepoRetarget(this.view, repo, targets);
   }
 
   previewTargets(
