@@ -77,7 +77,8 @@ const keysIn = (store: Store) =>
   store
     .snapshot()
     .list('BundleDeployment')
-    .map((r) => `${r.key}@${r.resourceVersion}`);
+    .map((r) => `${r.key}@${r.resourceVersion}`)
+    .sort();
 const keysOf = (api: FakeApiServer) =>
   api
     .list(BDS)
@@ -310,7 +311,7 @@ describe('startWatching', () => {
     let seed = 42;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
+      return (seed >>> 16) % n;
     };
     const faults = [
       () => api.faults.endWatches(),
@@ -340,6 +341,8 @@ describe('startWatching', () => {
     api.faults.outage(false);
     api.faults.clearFailures();
     await expect.poll(() => keysIn(store), { timeout: 10_000 }).toEqual(keysOf(api));
+    const bdStatus = w.status().find((s) => s.kind === 'BundleDeployment')!;
+    expect(bdStatus.restarts + bdStatus.relists).toBeGreaterThan(0);
     // Every object the server no longer has was deleted in the store by exactly one DELETED event
     // after its last ADDED/MODIFIED.
     const lastByKey = new Map<string, string>();

@@ -433,7 +433,8 @@ export function createStore(opts: StoreOptions): Store {
             namespace === undefined
               ? [...t.records.keys()]
               : (t.indexes.get('ns')!.index.get(namespace) ?? []).map((r) => r.key);
-          for (const key of inScope) if (!seen.has(key)) remove(kind, key, resourceVersion, true);
+          // In key order, so that a relist reports what vanished deterministically.
+          for (const key of inScope.sort()) if (!seen.has(key)) remove(kind, key, resourceVersion, true);
         },
       };
     },
