@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetRecord } from '../store/records.js';
-import { allFindings } from './consistency.js';
+import { allFindings, removalReason } from './consistency.js';
 import { aBundle, aCluster, aDeployment, aGitRepo, aGitRepoBundle, aHelmOp, snapshotOf } from './testing.js';
 import { FleetView } from './view.js';
 
@@ -122,5 +122,43 @@ describe('consistency findings', () => {
     const b = aBundle({ name: 'op', helmOpName: 'op', targets: [{ clusterSelector: {} }] });
     const f = findings([prod, op, b, aDeployment({ bundle: b, cluster: prod })]);
     expect(f.map((x) => x.id)).toContain('mismatch:HelmOp:fleet-default/op:summary.desiredReady');
+  });
+});
+
+describe('removalReason (fleet-model §6)', () => {
+  const repo = aGitRepo({ name: 'app' });
+  const bd = aDeployment({ bundle: prodOnly, cluster: prod });
+  const rows: { rule: string; records: FleetRecord[]; want: string }[] = [
+    {
+      rule: 'the Bundle no longer targets the cluster',
+      records: [repo, prodOnly, aCluster({ name: 'prod', labels: { env: 'dev' } })],
+      want: 'TARGET_REMOVED',
+    },
+    { rule: 'the Bundle is gone while its GitRepo exists', records: [repo, prod], want: 'BUNDLE_DELETED' },
+    {
+      rule: 'the Bundle is being deleted',
+      records: [repo, prod, { ...prodOnly, deletionTimestamp: '2026-01-01T00:00:00Z' }],
+      want: 'BUNDLE_DELETED',
+    },
+    { rule: 'the GitRepo and its Bundle are gone (cascade)', records: [prod], want: 'GITREPO_DELETED' },
+    {
+      rule: 'the GitRepo is being deleted and its Bundle is gone',
+      records: [prod, { ...repo, deletionTimestamp: '2026-01-01T00:00:00Z' }],
+      want: 'GITREPO_DELETED',
+    },
+    { rule: 'the Cluster is gone', records: [repo, prodOnly], want: 'CLUSTER_DELETED' },
+    { rule: 'still targeted: no visible reason', records: [repo, prodOnly, prod], want: 'UNKNOWN' },
+  ];
+  it.each(rows)('$rule', ({ records, want }) => {
+    expect(removalReason(new FleetView(snapshotOf(records)), bd)).toBe(want);
+  });
+
+  it('stale findings carry their cause', () => {
+    const [f] = findings([
+      prod,
+      aDeployment({ bundle: 'old-bundle', cluster: prod, repoName: 'app' }),
+      repo,
+    ]).filter((x) => x.kind === 'STALE_DEPLOYMENT');
+    expect(f?.cause).toBe('BUNDLE_DELETED');
   });
 });

@@ -19,7 +19,7 @@ import type {
   GitRepoRecord,
   HelmOpRecord,
 } from '../store/records.js';
-import type { Inconsistency } from './read-model.js';
+import type { Inconsistency, RemovalReason } from './read-model.js';
 import { statusFromDeployments } from './summaries.js';
 import type { FleetView } from './view.js';
 
@@ -40,10 +40,38 @@ function terminating(bd: BundleDeploymentRecord): string {
   return '';
 }
 
-function staleFinding(bd: BundleDeploymentRecord, why: string, cluster: ClusterRecord | undefined): Finding {
+/**
+ * Why a BD is, or should be, removed (fleet-model §6): the deletion cascade GitRepo → Bundles →
+ * BDs (§6.2), a deleted Bundle, a deleted Cluster (its namespace goes, and the BDs in it), or its
+ * Bundle's current targets no longer selecting the cluster (§6.1). Evaluated on the snapshot at
+ * hand: for a BD that was just deleted, pass its last record and the snapshot after the deletion.
+ */
+export function removalReason(view: FleetView, bd: BundleDeploymentRecord): RemovalReason {
+  const snap = view.snapshot;
+  const bundle = snap.get('Bundle', `${bd.bundleNamespace}/${bd.bundleName}`);
+  const bundleGoing = !bundle || bundle.deletionTimestamp !== undefined;
+  if (bundleGoing && bd.repoName) {
+    const repo = snap.get('GitRepo', `${bd.bundleNamespace}/${bd.repoName}`);
+    if (!repo || repo.deletionTimestamp) return 'GITREPO_DELETED';
+  }
+  if (bundleGoing) return 'BUNDLE_DELETED';
+  const cluster = view.clusterOf(bd);
+  if (!cluster || cluster.deletionTimestamp) return 'CLUSTER_DELETED';
+  if (view.targetingError(bundle)) return 'UNKNOWN';
+  const targeted = view.targetedClusters(bundle).some((t) => t.cluster.clusterNamespace === bd.namespace);
+  return targeted ? 'UNKNOWN' : 'TARGET_REMOVED';
+}
+
+function staleFinding(
+  bd: BundleDeploymentRecord,
+  why: string,
+  cluster: ClusterRecord | undefined,
+  cause: RemovalReason,
+): Finding {
   return {
     id: staleId(bd),
     kind: 'STALE_DEPLOYMENT',
+    cause,
     workspace: bd.bundleNamespace,
     gitRepo: bd.repoName ? { namespace: bd.bundleNamespace, name: bd.repoName } : undefined,
     bundle: { namespace: bd.bundleNamespace, name: bd.bundleName },
@@ -63,9 +91,16 @@ export function bundleFindings(view: FleetView, bundleNamespace: string, bundleN
   const bundle = snap.get('Bundle', `${bundleNamespace}/${bundleName}`);
   const bds = snap.deploymentsOfBundle(bundleNamespace, bundleName);
   const name = `Bundle ${bundleNamespace}/${bundleName}`;
-  if (!bundle) return bds.map((bd) => staleFinding(bd, `its ${name} no longer exists`, view.clusterOf(bd)));
-  if (bundle.deletionTimestamp) {
-    return bds.map((bd) => staleFinding(bd, `its ${name} is being deleted`, view.clusterOf(bd)));
+  if (!bundle || bundle.deletionTimestamp) {
+    const state = bundle ? 'is being deleted' : 'no longer exists';
+    return bds.map((bd) => {
+      const cause = removalReason(view, bd);
+      const via =
+        cause === 'GITREPO_DELETED'
+          ? ` (its GitRepo ${bd.bundleNamespace}/${bd.repoName ?? ''} is gone or being deleted)`
+          : '';
+      return staleFinding(bd, `its ${name} ${state}${via}`, view.clusterOf(bd), cause);
+    });
   }
   if (view.targetingError(bundle)) return [];
   const targeted = view.targetedClusters(bundle);
@@ -77,7 +112,14 @@ export function bundleFindings(view: FleetView, bundleNamespace: string, bundleN
     const why = cluster
       ? `${name}'s current targets no longer select cluster ${cluster.namespace}/${cluster.name} (${view.match(bundle, cluster).reason.replace(/\.$/, '')})`
       : `its cluster ${bd.clusterNamespace}/${bd.clusterName} no longer exists`;
-    findings.push(staleFinding(bd, why, cluster));
+    findings.push(
+      staleFinding(
+        bd,
+        why,
+        cluster,
+        cluster && !cluster.deletionTimestamp ? 'TARGET_REMOVED' : 'CLUSTER_DELETED',
+      ),
+    );
   }
   for (const t of targeted) {
     if (t.bundleDeployment || !t.cluster.clusterNamespace) continue;

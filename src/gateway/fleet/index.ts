@@ -12,7 +12,7 @@ export type {
   InconsistencyEvent,
   InconsistencyListener,
 } from './tracker.js';
-export { allFindings, bundleFindings, statusFindings } from './consistency.js';
+export { allFindings, bundleFindings, removalReason, statusFindings } from './consistency.js';
 export type { Finding } from './consistency.js';
 export { FleetView } from './view.js';
 export {

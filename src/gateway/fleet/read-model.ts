@@ -100,6 +100,13 @@ export interface RecomputedStatus {
 
 export type InconsistencyKind = 'STALE_DEPLOYMENT' | 'MISSING_DEPLOYMENT' | 'STATUS_MISMATCH';
 
+/**
+ * Why a BundleDeployment is (or was) removed, or should be: its cluster is no longer targeted, its
+ * Bundle, Cluster or GitRepo was deleted (fleet-model §6.1–6.2), or none of these is visible.
+ */
+export type RemovalReason =
+  'TARGET_REMOVED' | 'BUNDLE_DELETED' | 'CLUSTER_DELETED' | 'GITREPO_DELETED' | 'UNKNOWN';
+
 /** Something Fleet's own status does not show: a deployment that should not exist, one that is
  * missing, or a reported status that disagrees with the deployments that exist. */
 export interface Inconsistency {
@@ -111,6 +118,8 @@ export interface Inconsistency {
   readonly bundle?: { readonly namespace: string; readonly name: string } | undefined;
   readonly cluster?: { readonly namespace: string; readonly name: string } | undefined;
   readonly bundleDeployment?: { readonly namespace: string; readonly name: string } | undefined;
+  /** For STALE_DEPLOYMENT: why the deployment should be gone (see `RemovalReason`). */
+  readonly cause?: RemovalReason | undefined;
   /** For STATUS_MISMATCH: the status field that disagrees, with both values. */
   readonly field?: string | undefined;
   readonly reported?: string | undefined;
