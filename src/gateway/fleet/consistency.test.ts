@@ -52,6 +52,22 @@ describe('consistency findings', () => {
     );
   });
 
+  it('STALE_DEPLOYMENT: a cluster in a namespace no BundleNamespaceMapping exports to (§4.2)', () => {
+    const shared = aCluster({ name: 'edge', namespace: 'shared' });
+    const everywhere = aGitRepoBundle({
+      name: 'app-web',
+      repoName: 'app',
+      gitTargets: [{ clusterSelector: {} }],
+    });
+    const [f] = findings([shared, everywhere, aDeployment({ bundle: everywhere, cluster: shared })]);
+    expect(f).toMatchObject({
+      kind: 'STALE_DEPLOYMENT',
+      cause: 'TARGET_REMOVED',
+      cluster: { namespace: 'shared', name: 'edge' },
+    });
+    expect(f?.reason).toMatch(/no BundleNamespaceMapping exports the Bundle there/);
+  });
+
   it('STALE_DEPLOYMENT: terminating BDs are included and say so', () => {
     const bd = aDeployment({ bundle: prodOnly, cluster: dev, deletionTimestamp: '2026-01-01T00:00:05Z' });
     const [f] = findings([prod, dev, prodOnly, bd]).filter((x) => x.kind === 'STALE_DEPLOYMENT');

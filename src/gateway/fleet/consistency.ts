@@ -81,6 +81,18 @@ function staleFinding(
   };
 }
 
+/** Why a Bundle's targets leave out a cluster: not a candidate namespace (§4.2), or the match reason. */
+function notTargetedBecause(view: FleetView, bundle: BundleRecord, cluster: ClusterRecord): string {
+  if (!view.candidateClusters(bundle, `bundle:${bundle.key}`).some((c) => c.key === cluster.key)) {
+    return `namespace ${cluster.namespace} is not the Bundle's own and no BundleNamespaceMapping exports the Bundle there`;
+  }
+  const m = view.match(bundle, cluster);
+  if (m.matched) {
+    return `the cluster's status.namespace is ${cluster.clusterNamespace ?? 'not set'}, not this deployment's namespace`;
+  }
+  return m.reason.replace(/\.$/, '');
+}
+
 /**
  * Findings about one Bundle key (which may name a Bundle that no longer exists): its stale and
  * missing deployments. A Bundle with a targeting error yields none: Fleet then neither creates
@@ -110,7 +122,7 @@ export function bundleFindings(view: FleetView, bundleNamespace: string, bundleN
     if (targetedNamespaces.has(bd.namespace)) continue;
     const cluster = view.clusterOf(bd);
     const why = cluster
-      ? `${name}'s current targets no longer select cluster ${cluster.namespace}/${cluster.name} (${view.match(bundle, cluster).reason.replace(/\.$/, '')})`
+      ? `${name}'s current targets no longer select cluster ${cluster.namespace}/${cluster.name} (${notTargetedBecause(view, bundle, cluster)})`
       : `its cluster ${bd.clusterNamespace}/${bd.clusterName} no longer exists`;
     findings.push(
       staleFinding(
