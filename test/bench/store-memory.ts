@@ -204,14 +204,36 @@ const fullBytes = measureFullObjects();
 // 2. The store: records, indexes and interner, fed the same parsed objects one at a time.
 const base2 = heap();
 const store = createStore({ clock: new SystemClock() });
+let ingestMs = 0;
 for (let i = 0; i < COUNT; i++) {
-  store.apply('BundleDeployment', 'ADDED', JSON.parse(JSON.stringify(syntheticBd(i))) as KubeObject, {
-    viaRelist: false,
-    adopt: true,
-  });
+  const text = JSON.stringify(syntheticBd(i));
+  const t0 = performance.now();
+  // As a reflector does: parse the event line, hand the object over.
+  store.apply('BundleDeployment', 'ADDED', JSON.parse(text) as KubeObject, { viaRelist: false, adopt: true });
+  ingestMs += performance.now() - t0;
 }
 const snap = store.snapshot();
 const storeBytes = heap() - base2;
+
+// 3. Churn: one status change, then a snapshot and an index read, as a query after each event would.
+const CHURN = 5_000;
+const churnTexts = Array.from({ length: CHURN }, (_, k) => {
+  const o = syntheticBd((k * 7919) % COUNT) as KubeObject & { status: { display: { state: string } } };
+  o.metadata.resourceVersion = String(1_000_000 + k);
+  o.status.display.state = k % 2 ? 'Ready' : 'Modified';
+  return JSON.stringify(o);
+});
+const t1 = performance.now();
+let seen = 0;
+for (const text of churnTexts) {
+  store.apply('BundleDeployment', 'MODIFIED', JSON.parse(text) as KubeObject, {
+    viaRelist: false,
+    adopt: true,
+  });
+  seen += store.snapshot().deploymentsOfGitRepo('fleet-default', 'repo-1').length;
+}
+const churnUs = ((performance.now() - t1) * 1000) / CHURN;
+if (seen === 0) throw new Error('index empty');
 
 const perFull = fullBytes / COUNT;
 const perRecord = storeBytes / COUNT;
@@ -222,6 +244,8 @@ const out = {
   storeHeapBytesPerBd: Math.round(perRecord),
   ratio: `1/${(perFull / perRecord).toFixed(1)}`,
   goal: '≤ 250 B per BD (performance.md §5.3)',
+  ingestUsPerBd: Number(((ingestMs * 1000) / COUNT).toFixed(1)),
+  churnUsPerChangeWithSnapshotAndIndexRead: Number(churnUs.toFixed(1)),
   check: snap.list('BundleDeployment').length === COUNT ? 'ok' : 'MISMATCH',
   interner: store.interner.size,
 };

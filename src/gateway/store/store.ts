@@ -209,7 +209,8 @@ class KindTable {
     if (!this.frozen) {
       const indexes = new Map<string, FrozenMap<readonly FleetRecord[]>>();
       for (const [name, { index }] of this.indexes) indexes.set(name, index.freeze());
-      this.frozen = new FrozenKind(this.records.freeze(), indexes);
+      const nsIndex = this.indexes.get('ns')!.index;
+      this.frozen = new FrozenKind(this.records.freeze(), indexes, () => nsIndex.sortedKeys());
     }
     return this.frozen;
   }
@@ -221,10 +222,16 @@ const NONE: readonly never[] = Object.freeze([]);
 class FrozenKind {
   private all: readonly FleetRecord[] | undefined;
 
+  private readonly namespaceOrder: readonly string[];
+
   constructor(
     readonly records: FrozenMap<FleetRecord>,
     readonly indexes: ReadonlyMap<string, FrozenMap<readonly FleetRecord[]>>,
-  ) {}
+    sortedNamespaces: () => readonly string[],
+  ) {
+    // Taken now: the live index may gain or lose namespaces after this snapshot.
+    this.namespaceOrder = sortedNamespaces();
+  }
 
   lookup(index: string, key: string): readonly FleetRecord[] {
     return this.indexes.get(index)?.get(key) ?? NONE;
@@ -237,11 +244,7 @@ class FrozenKind {
   list(): readonly FleetRecord[] {
     if (!this.all) {
       const ns = this.indexes.get('ns')!;
-      const names = [...ns.keys()].sort((a, b) => {
-        const x = `${a}/`;
-        const y = `${b}/`;
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
+      const names = this.namespaceOrder;
       const out: FleetRecord[] = [];
       for (const n of names) for (const r of ns.get(n)!) out.push(r);
       this.all = Object.freeze(out);
