@@ -66,9 +66,14 @@ export class BundleController {
       )
         this.queue.add(keyOfObj(b));
     });
-    c.bundleDeployments.on((_t, bd) => {
+    c.bundleDeployments.on((type, bd, old) => {
       const k = bundleKeyOfDeployment(bd);
-      if (k) this.queue.add(k);
+      if (!k) return;
+      // A deleted or relabelled BD matters at once (orphan bookkeeping); agent reports only
+      // change the status, so a burst of them is coalesced.
+      if (type === 'MODIFIED' && bd.metadata.generation === old?.metadata.generation)
+        this.queue.addAfter(k, ctx.settings.statusBatchMs);
+      else this.queue.add(k);
     });
     // Cluster label, namespace or pause changes re-target bundles (the bundle controller's
     // Cluster watch, §6.3).

@@ -18,7 +18,11 @@ export class BundleDeploymentController {
   constructor(private readonly ctx: FleetContext) {
     this.queue = new WorkQueue('bundledeployment', (k) => this.reconcile(k), ctx.clock, ctx.log);
     ctx.caches.bundleDeployments.on((type, bd) => {
-      if (type !== 'DELETED') this.queue.add(keyOfObj(bd));
+      if (type === 'DELETED') return;
+      // Deletion is handled at once; the display waits a moment, as the agent usually reports
+      // the same state right away and nothing is left to write.
+      if (bd.metadata.deletionTimestamp) this.queue.add(keyOfObj(bd));
+      else this.queue.addAfter(keyOfObj(bd), ctx.settings.statusBatchMs);
     });
   }
 

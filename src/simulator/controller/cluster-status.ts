@@ -45,7 +45,7 @@ export class ClusterStatusController {
             bd.status?.appliedDeploymentID !== old?.status?.appliedDeploymentID ||
             bd.status?.ready !== old?.status?.ready ||
             deploymentState(bd) !== (old ? deploymentState(old) : undefined)));
-      if (trigger) this.queue.add(clusterKeyOfDeployment(bd));
+      if (trigger) this.queue.addAfter(clusterKeyOfDeployment(bd), ctx.settings.statusBatchMs);
     });
   }
 

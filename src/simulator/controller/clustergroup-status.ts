@@ -23,7 +23,7 @@ export class ClusterGroupStatusController {
     });
     ctx.caches.clusters.on((_t, c) => {
       for (const g of ctx.caches.clusterGroups.list((x) => x.metadata.namespace === c.metadata.namespace))
-        this.queue.add(keyOfObj(g));
+        this.queue.addAfter(keyOfObj(g), ctx.settings.statusBatchMs);
     });
   }
 

@@ -34,6 +34,12 @@ export interface FleetSettings {
   readonly uninstallDelayMs: number;
   /** The GitRepo status controller's batching delay (3 s in Fleet, §5.4). */
   readonly gitRepoStatusDelayMs: number;
+  /**
+   * Coalescing of status-only work: Bundle, Cluster and ClusterGroup roll-ups triggered by
+   * BundleDeployment or Cluster status changes wait this long so that a burst of agent reports
+   * becomes one write. Spec, label and check-in events are handled at once.
+   */
+  readonly statusBatchMs: number;
 }
 
 export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
@@ -45,6 +51,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
   readyDelayMs: 2_000,
   uninstallDelayMs: 1_000,
   gitRepoStatusDelayMs: 3_000,
+  statusBatchMs: 500,
 };
 
 /** Faults the simulated agents can be told to show. */
