@@ -20,7 +20,9 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxDepth: 15,
-  maxCost: 20_000,
+  // armor multiplies a list field by its literal `first`/`last`: 100 clusters × 100 deployments each
+  // costs about 500k; this allows that and rejects queries that could expand to millions of nodes.
+  maxCost: 1_000_000,
   maxAliases: 30,
   maxTokens: 5_000,
   maxBodyBytes: 1_000_000,

@@ -1,0 +1,249 @@
+/**
+ * Two independent readings of Fleet's targeting rules must agree (docs/adr/0004): on random fleets
+ * (seeded), the gateway's computed `Bundle.targetedClusters` equal the clusters the simulated Fleet
+ * created BundleDeployments for once converged, in both directions, and nothing is Pending.
+ * 200 GitRepos with random targets over random clusters and groups, in one simulation.
+ */
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GitTarget } from '../../src/apis/fleet.js';
+import type { LabelSelector } from '../../src/apis/selector.js';
+import { loadConfig } from '../../src/config.js';
+import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { silentLogger } from '../../src/shared/logger.js';
+import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import { graphql } from '../gql/index.js';
+import { FleetWriter } from './kube-fixtures.js';
+import { run } from './support.js';
+
+const WS = 'fleet-default';
+const SEED = 20260101;
+const CASES = 200;
+const CLUSTERS = 14;
+
+/** mulberry32: small, seeded, good enough to pick fixtures. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const LABELS: Record<string, readonly string[]> = {
+  env: ['prod', 'staging', 'dev'],
+  region: ['eu', 'us', 'ap'],
+  tier: ['gold', 'silver'],
+};
+
+function randomFleet(rand: () => number) {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const clusters = Array.from({ length: CLUSTERS }, (_, i) => {
+    const labels: Record<string, string> = {};
+    for (const [k, vs] of Object.entries(LABELS)) if (rand() < 0.85) labels[k] = pick(vs);
+    return { name: `c${i}`, labels };
+  });
+  const selector = (): LabelSelector => {
+    const key = pick(Object.keys(LABELS));
+    const values = LABELS[key]!;
+    switch (Math.floor(rand() * 5)) {
+      case 0:
+        return { matchLabels: { [key]: pick(values) } };
+      case 1:
+        return { matchExpressions: [{ key, operator: 'In', values: [pick(values), pick(values)] }] };
+      case 2:
+        return { matchExpressions: [{ key, operator: 'NotIn', values: [pick(values)] }] };
+      case 3:
+        return { matchExpressions: [{ key, operator: rand() < 0.5 ? 'Exists' : 'DoesNotExist' }] };
+      default:
+        return {
+          matchLabels: { [key]: pick(values) },
+          matchExpressions: [{ key: pick(Object.keys(LABELS)), operator: 'Exists' }],
+        };
+    }
+  };
+  const groups = Array.from({ length: 5 }, (_, i) => ({
+    name: `g${i}`,
+    labels: { kind: pick(['team', 'geo']) },
+    selector: i === 4 ? {} : selector(),
+  }));
+  const target = (i: number): GitTarget => {
+    const t: GitTarget = { name: `t${i}` };
+    const kinds = Math.floor(rand() * 6);
+    if (kinds === 0) t.clusterName = pick(clusters).name;
+    if (kinds === 1) t.clusterSelector = selector();
+    if (kinds === 2) t.clusterGroup = pick(groups).name;
+    if (kinds === 3) t.clusterGroupSelector = { matchLabels: { kind: pick(['team', 'geo']) } };
+    if (kinds === 4) {
+      t.clusterGroup = pick(groups).name;
+      t.clusterSelector = selector();
+    }
+    // kinds === 5: a target without criteria selects nothing.
+    return t;
+  };
+  const gitRepos = Array.from({ length: CASES }, (_, i) => ({
+    name: `r${String(i).padStart(3, '0')}`,
+    targets: Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, j) => target(j)),
+  }));
+  return { clusters, groups, gitRepos };
+}
+
+const AllBundles = graphql(`
+  query RandomAllBundles($after: String) {
+    bundles(workspace: "fleet-default", first: 20, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          name
+          targetedClusters(first: 50) {
+            edges {
+              node {
+                cluster {
+                  name
+                }
+                state
+              }
+            }
+          }
+          bundleDeployments(first: 50) {
+            edges {
+              node {
+                clusterName
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const Counts = graphql(`
+  query RandomCounts {
+    bundles(workspace: "fleet-default") {
+      totalCount
+    }
+    bundleDeployments {
+      totalCount
+    }
+  }
+`);
+
+let sim: Simulation;
+let gw: Gateway;
+let clock: ManualClock;
+
+beforeAll(async () => {
+  clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+  sim = await startSimulation({
+    port: 0,
+    host: '127.0.0.1',
+    scenario: 'empty',
+    cleanup: 'prompt',
+    speed: 1,
+    scaleClusters: 1,
+    scaleBundles: 1,
+    logger: silentLogger(),
+    clock,
+    fleet: { jobDelayMs: 500, applyDelayMs: 500, readyDelayMs: 500, gitRepoStatusDelayMs: 1_000 },
+  });
+  gw = await startGateway({
+    config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
+    kubeConfig: sim.kubeConfig,
+    logger: silentLogger(),
+    clock,
+    watchTuning: { backoff: { initialMs: 20, maxMs: 200 }, minReconnectDelayMs: 10 },
+    shutdownGraceMs: 200,
+  });
+  await gw.synced;
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await sim?.stop();
+});
+
+describe(`random fleets (seed ${SEED})`, () => {
+  it(`agree with the simulated Fleet on ${CASES} GitRepos`, { timeout: 60_000 }, async () => {
+    const fleet = randomFleet(prng(SEED));
+    const kube = new FleetWriter(sim.kubeConfig);
+    for (const c of fleet.clusters)
+      await kube.create('clusters', WS, { metadata: { name: c.name, labels: c.labels }, spec: {} });
+    for (const g of fleet.groups)
+      await kube.create('clustergroups', WS, {
+        metadata: { name: g.name, labels: g.labels },
+        spec: { selector: g.selector },
+      });
+    for (const r of fleet.gitRepos)
+      await kube.create('gitrepos', WS, {
+        metadata: { name: r.name },
+        spec: { repo: `https://example.com/${r.name}`, targets: r.targets },
+      });
+
+    // Converged: Fleet is idle, every GitRepo has its Bundle, and the gateway holds every BD the API has.
+    const api = sim.kubeConfig.makeApiClient(CustomObjectsApi);
+    const apiDeployments = async () =>
+      (
+        (await api.listClusterCustomObject({
+          group: 'fleet.cattle.io',
+          version: 'v1alpha1',
+          plural: 'bundledeployments',
+        })) as {
+          items: unknown[];
+        }
+      ).items.length;
+    // The controllers work in real time between clock steps: let them drain, then move time on.
+    const converged = async () => {
+      const counts = (await run(gw.url, Counts)).data;
+      return (
+        counts?.bundles.totalCount === CASES &&
+        counts.bundleDeployments.totalCount === (await apiDeployments())
+      );
+    };
+    await expect
+      .poll(
+        async () => {
+          await expect.poll(() => sim.fleet.idle(), { timeout: 20_000, interval: 5 }).toBe(true);
+          if (await converged()) return true;
+          await clock.advance(1_000);
+          return false;
+        },
+        { timeout: 50_000, interval: 1 },
+      )
+      .toBe(true);
+
+    const disagreements: string[] = [];
+    let after: string | null | undefined;
+    let compared = 0;
+    let deployments = 0;
+    do {
+      const res = await run(gw.url, AllBundles, { after });
+      expect(res.errors).toBeUndefined();
+      const page = res.data!.bundles;
+      for (const { node } of page.edges) {
+        const targeted = node.targetedClusters.edges.map((e) => e.node.cluster.name).sort();
+        const deployed = node.bundleDeployments.edges.map((e) => e.node.clusterName).sort();
+        const pending = node.targetedClusters.edges.filter((e) => e.node.state === 'PENDING').length;
+        if (targeted.join() !== deployed.join() || pending > 0)
+          disagreements.push(
+            `${node.name}: gateway ${targeted.join(',')} / Fleet ${deployed.join(',')} / pending ${pending}`,
+          );
+        compared++;
+        deployments += deployed.length;
+      }
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : undefined;
+    } while (after);
+    expect(disagreements).toEqual([]);
+    expect(compared).toBe(CASES);
+    // The random fleet is not degenerate: many deployments, spread over many bundles.
+    expect(deployments).toBeGreaterThan(CASES);
+  });
+});
