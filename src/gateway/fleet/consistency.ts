@@ -83,7 +83,7 @@ function staleFinding(
 
 /** Why a Bundle's targets leave out a cluster: not a candidate namespace (§4.2), or the match reason. */
 function notTargetedBecause(view: FleetView, bundle: BundleRecord, cluster: ClusterRecord): string {
-  if (!view.candidateClusters(bundle, `bundle:${bundle.key}`).some((c) => c.key === cluster.key)) {
+  if (!view.isCandidate(bundle, cluster)) {
     return `namespace ${cluster.namespace} is not the Bundle's own and no BundleNamespaceMapping exports the Bundle there`;
   }
   const m = view.match(bundle, cluster);

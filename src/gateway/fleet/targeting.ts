@@ -80,9 +80,16 @@ export function criteriaMatch(c: CompiledCriteria, cluster: ClusterRecord, group
   return true;
 }
 
+const NO_GROUP_PASSES: readonly GroupPass[] = [NO_GROUP];
+/** Passes by group list: FleetView memoizes each cluster's group list, so this is reused. */
+const passesMemo = new WeakMap<readonly ClusterGroupRecord[], readonly GroupPass[]>();
+
 /** §4.4: one pass per group the cluster belongs to, or one empty pass when it has none. */
 export function groupPasses(groups: readonly ClusterGroupRecord[]): readonly GroupPass[] {
-  return groups.length === 0 ? [NO_GROUP] : groups.map((g) => ({ name: g.name, labels: g.labels }));
+  if (groups.length === 0) return NO_GROUP_PASSES;
+  let p = passesMemo.get(groups);
+  if (!p) passesMemo.set(groups, (p = groups.map((g) => ({ name: g.name, labels: g.labels }))));
+  return p;
 }
 
 /** Does any group pass satisfy the criteria? Returns that pass. */
@@ -103,7 +110,7 @@ export function whyNot(c: CompiledCriteria, cluster: ClusterRecord, passes: read
     c.clusterGroup !== undefined ? `clusterGroup "${c.clusterGroup}"` : '',
     c.clusterGroupSelector ? `clusterGroupSelector "${c.clusterGroupSelector.toString()}"` : '',
   ].filter(Boolean);
-  const inNoGroup = passes.length === 1 && passes[0] === NO_GROUP;
+  const inNoGroup = passes === NO_GROUP_PASSES;
   return inNoGroup
     ? `the cluster is in no cluster group, so ${wants.join(' and ')} cannot hold`
     : `no cluster group of the cluster (${passes.map((p) => p.name).join(', ')}) satisfies ${wants.join(' and ')}`;
@@ -183,15 +190,36 @@ export class BundleMatcher {
     return this.restrictions.length === 0 || this.restrictions.some((r) => criteriaMatch(r, cluster, pass));
   }
 
+  /** How this bundle's targets decide on the cluster, with the reason, matched or not. */
   match(cluster: ClusterRecord, groups: readonly ClusterGroupRecord[]): TargetMatch {
     const passes = groupPasses(groups);
+    const won = this.winner(cluster, passes);
+    return won ? this.withCustomizations(won.t, won.pass, cluster, passes) : this.noMatch(cluster, passes);
+  }
+
+  /**
+   * The match when the cluster gets a BD, else undefined: the fast path for listing a bundle's
+   * targets, which skips explaining the clusters it does not select.
+   */
+  matchIfDeployed(cluster: ClusterRecord, groups: readonly ClusterGroupRecord[]): TargetMatch | undefined {
+    const passes = groupPasses(groups);
+    const won = this.winner(cluster, passes);
+    if (!won) return undefined;
+    const m = this.withCustomizations(won.t, won.pass, cluster, passes);
+    return m.matched ? m : undefined;
+  }
+
+  /**
+   * §4.5: the first deployment target and group pass where both the allow-list and the target hold;
+   * both are checked in the same pass, so they must hold for the same group.
+   */
+  private winner(cluster: ClusterRecord, passes: readonly GroupPass[]) {
     for (const t of this.deploymentTargets) {
-      // §4.5: the first target and group pass where both the allow-list and the target hold wins;
-      // both are checked in the same pass, so they must hold for the same group.
-      const pass = passes.find((p) => this.allowed(cluster, p) && criteriaMatch(t.criteria, cluster, p));
-      if (pass) return this.withCustomizations(t, pass, cluster, passes);
+      for (const pass of passes) {
+        if (criteriaMatch(t.criteria, cluster, pass) && this.allowed(cluster, pass)) return { t, pass };
+      }
     }
-    return this.noMatch(cluster, passes);
+    return undefined;
   }
 
   private withCustomizations(
@@ -200,26 +228,21 @@ export class BundleMatcher {
     cluster: ClusterRecord,
     passes: readonly GroupPass[],
   ): TargetMatch {
-    const via = pass.name ? ` through cluster group "${pass.name}"` : '';
-    const base = {
-      targetIndex: t.index,
-      targetName: t.target.name,
-      clusterGroup: pass.name || undefined,
-    };
-    const what = `${label('Target', t.index, t.target)} matches${via}`;
+    const base = { targetIndex: t.index, targetName: t.target.name, clusterGroup: pass.name || undefined };
+    const what = () =>
+      `${label('Target', t.index, t.target)} matches${pass.name ? ` through cluster group "${pass.name}"` : ''}`;
     // §4.5 doNotDeploy on the matched deployment target skips the cluster (v0.16).
     if (t.target.doNotDeploy) {
-      return {
-        ...base,
-        matched: false,
-        doNotDeploy: true,
-        reason: `${what} but has doNotDeploy, so the cluster is skipped.`,
-      };
+      return lazyReason(
+        { ...base, matched: false, doNotDeploy: true },
+        () => `${what()} but has doNotDeploy, so the cluster is skipped.`,
+      );
     }
     // Customizations are matched ignoring restrictions (§4.5).
     const matching = this.customizations.filter((c) => firstPass(c.criteria, cluster, passes));
     const chosen = this.mode === 'FirstMatch' ? matching.slice(0, 1) : matching;
-    if (chosen.length === 0) return { ...base, matched: true, doNotDeploy: false, reason: `${what}.` };
+    if (chosen.length === 0)
+      return lazyReason({ ...base, matched: true, doNotDeploy: false }, () => `${what()}.`);
     const first = chosen[0]!;
     const custom = {
       ...base,
@@ -227,21 +250,22 @@ export class BundleMatcher {
       customizationName: first.target.name,
       customizationIndexes: chosen.map((c) => c.index),
     };
-    const names = chosen.map((c) => label('customization', c.index, c.target)).join(', ');
+    // FirstMatch: a doNotDeploy customization skips the cluster only if it is the first match;
+    // AllMatches: any matching doNotDeploy customization skips it.
     const blocker = chosen.find((c) => c.target.doNotDeploy);
     if (blocker) {
-      // FirstMatch: a doNotDeploy customization skips the cluster only if it is the first match;
-      // AllMatches: any matching doNotDeploy customization skips it.
-      const by = label('customization', blocker.index, blocker.target);
-      return {
-        ...custom,
-        matched: false,
-        doNotDeploy: true,
-        reason: `${what} but ${by} has doNotDeploy, so the cluster is skipped.`,
-      };
+      const by = () => label('customization', blocker.index, blocker.target);
+      return lazyReason(
+        { ...custom, matched: false, doNotDeploy: true },
+        () => `${what()} but ${by()} has doNotDeploy, so the cluster is skipped.`,
+      );
     }
+    const names = () => chosen.map((c) => label('customization', c.index, c.target)).join(', ');
     const how = this.mode === 'FirstMatch' ? 'replaces its options' : 'are merged onto its options in order';
-    return { ...custom, matched: true, doNotDeploy: false, reason: `${what}; ${names} ${how}.` };
+    return lazyReason(
+      { ...custom, matched: true, doNotDeploy: false },
+      () => `${what()}; ${names()} ${how}.`,
+    );
   }
 
   private noMatch(cluster: ClusterRecord, passes: readonly GroupPass[]): TargetMatch {
@@ -268,6 +292,18 @@ export class BundleMatcher {
       .join('; ');
     return fail(`No deployment target matches: ${why}.`);
   }
+}
+
+/**
+ * A TargetMatch whose reason sentence is rendered on first read: listing a bundle's targets
+ * decides thousands of matches, and few reasons are ever shown.
+ */
+function lazyReason(m: Omit<TargetMatch, 'reason'>, render: () => string): TargetMatch {
+  let reason: string | undefined;
+  return Object.defineProperty({ ...m } as TargetMatch, 'reason', {
+    enumerable: true,
+    get: () => (reason ??= render()),
+  });
 }
 
 /** Matchers by Bundle record (records are immutable, so a changed Bundle is a new key). */

@@ -35,6 +35,7 @@ export class FleetView {
   private readonly groupsMemo = new Map<string, readonly ClusterGroupRecord[]>();
   private readonly targetedMemo = new Map<string, readonly TargetedCluster[]>();
   private readonly candidatesMemo = new Map<string, readonly ClusterRecord[]>();
+  private readonly candidateKeys = new Map<string, ReadonlySet<string>>();
   private gitReposByCluster: Map<string, { gitRepo: GitRepoRecord; match: TargetMatch }[]> | undefined;
 
   constructor(readonly snapshot: Snapshot) {}
@@ -67,6 +68,16 @@ export class FleetView {
     const clusters = namespaces.flatMap((ns) => this.snapshot.list('Cluster', ns));
     if (memoKey !== undefined) this.candidatesMemo.set(memoKey, clusters);
     return clusters;
+  }
+
+  /** Is the cluster in one of the bundle's candidate namespaces (§4.2)? */
+  isCandidate(bundle: BundleRecord, cluster: ClusterRecord): boolean {
+    let set = this.candidateKeys.get(bundle.key);
+    if (!set) {
+      set = new Set(this.candidateClusters(bundle, `bundle:${bundle.key}`).map((c) => c.key));
+      this.candidateKeys.set(bundle.key, set);
+    }
+    return set.has(cluster.key);
   }
 
   /** The bundle's targeting error (§4.3: an invalid selector in any target or restriction). */
@@ -104,8 +115,8 @@ export class FleetView {
     }
     const out: TargetedCluster[] = [];
     for (const cluster of this.candidateClusters(bundle, `bundle:${bundle.key}`)) {
-      const match = m.match(cluster, this.groupsOf(cluster));
-      if (!match.matched) continue;
+      const match = m.matchIfDeployed(cluster, this.groupsOf(cluster));
+      if (!match) continue;
       const bd = cluster.clusterNamespace ? (bdsByNamespace.get(cluster.clusterNamespace) ?? null) : null;
       out.push({ cluster, match, bundleDeployment: bd, state: bd ? stateOf(bd) : 'Pending' });
     }
@@ -118,9 +129,12 @@ export class FleetView {
   ): { cluster: ClusterRecord; match: TargetMatch }[] {
     const m = BundleMatcher.compile(spec);
     if (isTargetingError(m)) return [];
-    return this.candidateClusters(spec)
-      .map((cluster) => ({ cluster, match: m.match(cluster, this.groupsOf(cluster)) }))
-      .filter((x) => x.match.matched);
+    const out: { cluster: ClusterRecord; match: TargetMatch }[] = [];
+    for (const cluster of this.candidateClusters(spec)) {
+      const match = m.matchIfDeployed(cluster, this.groupsOf(cluster));
+      if (match) out.push({ cluster, match });
+    }
+    return out;
   }
 
   /**
