@@ -59,7 +59,14 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function setup(opts: { objects?: number; historySize?: number; tuning?: Partial<typeof TUNING> } = {}) {
+async function setup(
+  opts: {
+    objects?: number;
+    historySize?: number;
+    tuning?: Partial<typeof TUNING>;
+    namespaces?: string[];
+  } = {},
+) {
   const t = await startTestApiServer({ fleet: true, bookmarkIntervalMs: 100, historySize: opts.historySize });
   t.server.seed(CLUSTER_NS.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
   const n = opts.objects ?? 6;
@@ -71,6 +78,7 @@ async function setup(opts: { objects?: number; historySize?: number; tuning?: Pa
   store.subscribe((e) => events.push(e));
   const w = startWatching({
     kubeConfig: t.kubeConfig,
+    namespaces: opts.namespaces,
     store,
     tuning: { ...TUNING, ...opts.tuning, pageSize: 4 },
   });
@@ -119,6 +127,17 @@ describe('watching the emulator', () => {
         .map((n) => n.name),
     ).toEqual(expect.arrayContaining(['cluster-a', 'fleet-default', 'fleet-local']));
     expect(w.status().find((s) => s.kind === 'BundleDeployment')).toMatchObject({ objects: 10, relists: 0 });
+  });
+
+  it('scoped to workspaces, selects BundleDeployments by their bundle-namespace label', async () => {
+    const { store, api } = await setup({ objects: 3, namespaces: ['fleet-default'] });
+    const foreign = bd('cluster-a', 'foreign');
+    foreign.metadata.labels!['fleet.cattle.io/bundle-namespace'] = 'fleet-local';
+    await create(api, foreign);
+    await create(api, bd('cluster-b', 'own'));
+    await expect.poll(() => store.snapshot().get('BundleDeployment', 'cluster-b/own')).toBeDefined();
+    expect(store.snapshot().get('BundleDeployment', 'cluster-a/foreign')).toBeUndefined();
+    expect(store.snapshot().list('BundleDeployment')).toHaveLength(4);
   });
 
   it('resumes after the server ends watches, without relisting', async () => {

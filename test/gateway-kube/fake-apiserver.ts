@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/apis/kube.js';
+import { parseLabelSelector, Selector } from '../../src/apis/selector.js';
 
 interface LoggedEvent {
   rv: number;
@@ -20,6 +21,7 @@ interface LoggedEvent {
 interface Watcher {
   plural: string;
   namespace: string | undefined;
+  selector: Selector;
   res: ServerResponse;
   silent: boolean;
   bookmarks: boolean;
@@ -96,7 +98,7 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
   function emit(e: LoggedEvent): void {
     log.push(e);
     for (const w of watchers) {
-      if (w.plural === e.plural && (w.namespace === undefined || w.namespace === e.namespace)) {
+      if (w.plural === e.plural && inScope(e.object, w.namespace, w.selector)) {
         send(w, e.type, e.object);
       }
     }
@@ -132,8 +134,15 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
     });
   }
 
-  function inScope(o: KubeObject, namespace: string | undefined) {
-    return namespace === undefined || o.metadata.namespace === namespace;
+  function selectorOf(url: URL): Selector {
+    const s = url.searchParams.get('labelSelector');
+    return s ? parseLabelSelector(s) : Selector.everything;
+  }
+
+  function inScope(o: KubeObject, namespace: string | undefined, selector: Selector = Selector.everything) {
+    return (
+      (namespace === undefined || o.metadata.namespace === namespace) && selector.matches(o.metadata.labels)
+    );
   }
 
   function handleList(url: URL, res: ServerResponse, plural: string, namespace: string | undefined): void {
@@ -154,9 +163,9 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
       snapshotRv = token.rv;
       offset = token.offset;
       // Snapshot semantics are approximated: items are read now; tests do not write mid-list.
-      items = [...coll(plural).values()].filter((o) => inScope(o, namespace));
+      items = [...coll(plural).values()].filter((o) => inScope(o, namespace, selectorOf(url)));
     } else {
-      items = [...coll(plural).values()].filter((o) => inScope(o, namespace));
+      items = [...coll(plural).values()].filter((o) => inScope(o, namespace, selectorOf(url)));
     }
     items.sort((a, b) =>
       keyOf(a.metadata.namespace, a.metadata.name!).localeCompare(
@@ -193,6 +202,7 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
     const w: Watcher = {
       plural,
       namespace,
+      selector: selectorOf(url),
       res,
       silent,
       bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
@@ -207,7 +217,7 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
     }
     watchers.add(w);
     for (const e of log) {
-      if (e.rv > from && e.plural === plural && (namespace === undefined || e.namespace === namespace))
+      if (e.rv > from && e.plural === plural && inScope(e.object, namespace, w.selector))
         send(w, e.type, e.object);
     }
     const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);

@@ -277,31 +277,53 @@ describe('startWatching', () => {
     expect(Object.values(store.syncState()).every((s) => s.synced)).toBe(true);
   });
 
-  it('watches only the listed namespaces, one scope per namespace, Namespaces cluster-wide', async () => {
-    const { api, store } = await setup(9);
-    api.put('namespaces', { metadata: { name: 'cluster-0' } });
+  it('watches only the listed workspaces: one scope per workspace, BundleDeployments by bundle-namespace label', async () => {
+    const { api, store } = await setup(0);
+    const ws = (name: string, ns: string) =>
+      ({
+        metadata: { name, namespace: ns },
+        spec: {},
+        status: { namespace: `cluster-${name}` },
+      }) as KubeObject;
+    api.put('clusters', ws('c1', 'ws-a'));
+    api.put('clusters', ws('c2', 'ws-b'));
+    api.put('clusters', ws('c3', 'ws-c'));
+    const inWorkspace = (ns: string, name: string, workspace: string) => {
+      const o = bd(ns, name);
+      o.metadata.labels!['fleet.cattle.io/bundle-namespace'] = workspace;
+      return o;
+    };
+    api.put(BDS, inWorkspace('cluster-c1', 'app', 'ws-a'));
+    api.put(BDS, inWorkspace('cluster-c2', 'app', 'ws-b'));
+    api.put(BDS, inWorkspace('cluster-c3', 'app', 'ws-c'));
+    api.put('namespaces', { metadata: { name: 'ws-a' } });
     api.put('namespaces', { metadata: { name: 'other' } });
-    const w = watch(api, store, ['cluster-0', 'cluster-2']);
+    const w = watch(api, store, ['ws-a', 'ws-b']);
     await w.ready;
+    const snap = store.snapshot();
+    expect(snap.list('Cluster').map((c) => c.key)).toEqual(['ws-a/c1', 'ws-b/c2']);
+    expect(snap.list('BundleDeployment').map((r) => r.key)).toEqual(['cluster-c1/app', 'cluster-c2/app']);
+    expect(snap.list('Namespace')).toHaveLength(2);
     expect(
-      store
-        .snapshot()
-        .list('BundleDeployment')
-        .map((r) => r.namespace),
-    ).toEqual(['cluster-0', 'cluster-0', 'cluster-0', 'cluster-2', 'cluster-2', 'cluster-2']);
-    expect(store.snapshot().list('Namespace')).toHaveLength(2);
-    const bdStatus = w.status().find((s) => s.kind === 'BundleDeployment')!;
-    expect(bdStatus.scopes.map((s) => s.namespace)).toEqual(['cluster-0', 'cluster-2']);
+      w
+        .status()
+        .find((s) => s.kind === 'Cluster')!
+        .scopes.map((s) => s.namespace),
+    ).toEqual(['ws-a', 'ws-b']);
+    const bdScopes = w.status().find((s) => s.kind === 'BundleDeployment')!.scopes;
+    expect(bdScopes.map((s) => [s.namespace, s.labelSelector])).toEqual([
+      [undefined, 'fleet.cattle.io/bundle-namespace in (ws-a,ws-b)'],
+    ]);
     expect(
       w
         .status()
         .find((s) => s.kind === 'Namespace')!
         .scopes.map((s) => s.namespace),
     ).toEqual([undefined]);
-    api.put(BDS, bd('cluster-1', 'ignored'));
-    api.put(BDS, bd('cluster-2', 'seen'));
-    await expect.poll(() => store.snapshot().get('BundleDeployment', 'cluster-2/seen')).toBeDefined();
-    expect(store.snapshot().get('BundleDeployment', 'cluster-1/ignored')).toBeUndefined();
+    api.put(BDS, inWorkspace('cluster-c3', 'ignored', 'ws-c'));
+    api.put(BDS, inWorkspace('cluster-c2', 'seen', 'ws-b'));
+    await expect.poll(() => store.snapshot().get('BundleDeployment', 'cluster-c2/seen')).toBeDefined();
+    expect(store.snapshot().get('BundleDeployment', 'cluster-c3/ignored')).toBeUndefined();
   });
 
   it('converges to the API server truth with no lost deletes under churn and faults', async () => {

@@ -25,12 +25,15 @@ import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
 
 export interface ListPageOptions {
   readonly limit?: number | undefined;
+  /** A label selector in string form (`key in (a,b)`), applied by the server. */
+  readonly labelSelector?: string | undefined;
   readonly continueToken?: string | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
 export interface WatchOptions {
   readonly resourceVersion: string;
+  readonly labelSelector?: string | undefined;
   readonly timeoutSeconds: number;
   readonly allowWatchBookmarks?: boolean;
 }
@@ -168,7 +171,7 @@ export class KubeClient {
       }
       assertCustom(type);
       const base = { group: type.group, version: type.version, plural: type.plural };
-      const page = { limit: opts.limit, _continue: opts.continueToken };
+      const page = { limit: opts.limit, _continue: opts.continueToken, labelSelector: opts.labelSelector };
       const list = (
         type.namespaced && namespace !== undefined
           ? await this.custom.listNamespacedCustomObject({ ...base, ...page, namespace }, options)
@@ -202,6 +205,7 @@ export class KubeClient {
       path,
       {
         resourceVersion: opts.resourceVersion,
+        labelSelector: opts.labelSelector,
         allowWatchBookmarks: opts.allowWatchBookmarks ?? true,
         timeoutSeconds: opts.timeoutSeconds,
       },

@@ -39,6 +39,11 @@ export interface ReflectorOptions {
   readonly namespace?: string | undefined;
   readonly sink: WatchSink;
   readonly logger?: Logger | undefined;
+  /**
+   * Only objects with these labels (string form). The sink must hold nothing else of this kind in
+   * this scope: a relist deletes whatever it did not list.
+   */
+  readonly labelSelector?: string | undefined;
   /** Items per list page. */
   readonly pageSize?: number | undefined;
   /** Server-side watch timeout; the server ends each watch cleanly after about this long. */
@@ -81,6 +86,7 @@ type Outcome =
 export class Reflector extends EventEmitter {
   readonly kind: WatchKind;
   readonly namespace: string | undefined;
+  readonly labelSelector: string | undefined;
   /** Resolves after the first complete list. Never rejects: the reflector never gives up. */
   readonly synced: Promise<void>;
 
@@ -119,6 +125,7 @@ export class Reflector extends EventEmitter {
     this.logger = opts.logger;
     const type = WATCH_TYPES[opts.kind];
     this.namespace = type.namespaced ? opts.namespace : undefined;
+    this.labelSelector = opts.labelSelector || undefined;
     this.pageSize = opts.pageSize ?? 500;
     this.timeoutSeconds = opts.timeoutSeconds ?? 290;
     this.watchdogMs = this.timeoutSeconds * 1000 + (opts.watchdogMarginMs ?? 30_000);
@@ -146,6 +153,7 @@ export class Reflector extends EventEmitter {
     return {
       kind: this.kind,
       namespace: this.namespace,
+      labelSelector: this.labelSelector,
       state: this.state,
       synced: this.hasSynced,
       resourceVersion: this.rv,
@@ -250,6 +258,7 @@ export class Reflector extends EventEmitter {
     do {
       const page = await this.client.listPage(type, this.namespace, {
         limit: this.pageSize,
+        labelSelector: this.labelSelector,
         continueToken,
         signal: AbortSignal.any([signal, AbortSignal.timeout(this.listPageTimeoutMs)]),
       });
@@ -349,7 +358,11 @@ export class Reflector extends EventEmitter {
         .watch(
           type,
           this.namespace,
-          { resourceVersion: this.rv ?? '', timeoutSeconds: this.timeoutSeconds },
+          {
+            resourceVersion: this.rv ?? '',
+            labelSelector: this.labelSelector,
+            timeoutSeconds: this.timeoutSeconds,
+          },
           onLine,
           onDone,
         )

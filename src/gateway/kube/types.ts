@@ -93,6 +93,8 @@ export interface ReflectorStats {
   readonly kind: WatchKind;
   /** The namespace watched, or undefined for all namespaces. */
   readonly namespace: string | undefined;
+  /** The label selector of this scope, if any. */
+  readonly labelSelector: string | undefined;
   readonly state: ReflectorState;
   readonly synced: boolean;
   /** The resourceVersion the next watch resumes from; undefined means the next step is a list. */

@@ -1,10 +1,15 @@
 /**
- * Wires kube/ reflectors into the store: one reflector per watched kind and scope (all namespaces,
- * or one per listed namespace; Namespaces themselves are cluster-scoped and always watched whole).
+ * Wires kube/ reflectors into the store: one reflector per watched kind and scope. Scope is all
+ * namespaces, or a list of workspaces: then each workspace-resident kind gets one reflector per
+ * workspace, while BundleDeployments, which live in per-cluster namespaces
+ * (`Cluster.status.namespace`, fleet-model §3.2) and never in the workspace itself, are watched
+ * across namespaces and selected by their `fleet.cattle.io/bundle-namespace` label (§3.1).
+ * Namespaces are cluster-scoped and always watched whole (BundleNamespaceMappings select them).
  * `ready` resolves once every kind has completed its first list in every scope; `status()` gives
  * per-kind watch health for /readyz and metrics.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { LABEL_BUNDLE_NAMESPACE } from '../../apis/labels.js';
 import type { Logger } from '../../shared/logger.js';
 import { KubeClient } from '../kube/client.js';
 import type { ReflectorOptions } from '../kube/reflector.js';
@@ -18,7 +23,7 @@ export type WatchTuning = Omit<ReflectorOptions, 'client' | 'kind' | 'namespace'
 
 export interface WatchingOptions {
   readonly kubeConfig: KubeConfig;
-  /** Namespaces (workspaces and per-cluster namespaces) to watch; empty or absent: all namespaces. */
+  /** Workspaces to watch; empty or absent: all namespaces. */
   readonly namespaces?: readonly string[] | undefined;
   readonly store: Store;
   readonly logger?: Logger | undefined;
@@ -67,7 +72,9 @@ export function startWatching(opts: WatchingOptions): Watching {
   const kinds = opts.kinds ?? WATCH_KINDS;
   const byKind = new Map<WatchKind, Reflector[]>();
   for (const kind of kinds) {
-    const scopes = WATCH_TYPES[kind].namespaced && namespaces ? namespaces : [undefined];
+    const byLabel = kind === 'BundleDeployment' && namespaces !== undefined;
+    const labelSelector = byLabel ? `${LABEL_BUNDLE_NAMESPACE} in (${namespaces.join(',')})` : undefined;
+    const scopes = WATCH_TYPES[kind].namespaced && namespaces && !byLabel ? namespaces : [undefined];
     byKind.set(
       kind,
       scopes.map(
@@ -77,6 +84,7 @@ export function startWatching(opts: WatchingOptions): Watching {
             client,
             kind,
             namespace,
+            labelSelector,
             sink: opts.store,
             logger: opts.logger?.child({ component: 'watch', kind, ...(namespace ? { namespace } : {}) }),
           }),
