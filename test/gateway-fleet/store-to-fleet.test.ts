@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/apis/kube.js';
-import { ConsistencyTracker, createReadModel } from '../../src/gateway/fleet/index.js';
+import { ConsistencyTracker, createReadModel, followChanges } from '../../src/gateway/fleet/index.js';
 import type { InconsistencyEvent } from '../../src/gateway/fleet/index.js';
 import type { ChangeEvent } from '../../src/gateway/store/store.js';
 import { createStore } from '../../src/gateway/store/store.js';
@@ -101,5 +101,21 @@ describe('fleet over the real store', () => {
     expect(
       model.targetedClusters(model.bundle('fleet-default', 'app-web')!).map((t) => t.cluster.name),
     ).toEqual(['dev']);
+  });
+});
+
+describe('followChanges over the real store', () => {
+  it('keeps the tracker in step with the store, one update per burst', async () => {
+    const clock = new ManualClock(0);
+    const store = createStore({ clock });
+    const tracker = new ConsistencyTracker({ clock });
+    const stop = followChanges(tracker, store);
+    store.apply('Cluster', 'ADDED', cluster('prod', 'prod'), { viaRelist: false });
+    store.apply('Bundle', 'ADDED', bundle('prod'), { viaRelist: false });
+    await expect.poll(() => tracker.current().map((f) => f.kind)).toEqual(['MISSING_DEPLOYMENT']);
+    store.apply('BundleDeployment', 'ADDED', deployment('prod'), { viaRelist: false });
+    await expect.poll(() => tracker.current()).toEqual([]);
+    expect(tracker.revision).toBe(store.revision);
+    stop();
   });
 });

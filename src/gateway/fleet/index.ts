@@ -5,10 +5,12 @@
 export type * from './read-model.js';
 export { createReadModel, parseSelectorFilter } from './model.js';
 export type { FleetReadModel, ReadModelOptions } from './model.js';
-export { ConsistencyTracker } from './tracker.js';
+export { ConsistencyTracker, followChanges } from './tracker.js';
 export type {
+  ChangeSource,
   ChangedRecord,
   ConsistencyTrackerOptions,
+  FollowOptions,
   InconsistencyEvent,
   InconsistencyListener,
 } from './tracker.js';

@@ -3,7 +3,7 @@ import { ManualClock } from '../../shared/clock.js';
 import type { BundleDeploymentRecord, BundleRecord, ClusterRecord, FleetRecord } from '../store/records.js';
 import { allFindings } from './consistency.js';
 import { aCluster, aDeployment, aGitRepo, aGitRepoBundle, aGroup, snapshotOf } from './testing.js';
-import { ConsistencyTracker } from './tracker.js';
+import { ConsistencyTracker, followChanges } from './tracker.js';
 import type { ChangedRecord, InconsistencyEvent } from './tracker.js';
 import { FleetView } from './view.js';
 
@@ -243,5 +243,65 @@ describe('ConsistencyTracker', () => {
     t = performance.now();
     expect(tracker.update(afterRelabel, fleet.take())).toEqual([]);
     console.info(`ConsistencyTracker: cluster relabel update ${(performance.now() - t).toFixed(1)} ms`);
+  });
+});
+
+describe('followChanges', () => {
+  it('does a full update at once, then one incremental update per batch of changes', () => {
+    const fleet = new Fleet([prod, bundleFor('prod')]);
+    let snap = fleet.snapshot();
+    const listeners: ((c: ChangedRecord) => void)[] = [];
+    const flushes: (() => void)[] = [];
+    const tracker = new ConsistencyTracker({ clock: new ManualClock() });
+    const stop = followChanges(
+      tracker,
+      { snapshot: () => snap, subscribe: (l) => (listeners.push(l), () => listeners.splice(0)) },
+      { schedule: (f) => flushes.push(f) },
+    );
+    expect(tracker.current().map((f) => f.kind)).toEqual(['MISSING_DEPLOYMENT']);
+
+    const bd = aDeployment({ bundle: bundleFor('prod'), cluster: prod });
+    fleet.put(bd);
+    fleet.put(dev);
+    snap = fleet.snapshot();
+    for (const c of fleet.take()) for (const l of listeners) l(c);
+    expect(flushes).toHaveLength(1); // two changes, one scheduled update
+    flushes.shift()!();
+    expect(tracker.current()).toEqual([]);
+    expect(tracker.revision).toBe(snap.revision);
+
+    stop();
+    expect(listeners).toEqual([]);
+  });
+
+  it('recovers with a full update after a failed one', () => {
+    const errors: unknown[] = [];
+    const tracker = new ConsistencyTracker({ clock: new ManualClock() });
+    let snap = snapshotOf([prod]);
+    let l: ((c: ChangedRecord) => void) | undefined;
+    const flushes: (() => void)[] = [];
+    followChanges(
+      tracker,
+      { snapshot: () => snap, subscribe: (x) => ((l = x), () => undefined) },
+      {
+        schedule: (f) => flushes.push(f),
+        onError: (e) => errors.push(e),
+      },
+    );
+    const broken = {
+      ...snap,
+      list: () => {
+        throw new Error('boom');
+      },
+    } as typeof snap;
+    snap = broken;
+    l!({ kind: 'Cluster', key: 'fleet-default/prod' });
+    flushes.shift()!();
+    expect(errors).toHaveLength(1);
+    snap = snapshotOf([prod, bundleFor('prod')], { revision: 9 });
+    l!({ kind: 'GitRepo', key: 'fleet-default/unrelated' });
+    flushes.shift()!();
+    // A full recompute found the Bundle although the last change did not name it.
+    expect(tracker.current().map((f) => f.kind)).toEqual(['MISSING_DEPLOYMENT']);
   });
 });

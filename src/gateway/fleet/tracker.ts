@@ -271,3 +271,57 @@ export class ConsistencyTracker {
     return scopes;
   }
 }
+
+/** What `followChanges` needs from the store: its current snapshot and its change feed. */
+export interface ChangeSource {
+  snapshot(): Snapshot;
+  subscribe(listener: (change: ChangedRecord) => void): () => void;
+}
+
+export interface FollowOptions {
+  /** Runs the batched update; defaults to `setImmediate`, so a burst of changes is one update. */
+  readonly schedule?: (flush: () => void) => void;
+  /** Called when an update throws; following continues with a full recompute next time. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Keeps `tracker` up to date with a store: one full update now, then one incremental update per
+ * batch of changes from the feed. Returns the function that stops following.
+ */
+export function followChanges(
+  tracker: ConsistencyTracker,
+  source: ChangeSource,
+  opts: FollowOptions = {},
+): () => void {
+  const schedule = opts.schedule ?? ((flush: () => void) => void setImmediate(flush));
+  let pending: ChangedRecord[] = [];
+  let scheduled = false;
+  let failed = false;
+  let stopped = false;
+  const flush = () => {
+    scheduled = false;
+    if (stopped) return;
+    const batch = pending;
+    pending = [];
+    try {
+      tracker.update(source.snapshot(), failed ? undefined : batch);
+      failed = false;
+    } catch (e) {
+      failed = true;
+      opts.onError?.(e);
+    }
+  };
+  const unsubscribe = source.subscribe((change) => {
+    pending.push(change);
+    if (!scheduled) {
+      scheduled = true;
+      schedule(flush);
+    }
+  });
+  tracker.update(source.snapshot());
+  return () => {
+    stopped = true;
+    unsubscribe();
+  };
+}
