@@ -233,6 +233,23 @@ describe('watching the emulator', () => {
       .toBeDefined();
   });
 
+  it('abandons a watch whose response never starts, through the watchdog', async () => {
+    const { t, store, api, bdReflector } = await setup({
+      tuning: { timeoutSeconds: 1, watchdogMarginMs: 300 },
+    });
+    t.server.faults.delayResponses(2_500, { verb: 'watch', resource: 'bundledeployments' });
+    t.server.faults.endWatches({ resource: 'bundledeployments' });
+    await expect
+      .poll(() => bdReflector.stats().errors.watchdog ?? 0, { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(1);
+    t.server.faults.clear();
+    await create(api, bd('cluster-b', 'after-delay'));
+    await expect
+      .poll(() => store.snapshot().get('BundleDeployment', 'cluster-b/after-delay'), { timeout: 5_000 })
+      .toBeDefined();
+    expect(bdReflector.stats().relists).toBe(0);
+  });
+
   it('reports an outage as unhealthy and recovers after it', async () => {
     const { t, w, store, api } = await setup();
     t.server.faults.outage();
