@@ -187,6 +187,14 @@ const rows: Row[] = [
     group: 'eu',
     reason: /group "eu"/,
   },
+  {
+    rule: '§4.4 no group: clusterGroupSelector DoesNotExist holds on the empty group labels',
+    cluster: bare,
+    targets: [{ clusterGroupSelector: { matchExpressions: [{ key: 'region', operator: 'DoesNotExist' }] } }],
+    matched: true,
+    targetIndex: 0,
+    reason: /matches\./,
+  },
   // §4.5 bundle-level choice
   {
     rule: '§4.5 OR across targets; the first matching target wins',
