@@ -59,6 +59,8 @@ export interface FakeApiServer {
     compact(mode: 'http' | 'stream'): void;
     /** While on, every request answers 503 and open watches are cut. */
     outage(on: boolean): void;
+    /** New watches are accepted and closed at once, cleanly (a misbehaving proxy). */
+    closeWatchesAtOnce(on: boolean): void;
     /** New watches are accepted and then never written to (until cleared). */
     silenceWatches(on: boolean): void;
   };
@@ -74,6 +76,7 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
   let goneMode: 'http' | 'stream' = 'http';
   let silent = false;
   let down = false;
+  let closeAtOnce = false;
   const failures: {
     n: number;
     status: number;
@@ -198,6 +201,10 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    if (closeAtOnce) {
+      res.end();
+      return;
+    }
     res.flushHeaders();
     const w: Watcher = {
       plural,
@@ -382,6 +389,9 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
             w.res.destroy();
           }
         }
+      },
+      closeWatchesAtOnce(on) {
+        closeAtOnce = on;
       },
       silenceWatches(on) {
         silent = on;

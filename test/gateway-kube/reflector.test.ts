@@ -214,6 +214,24 @@ describe('reflector', () => {
     expect(api.lists(BDS)).toBe(1);
   });
 
+  it('does not hot-loop when watches close at once: the reconnect delay grows', async () => {
+    const { api, store } = await setup(1);
+    const r = reflect(api, store, { minReconnectDelayMs: 20, maxReconnectDelayMs: 400 });
+    await r.synced;
+    await expect.poll(() => api.openWatches(BDS)).toBe(1);
+    api.faults.closeWatchesAtOnce(true);
+    const start = Date.now();
+    const before = api.watches(BDS).length;
+    api.faults.endWatches();
+    await expect.poll(() => api.watches(BDS).length - before, { timeout: 10_000 }).toBeGreaterThanOrEqual(8);
+    // 8 reconnects at ≥ 20 ms each, most of them longer as the delay grows: never a tight loop.
+    expect(Date.now() - start).toBeGreaterThanOrEqual(8 * 20);
+    expect(r.stats().lists).toBe(1);
+    api.faults.closeWatchesAtOnce(false);
+    api.put(BDS, bd('cluster-0', 'settled'));
+    await expect.poll(() => store.snapshot().get('BundleDeployment', 'cluster-0/settled')).toBeDefined();
+  });
+
   it('is single flight: start twice, one connection; stop closes it', async () => {
     const { api, store } = await setup(1);
     const r = reflect(api, store);
