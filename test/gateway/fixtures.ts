@@ -64,6 +64,11 @@ export function demoRecords(): FleetRecord[] {
     helmOpName: 'monitoring',
     targets: [{ clusterSelector: { matchLabels: { region: 'eu' } } }],
   });
+  // Fleet cannot compile this selector, so it reports a targeting error and deploys nowhere.
+  const broken = aBundle({
+    name: 'broken',
+    targets: [{ clusterSelector: { matchExpressions: [{ key: 'env', operator: 'Bogus', values: ['x'] }] } }],
+  });
   const localRepo = aGitRepo({ name: 'base', namespace: 'fleet-local' });
   const localBundle = aGitRepoBundle({
     name: 'base-main',
@@ -85,6 +90,7 @@ export function demoRecords(): FleetRecord[] {
     y,
     monitoring,
     monitoringBundle,
+    broken,
     localRepo,
     localBundle,
     // app-db: NotReady on prod-eu, nothing yet on prod-us (Pending).

@@ -466,6 +466,82 @@ describe('Bundle', () => {
   });
 });
 
+const Recomputed = graphql(`
+  query Recomputed {
+    broken: bundle(namespace: "fleet-default", name: "broken") {
+      targetingError {
+        message
+        problems {
+          field
+          message
+        }
+      }
+      targetedClusters {
+        totalCount
+      }
+    }
+    db: bundle(namespace: "fleet-default", name: "app-db") {
+      targetingError {
+        message
+      }
+      recomputedStatus {
+        readyClusters
+        state
+        bundleState
+        summary {
+          pending
+          notReady
+          desiredReady
+        }
+      }
+    }
+    cluster(namespace: "fleet-default", name: "prod-eu") {
+      recomputedStatus {
+        readyBundles
+        bundleState
+        summary {
+          desiredReady
+        }
+      }
+    }
+    clusterGroup(namespace: "fleet-default", name: "prod") {
+      recomputedStatus {
+        clusterCount
+        nonReadyClusterCount
+        nonReadyClusters
+      }
+    }
+  }
+`);
+
+describe('recomputed statuses and targeting errors', () => {
+  it('recomputes Bundle, Cluster and ClusterGroup status from what exists', async () => {
+    const r = await run(t.app, Recomputed);
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.db!.targetingError).toBeNull();
+    expect(r.data!.db!.recomputedStatus).toMatchObject({
+      readyClusters: '0/2',
+      summary: { pending: 1, notReady: 1, desiredReady: 2 },
+    });
+    expect(r.data!.cluster!.recomputedStatus.summary.desiredReady).toBeGreaterThan(0);
+    // A cluster's status counts the deployments that exist: prod-us has only Ready ones (app-db is
+    // still Pending there), prod-eu has a NotReady one.
+    expect(r.data!.clusterGroup!.recomputedStatus).toEqual({
+      clusterCount: 2,
+      nonReadyClusterCount: 1,
+      nonReadyClusters: ['prod-eu'],
+    });
+  });
+
+  it('names the targeting error of a Bundle Fleet cannot target, instead of an empty answer', async () => {
+    const r = await run(t.app, Recomputed);
+    const broken = r.data!.broken!;
+    expect(broken.targetingError?.message).toMatch(/^targeting error/);
+    expect(broken.targetingError?.problems[0]?.field).toContain('operator');
+    expect(broken.targetedClusters.totalCount).toBe(0);
+  });
+});
+
 describe('BundleDeployment', () => {
   it('links bundle, gitRepo, cluster and groups, and names what blocks it', async () => {
     const r = await run(t.app, DeploymentEdges, { cluster: 'prod-eu', bundle: 'app-main', workspace: WS });

@@ -4,7 +4,8 @@
  * consistent snapshot, and per-request loaders never outlive it.
  */
 import DataLoader from 'dataloader';
-import type { BundleRecord, ReadModel, TargetedCluster } from '../fleet/read-model.js';
+import type { FleetReadModel } from '../fleet/index.js';
+import type { BundleRecord, TargetedCluster } from '../fleet/read-model.js';
 
 /**
  * Who is asking. The seam for per-user access: the server fills it from the request (today only
@@ -23,8 +24,11 @@ export interface Loaders {
 }
 
 export interface GraphQLContext {
-  /** The read model over one store snapshot, shared by every resolver of the operation. */
-  readonly readModel: ReadModel;
+  /**
+   * The read model over one store snapshot, shared by every resolver of the operation: the
+   * ReadModel contract plus fleet/'s additions (recomputed statuses, targeting errors).
+   */
+  readonly readModel: FleetReadModel;
   readonly loaders: Loaders;
   readonly caller: Caller;
   /** The fleet-graph version serving the operation. */
@@ -33,7 +37,7 @@ export interface GraphQLContext {
 
 export interface ContextOptions {
   /** Takes a read model over the store's current snapshot; called at most once per operation. */
-  readonly readModel: () => ReadModel;
+  readonly readModel: () => FleetReadModel;
   readonly caller: Caller;
   readonly version: string;
 }
@@ -44,10 +48,10 @@ export interface ContextOptions {
  * copy and stays lazy, so introspection and `version` never take a snapshot, and every resolver of
  * the operation still sees the same one.
  */
-function lazyReadModel(take: () => ReadModel): ReadModel {
-  let model: ReadModel | undefined;
+function lazyReadModel(take: () => FleetReadModel): FleetReadModel {
+  let model: FleetReadModel | undefined;
   const real = () => (model ??= take());
-  return new Proxy({} as ReadModel, {
+  return new Proxy({} as FleetReadModel, {
     get(_target, prop) {
       const m = real();
       const value: unknown = Reflect.get(m, prop, m);

@@ -1,4 +1,5 @@
 /** Bundle: what a GitRepo path or HelmOp compiles to; its targets, deployments and dependencies. */
+import type { RecomputedBundleStatus, TargetingError } from '../../fleet/index.js';
 import type { BundleRecord, BundleDependency, TargetedCluster } from '../../fleet/read-model.js';
 import { builder } from '../builder.js';
 import { BundleDeploymentConnectionRef, BundleDeploymentRef } from '../bundledeployment/ref.js';
@@ -6,7 +7,7 @@ import { ClusterRef } from '../cluster/ref.js';
 import { connectionFrom } from '../common/connection.js';
 import { listArgs, listFilter, statesArg, withStates } from '../common/filters.js';
 import { splitKey } from '../common/ids.js';
-import { ConditionRef } from '../common/meta.js';
+import { ConditionRef, FieldProblemRef } from '../common/meta.js';
 import { FleetObjectRef, isKind } from '../common/object.js';
 import { LabelSelectorRef } from '../common/selector.js';
 import { BundleStateEnum, toBundleState } from '../common/state.js';
@@ -49,6 +50,48 @@ const BundleStatusRef = builder.objectRef<BundleRecord['status']>('BundleStatus'
       type: [ConditionRef],
       description: 'The Ready condition.',
       resolve: (s) => s.conditions,
+    }),
+  }),
+});
+
+const RecomputedBundleStatusRef = builder
+  .objectRef<RecomputedBundleStatus>('RecomputedBundleStatus')
+  .implement({
+    description:
+      "A Bundle's status recomputed by fleet-graph from its targets and the deployments that exist.",
+    fields: (t) => ({
+      summary: t.field({
+        type: BundleSummaryRef,
+        description: 'Targets by state (Pending without a deployment).',
+        resolve: (s) => s.summary,
+      }),
+      readyClusters: t.string({
+        description: 'Ready targets over all targets, as `R/D`.',
+        resolve: (s) => s.display.readyClusters,
+      }),
+      state: t.string({
+        description: 'The worst state, as Fleet would write it (empty when all are ready).',
+        resolve: (s) => s.display.state,
+      }),
+      bundleState: t.field({
+        type: BundleStateEnum,
+        nullable: true,
+        description: '`state` as an enum; null when empty.',
+        resolve: (s) => toBundleState(s.display.state) ?? null,
+      }),
+    }),
+  });
+
+const TargetingErrorRef = builder.objectRef<TargetingError>('TargetingError').implement({
+  description: "Why a Bundle's targets cannot be evaluated.",
+  fields: (t) => ({
+    message: t.exposeString('message', {
+      description: 'The message, like Fleet\'s Ready condition ("targeting error …").',
+    }),
+    problems: t.field({
+      type: [FieldProblemRef],
+      description: 'Each problem with its field path.',
+      resolve: (e) => e.problems,
     }),
   }),
 });
@@ -194,10 +237,18 @@ builder.node(BundleRef, {
       description: 'Status as Fleet reported it.',
       resolve: (b) => b.status,
     }),
-    recomputedSummary: t.field({
-      type: BundleSummaryRef,
-      description: 'The summary recomputed by fleet-graph from its targets and deployments now.',
-      resolve: (b, _a, ctx) => ctx.readModel.recomputedBundleSummary(b),
+    recomputedStatus: t.field({
+      type: RecomputedBundleStatusRef,
+      description:
+        'The status recomputed by fleet-graph from its targets and deployments now, to compare with `status`.',
+      resolve: (b, _a, ctx) => ctx.readModel.recomputedBundleStatus(b),
+    }),
+    targetingError: t.field({
+      type: TargetingErrorRef,
+      nullable: true,
+      description:
+        'Why its targets or restrictions cannot be evaluated (e.g. an invalid selector), as Fleet would report it; null when they can. Fleet then deploys it nowhere.',
+      resolve: (b, _a, ctx) => ctx.readModel.targetingError(b) ?? null,
     }),
     bundleDeployments: t.connection(
       {

@@ -1,4 +1,5 @@
 /** Cluster: a downstream cluster, its groups, its deployments, and the GitRepos that reach it. */
+import type { RecomputedClusterStatus } from '../../fleet/index.js';
 import type { ClusterRecord, GitRepoRecord, TargetMatch } from '../../fleet/read-model.js';
 import { LABEL_CLUSTER_DISPLAY_NAME } from '../../../apis/labels.js';
 import { builder } from '../builder.js';
@@ -60,6 +61,47 @@ const ClusterStatusRef = builder.objectRef<ClusterRecord['status']>('ClusterStat
   }),
 });
 
+const RecomputedClusterStatusRef = builder
+  .objectRef<RecomputedClusterStatus>('RecomputedClusterStatus')
+  .implement({
+    description:
+      "A Cluster's status recomputed by fleet-graph from the deployments on it that their Bundles still target.",
+    fields: (t) => ({
+      summary: t.field({
+        type: BundleSummaryRef,
+        description: 'Its deployments by state.',
+        resolve: (s) => s.summary,
+      }),
+      readyBundles: t.string({
+        description: 'Ready Bundles over desired, as `R/D`.',
+        resolve: (s) => s.display.readyBundles,
+      }),
+      state: t.string({
+        description: 'State as Fleet would write it (a deployment state, or `WaitCheckIn`).',
+        resolve: (s) => s.display.state,
+      }),
+      bundleState: t.field({
+        type: BundleStateEnum,
+        nullable: true,
+        description: '`state` as an enum; null when empty or not a deployment state.',
+        resolve: (s) => toBundleState(s.display.state) ?? null,
+      }),
+      readyGitRepos: t.exposeInt('readyGitRepos', { description: 'GitRepos ready on this cluster.' }),
+      desiredReadyGitRepos: t.exposeInt('desiredReadyGitRepos', {
+        description: 'GitRepos deployed to this cluster.',
+      }),
+      readyHelmOps: t.exposeInt('readyHelmOps', { description: 'HelmOps ready on this cluster.' }),
+      desiredReadyHelmOps: t.exposeInt('desiredReadyHelmOps', {
+        description: 'HelmOps deployed to this cluster.',
+      }),
+      resourceCounts: t.field({
+        type: ResourceCountsRef,
+        description: 'Resources summed over its deployments.',
+        resolve: (s) => countsOrZero(s.resourceCounts),
+      }),
+    }),
+  });
+
 const GitRepoTargetingRef = builder
   .objectRef<{ gitRepo: GitRepoRecord; match: TargetMatch }>('GitRepoTargeting')
   .implement({
@@ -111,6 +153,11 @@ builder.node(ClusterRef, {
       type: ClusterStatusRef,
       description: 'Status as Fleet reported it.',
       resolve: (c) => c.status,
+    }),
+    recomputedStatus: t.field({
+      type: RecomputedClusterStatusRef,
+      description: 'The same numbers recomputed from what exists now, to compare with `status`.',
+      resolve: (c, _a, ctx) => ctx.readModel.recomputedClusterStatus(c),
     }),
     groups: t.field({
       type: [ClusterGroupRef],

@@ -1,4 +1,5 @@
 /** ClusterGroup: a label selector over the clusters of one workspace. */
+import type { RecomputedGroupStatus } from '../../fleet/index.js';
 import type { ClusterGroupRecord } from '../../fleet/read-model.js';
 import { builder } from '../builder.js';
 import { ClusterConnectionRef, ClusterRef } from '../cluster/ref.js';
@@ -56,6 +57,43 @@ const ClusterGroupStatusRef = builder
     }),
   });
 
+const RecomputedClusterGroupStatusRef = builder
+  .objectRef<RecomputedGroupStatus>('RecomputedClusterGroupStatus')
+  .implement({
+    description: "A ClusterGroup's status recomputed by fleet-graph from its members now.",
+    fields: (t) => ({
+      clusterCount: t.exposeInt('clusterCount', { description: 'Member clusters.' }),
+      nonReadyClusterCount: t.exposeInt('nonReadyClusterCount', { description: 'Members not fully ready.' }),
+      nonReadyClusters: t.stringList({
+        description: 'Up to 10 of them, by name.',
+        resolve: (s) => [...s.nonReadyClusters],
+      }),
+      summary: t.field({
+        type: BundleSummaryRef,
+        description: "Sum of the members' summaries.",
+        resolve: (s) => s.summary,
+      }),
+      readyClusters: t.string({
+        description: 'As Fleet would write `display.readyClusters`.',
+        resolve: (s) => s.display.readyClusters,
+      }),
+      readyBundles: t.string({
+        description: 'Ready over desired deployments, as `R/D`.',
+        resolve: (s) => s.display.readyBundles,
+      }),
+      state: t.string({
+        description: 'The worst state (empty when all are ready).',
+        resolve: (s) => s.display.state,
+      }),
+      bundleState: t.field({
+        type: BundleStateEnum,
+        nullable: true,
+        description: '`state` as an enum; null when empty.',
+        resolve: (s) => toBundleState(s.display.state) ?? null,
+      }),
+    }),
+  });
+
 builder.node(ClusterGroupRef, {
   description: 'A named set of clusters in one workspace, selected by label (`ClusterGroup`).',
   interfaces: [FleetObjectRef],
@@ -82,6 +120,11 @@ builder.node(ClusterGroupRef, {
       type: ClusterGroupStatusRef,
       description: 'Status as Fleet reported it.',
       resolve: (g) => g.status,
+    }),
+    recomputedStatus: t.field({
+      type: RecomputedClusterGroupStatusRef,
+      description: 'The same numbers recomputed from its members now, to compare with `status`.',
+      resolve: (g, _a, ctx) => ctx.readModel.recomputedClusterGroupStatus(g),
     }),
     clusters: t.connection(
       {

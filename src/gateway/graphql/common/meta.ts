@@ -1,4 +1,5 @@
 /** Small shapes every noun shares: labels, conditions, references to objects that may be gone. */
+import type { FieldProblem } from '../../../shared/errors.js';
 import type { ConditionRecord } from '../../fleet/read-model.js';
 import { builder } from '../builder.js';
 
@@ -58,5 +59,15 @@ export const ObjectReferenceRef = builder.objectRef<ObjectReferenceShape>('Objec
   fields: (t) => ({
     namespace: t.exposeString('namespace', { description: 'Namespace of the object.' }),
     name: t.exposeString('name', { description: 'Name of the object.' }),
+  }),
+});
+
+export const FieldProblemRef = builder.objectRef<FieldProblem>('FieldProblem').implement({
+  description: 'One problem with an input or a stored object, with the path of the offending field.',
+  fields: (t) => ({
+    field: t.exposeString('field', {
+      description: 'Path of the field, e.g. `targets[1].clusterSelector.matchExpressions[0].operator`.',
+    }),
+    message: t.exposeString('message', { description: 'What is wrong with it.' }),
   }),
 });
