@@ -333,6 +333,38 @@ describe('kubectl writing', () => {
   });
 });
 
+describe('kubectl create (protobuf bodies) and categories', () => {
+  it('create namespace, configmap and secret, then get them and the fleet category', async () => {
+    expect(await ok(k('create', 'namespace', 'created'))).toBe('namespace/created created\n');
+    expect(await ok(k('create', 'configmap', 'c1', '-n', 'created', '--from-literal=a=b'))).toBe(
+      'configmap/c1 created\n',
+    );
+    expect(
+      await ok(k('create', 'secret', 'generic', 's1', '-n', 'created', '--from-literal=user=admin')),
+    ).toBe('secret/s1 created\n');
+    expect(await ok(k('get', 'cm', 'c1', '-n', 'created', '-o', 'jsonpath={.data.a}'))).toBe('b');
+    expect(await ok(k('get', 'secret', 's1', '-n', 'created', '-o', 'jsonpath={.type} {.data.user}'))).toBe(
+      `Opaque ${Buffer.from('admin').toString('base64')}`,
+    );
+    const dup = await k('create', 'namespace', 'created');
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toBe('Error from server (AlreadyExists): namespaces "created" already exists\n');
+    await ok(kIn(gitRepoYaml('cat', 'created'), 'apply', '-f', '-'));
+    const fleet = await ok(k('get', 'fleet', '-n', 'created'));
+    expect(fleet).toMatch(/^NAME\s+REPO\s+COMMIT/);
+    expect(fleet).toMatch(/gitrepo\.fleet\.cattle\.io\/cat\s+https/);
+  });
+
+  it('delete namespace waits until its contents and the namespace are gone', async () => {
+    await ok(k('create', 'namespace', 'doomed'));
+    await ok(kIn(gitRepoYaml('inside', 'doomed'), 'apply', '-f', '-'));
+    expect(await ok(k('delete', 'namespace', 'doomed'))).toBe('namespace "doomed" deleted\n');
+    const gone = await k('get', 'namespace', 'doomed');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe('Error from server (NotFound): namespaces "doomed" not found\n');
+  });
+});
+
 describe('kubectl get -w', () => {
   it('prints the table, then a line per change', async () => {
     await createNs('watched');

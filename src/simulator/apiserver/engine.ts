@@ -383,6 +383,16 @@ export class Engine {
           field: `metadata.labels`,
         });
     }
+    // apimachinery ValidateAnnotations: keys and values together may not exceed 256 KiB.
+    let annotationBytes = 0;
+    for (const [k, v] of Object.entries(m.annotations ?? {}))
+      annotationBytes += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+    if (annotationBytes > 262144)
+      causes.push({
+        reason: 'FieldValueTooLong',
+        message: 'Too long: must have at most 262144 bytes',
+        field: 'metadata.annotations',
+      });
     for (const [k, v] of Object.entries(m.annotations ?? {})) {
       const kp = labelKeyProblem(k);
       if (kp)
@@ -448,7 +458,7 @@ export class Engine {
         }
         break;
       case 'Secret': {
-        obj.type ??= 'Opaque';
+        if (!obj.type) obj.type = 'Opaque';
         // stringData is write-only: merged into data, base64-encoded (core/v1 Secret).
         if (isObject(obj.stringData)) {
           const data = isObject(obj.data) ? obj.data : {};

@@ -59,6 +59,7 @@ import { openApiV2, openApiV3Docs, openApiV3Root } from './openapi.js';
 import type { Resource } from './registry.js';
 import type { StoreEvent, StoreWatcher, ResourceStorage } from './store.js';
 import { partialMetadata, table, type IncludeObject } from './table.js';
+import { decodeProtobufObject } from './protobuf.js';
 import { selfSignedCertificate } from './tls.js';
 import { isObject, type JsonObject } from './types.js';
 
@@ -553,6 +554,20 @@ export class ApiServerImpl implements ApiServer {
   ): Promise<unknown> {
     const raw = await this.readBody(req);
     const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+    if (
+      !allowPatch &&
+      ct === 'application/vnd.kubernetes.protobuf' &&
+      r?.group === '' &&
+      ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
+    ) {
+      try {
+        return decodeProtobufObject(raw);
+      } catch (e) {
+        throw badRequest(
+          `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: ${(e as Error).message}`,
+        );
+      }
+    }
     const kind = allowPatch
       ? ct in PATCH_CONTENT_TYPES
         ? jsonOrYaml(ct)
@@ -564,7 +579,9 @@ export class ApiServerImpl implements ApiServer {
       throw unsupportedMediaType(
         allowPatch
           ? 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
-          : 'application/json, application/yaml, application/vnd.kubernetes.protobuf',
+          : r?.group === '' && ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
+            ? 'application/json, application/yaml, application/vnd.kubernetes.protobuf'
+            : 'application/json, application/yaml',
       );
     const text = raw.toString('utf8');
     const what = r
