@@ -15,6 +15,10 @@ export const ErrorCode = {
   TIMEOUT: 'TIMEOUT',
   INVALID_CONFIG: 'INVALID_CONFIG',
   INTERNAL: 'INTERNAL',
+  /** A subscriber fell too far behind its event stream and was cut off. */
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
+  /** A connection or client asked for more subscriptions or connections than allowed. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
