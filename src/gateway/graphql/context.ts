@@ -40,6 +40,12 @@ export interface ContextOptions {
   readonly readModel: () => FleetReadModel;
   readonly caller: Caller;
   readonly version: string;
+  /**
+   * The one authorization point for reads: given the caller, returns the read model they may see
+   * (e.g. one that filters out workspaces they cannot read, or throws FORBIDDEN). Resolvers never
+   * check access themselves. Default: everything is visible.
+   */
+  readonly authorize?: ((model: FleetReadModel, caller: Caller) => FleetReadModel) | undefined;
 }
 
 /**
@@ -62,7 +68,10 @@ function lazyReadModel(take: () => FleetReadModel): FleetReadModel {
 
 /** One operation's context: a lazy read model, per-operation loaders, and the caller. */
 export function createContext(opts: ContextOptions): GraphQLContext {
-  const readModel = lazyReadModel(opts.readModel);
+  const authorize = opts.authorize;
+  const readModel = lazyReadModel(
+    authorize ? () => authorize(opts.readModel(), opts.caller) : opts.readModel,
+  );
   return {
     readModel,
     caller: opts.caller,
