@@ -13,7 +13,7 @@ import { names, startTestFleet, type TestFleet } from './harness.js';
 
 let t: TestFleet;
 beforeEach(async () => {
-  t = await startTestFleet();
+  t = await startTestFleet({ agentBundles: true });
 });
 afterEach(async () => {
   await t.stop();
@@ -25,6 +25,33 @@ async function clusters(...specs: [string, Record<string, string>][]) {
   for (const [name, labels] of specs)
     await t.create<Cluster>(CLUSTERS, { metadata: { name, namespace: WS, labels }, spec: {} });
 }
+
+describe('agent management', () => {
+  it('keeps a fleet-agent-<cluster> bundle per cluster, deployed to that cluster, removed with it', async () => {
+    await clusters(['c1', {}], ['c2', { 'fleet.cattle.io/non-managed-agent': 'true' }]);
+    await t.settle(
+      async () => names(await t.list(BUNDLES, undefined, WS)),
+      [`${WS}/fleet-agent-c1`, `${WS}/fleet-agent-c2`],
+    );
+    const b = (await t.get(BUNDLES, WS, 'fleet-agent-c1'))!;
+    expect(b.metadata.annotations).toMatchObject({ 'objectset.rio.cattle.io/id': 'fleet-manage-agent' });
+    expect(b.metadata.labels?.['fleet.cattle.io/repo-name']).toBeUndefined();
+    // c2 opted out of the managed agent: its agent bundle targets nothing.
+    await t.settle(
+      async () =>
+        names(
+          await t.list(BUNDLE_DEPLOYMENTS, 'fleet.cattle.io/bundle-name in (fleet-agent-c1,fleet-agent-c2)'),
+        ),
+      [`${clusterNamespaceName(WS, 'c1')}/fleet-agent-c1`],
+    );
+    await t.settle(
+      async () => (await t.get<Cluster>(CLUSTERS, WS, 'c1'))?.status?.display?.readyBundles,
+      '1/1',
+    );
+    await t.remove(CLUSTERS, WS, 'c1');
+    await t.settle(async () => (await t.get(BUNDLES, WS, 'fleet-agent-c1')) === undefined, true);
+  });
+});
 
 describe('GitOps: GitRepo → Bundles → BundleDeployments', () => {
   it('creates per-cluster namespaces and one Bundle per path with Fleet names and labels, and BDs per target', async () => {

@@ -14,8 +14,13 @@ import { silentLogger } from '../../src/shared/logger.js';
 import { startFleet, type FleetHandle, type FleetSettings } from '../../src/simulator/controller/index.js';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 
-/** Short delays so tests converge in few clock steps; the check-in interval stays Fleet's 15 min. */
+/**
+ * Short delays so tests converge in few clock steps; the check-in interval stays Fleet's 15 min.
+ * Agent bundles are off so counts in tests are only the test's own bundles (gitops.test.ts checks
+ * them on their own).
+ */
 export const TEST_SETTINGS: Partial<FleetSettings> = {
+  agentBundles: false,
   jobDelayMs: 1_000,
   applyDelayMs: 1_000,
   readyDelayMs: 1_000,

@@ -40,7 +40,7 @@ function options(extra: Partial<SimulationOptions>): SimulationOptions {
     scaleBundles: 2,
     logger: silentLogger(),
     clock: new ManualClock(Date.UTC(2026, 0, 1, 12)),
-    fleet: TEST_SETTINGS,
+    fleet: { ...TEST_SETTINGS, agentBundles: true },
     ...extra,
   };
 }
@@ -104,11 +104,26 @@ describe('scenarios', () => {
   it('scale: N clusters × M bundles seeded converged, no reconcile needed', async () => {
     sim = await startSimulation(options({ scenario: 'scale', scaleClusters: 5, scaleBundles: 3 }));
     const bds = await list<BundleDeployment>(sim, BUNDLE_DEPLOYMENTS);
-    expect(bds).toHaveLength(15);
+    // 5 × 3 GitRepo bundles plus one fleet-agent bundle per cluster.
+    expect(bds).toHaveLength(20);
     expect(bds.every((bd) => bd.status?.display?.state === 'Ready')).toBe(true);
     const repo = (await list<GitRepo>(sim, GITREPOS))[0]!;
     expect(repo.status?.display?.readyBundleDeployments).toBe('15/15');
     expect(repo.status?.readyClusters).toBe(5);
+    // Converged as seeded: once the controllers have looked at everything, no BD was rewritten.
+    const versions = new Map(
+      bds.map((bd) => [`${bd.metadata.namespace}/${bd.metadata.name}`, bd.metadata.resourceVersion]),
+    );
+    const s = sim;
+    await until(s, () => Promise.resolve(s.fleet.idle()), 100);
+    await (s.clock as ManualClock).advance(5_000);
+    await until(s, () => Promise.resolve(s.fleet.idle()), 100);
+    const after = await list<BundleDeployment>(s, BUNDLE_DEPLOYMENTS);
+    expect(
+      after.filter(
+        (bd) => versions.get(`${bd.metadata.namespace}/${bd.metadata.name}`) !== bd.metadata.resourceVersion,
+      ),
+    ).toEqual([]);
   });
 
   it('fixture: kubectl-style YAML is loaded and the controllers derive what it lacks', async () => {

@@ -6,7 +6,7 @@
  * deletion removes the cluster namespace — and with it the BDs — before dropping the finalizer.
  */
 import type { Cluster, Namespace } from '../../apis/fleet.js';
-import { CLUSTERS, NAMESPACES } from '../../apis/gvr.js';
+import { BUNDLES, CLUSTERS, NAMESPACES } from '../../apis/gvr.js';
 import {
   ANNOTATION_CLUSTER,
   ANNOTATION_CLUSTER_NAMESPACE,
@@ -15,15 +15,13 @@ import {
 } from '../../apis/labels.js';
 import type { TimerHandle } from '../../shared/clock.js';
 import { isoNow } from '../../shared/clock.js';
+import { AGENT_NAMESPACE, agentBundleFor, agentBundleName } from './agentbundle.js';
 import { isConflict, statusCode } from './client.js';
 import type { FleetContext } from './context.js';
 import { clusterNamespaceName } from './naming.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { ensureFinalizer, keyOfObj, patchStatusIfExists, removeFinalizer, splitKey } from './util.js';
-
-/** Where the simulated agent says it runs on the downstream cluster. */
-const AGENT_NAMESPACE = 'cattle-fleet-system';
 
 export class AgentManagementController {
   readonly queue: WorkQueue;
@@ -79,13 +77,31 @@ export class AgentManagementController {
     if (cluster.status?.namespace !== nsName) {
       await patchStatusIfExists(this.ctx.client, CLUSTERS, cluster, { namespace: nsName });
     }
+    if (this.ctx.settings.agentBundles) await this.ensureAgentBundle(cluster);
     this.scheduleCheckIn(key, cluster);
+  }
+
+  private async ensureAgentBundle(cluster: Cluster): Promise<void> {
+    const want = agentBundleFor(cluster);
+    const cur = this.ctx.caches.bundles.get(want.metadata.namespace, want.metadata.name ?? '');
+    if (cur) return;
+    try {
+      await this.ctx.client.create(BUNDLES, want);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+    }
   }
 
   private async finalize(cluster: Cluster): Promise<ReconcileResult> {
     const key = keyOfObj(cluster);
     this.checkIns.get(key)?.cancel();
     this.checkIns.delete(key);
+    // The agent bundle goes with its cluster (§6.2).
+    await this.ctx.client.delete(
+      BUNDLES,
+      cluster.metadata.namespace ?? '',
+      agentBundleName(cluster.metadata.name ?? ''),
+    );
     const nsName = cluster.status?.namespace;
     if (nsName) {
       const ns = this.ctx.caches.namespaces.get(undefined, nsName);

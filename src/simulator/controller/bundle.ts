@@ -18,11 +18,11 @@ import {
 import { isoNow } from '../../shared/clock.js';
 import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
-import { deploymentId, manifestId, sha256Hex, stableJson } from './naming.js';
+import { deploymentId, manifestId } from './naming.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
-import { bundleDeploymentLabels, bundleStatusFromTargets, type TargetState } from './rollups.js';
-import { readyCondition, setCondition } from './state.js';
+import { bundleDeploymentLabels, bundleStatus, type TargetState } from './rollups.js';
+import { setCondition } from './state.js';
 import { computeTargets, TargetingError, type ClusterMatch } from './targeting.js';
 import {
   ensureFinalizer,
@@ -210,29 +210,7 @@ export class BundleController {
       }
     }
 
-    const st = bundleStatusFromTargets(targets, { maxNew, newlyCreated: created });
-    const status = {
-      summary: st.summary,
-      display: st.display,
-      unavailable: st.unavailable,
-      maxUnavailable: st.maxUnavailable,
-      maxNew: st.maxNew,
-      newlyCreated: st.newlyCreated,
-      unavailablePartitions: 0,
-      maxUnavailablePartitions: 0,
-      partitions: [
-        {
-          name: 'All',
-          count: targets.length,
-          maxUnavailable: st.maxUnavailable,
-          unavailable: st.unavailable,
-          summary: st.summary,
-        },
-      ],
-      observedGeneration: bundle.metadata.generation ?? 1,
-      resourcesSha256Sum: sha256Hex(stableJson(bundle.spec?.resources ?? [])),
-      conditions: readyCondition(bundle.status?.conditions, st.summary, 'Cluster', now),
-    };
+    const status = bundleStatus(bundle, targets, { maxNew, newlyCreated: created }, now);
     const cur = bundle.status ?? {};
     const changed = (Object.keys(status) as (keyof typeof status)[]).some((k) =>
       k === 'conditions'

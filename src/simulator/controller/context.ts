@@ -40,6 +40,8 @@ export interface FleetSettings {
    * becomes one write. Spec, label and check-in events are handled at once.
    */
   readonly statusBatchMs: number;
+  /** Keep a `fleet-agent-<cluster>` Bundle per cluster, as Fleet's agent management does (§8.1). */
+  readonly agentBundles: boolean;
 }
 
 export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
@@ -52,6 +54,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
   uninstallDelayMs: 1_000,
   gitRepoStatusDelayMs: 3_000,
   statusBatchMs: 500,
+  agentBundles: true,
 };
 
 /** Faults the simulated agents can be told to show. */

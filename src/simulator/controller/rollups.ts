@@ -3,6 +3,7 @@
  * objects read from the API. The controllers only diff the result against what is stored.
  */
 import type {
+  Bundle,
   BundleDeployment,
   BundleState,
   BundleSummary,
@@ -33,6 +34,7 @@ import {
   readyCondition,
   summaryState,
 } from './state.js';
+import { sha256Hex, stableJson } from './naming.js';
 
 /**
  * Target.BundleDeploymentLabels: the bundle's labels without `kubectl.kubernetes.io/*` and
@@ -128,6 +130,42 @@ export function bundleStatusFromTargets(
     maxUnavailable: Math.max(1, targets.length),
     newlyCreated: opts.newlyCreated,
     maxNew: opts.maxNew,
+  };
+}
+
+/**
+ * The whole `Bundle.status` the bundle reconciler writes (§5.3): the summary and display from the
+ * targets, the rollout bookkeeping (one partition `All` below the auto-partition threshold,
+ * §7.1), the observed generation, the resources' checksum and the Ready condition.
+ */
+export function bundleStatus(
+  bundle: Bundle,
+  targets: readonly TargetState[],
+  opts: { maxNew: number; newlyCreated: number },
+  now: string,
+) {
+  const st = bundleStatusFromTargets(targets, opts);
+  return {
+    summary: st.summary,
+    display: st.display,
+    unavailable: st.unavailable,
+    maxUnavailable: st.maxUnavailable,
+    maxNew: st.maxNew,
+    newlyCreated: st.newlyCreated,
+    unavailablePartitions: 0,
+    maxUnavailablePartitions: 0,
+    partitions: [
+      {
+        name: 'All',
+        count: targets.length,
+        maxUnavailable: st.maxUnavailable,
+        unavailable: st.unavailable,
+        summary: st.summary,
+      },
+    ],
+    observedGeneration: bundle.metadata.generation ?? 1,
+    resourcesSha256Sum: sha256Hex(stableJson(bundle.spec?.resources ?? [])),
+    conditions: readyCondition(bundle.status?.conditions, st.summary, 'Cluster', now),
   };
 }
 

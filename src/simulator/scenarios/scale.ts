@@ -17,16 +17,17 @@ import {
   LABEL_MANAGED,
 } from '../../apis/labels.js';
 import { appliedStatus } from '../controller/agent.js';
+import { agentBundleFor } from '../controller/agentbundle.js';
 import { bundlesForGitRepo, commitOf } from '../controller/gitops.js';
 import { clusterNamespaceName, deploymentId, manifestId } from '../controller/naming.js';
 import {
   bundleDeploymentDisplay,
   bundleDeploymentLabels,
-  bundleStatusFromTargets,
+  bundleStatus,
   clusterStatusFromDeployments,
   gitRepoStatusFromDeployments,
 } from '../controller/rollups.js';
-import { readyCondition, setCondition } from '../controller/state.js';
+import { setCondition } from '../controller/state.js';
 import { computeTargets } from '../controller/targeting.js';
 import type { Scenario } from './types.js';
 
@@ -68,14 +69,24 @@ export function scaleScenario(clusterCount: number, bundleCount: number, now: st
       targets: [{ name: 'all', clusterSelector: {} }],
     },
   };
-  const bundles: Bundle[] = bundlesForGitRepo(repo).map((b) => ({
-    ...b,
-    metadata: { ...b.metadata, finalizers: [FINALIZER_BUNDLE] },
-  }));
+  // The GitRepo's bundles target every cluster; each agent bundle only its own cluster.
+  const work: { bundle: Bundle; candidates: Cluster[] }[] = [
+    ...bundlesForGitRepo(repo).map((bundle) => ({ bundle, candidates: clusters })),
+    ...clusters.map((c) => ({ bundle: agentBundleFor(c), candidates: [c] })),
+  ];
+  const bundles: Bundle[] = [];
   const bds: BundleDeployment[] = [];
-  for (const bundle of bundles) {
+  for (const { bundle: b, candidates } of work) {
+    const bundle: Bundle = { ...b, metadata: { ...b.metadata, finalizers: [FINALIZER_BUNDLE] } };
+    bundles.push(bundle);
     const manifest = manifestId(bundle.spec.resources);
-    const matches = computeTargets({ bundle, clusters, clusterGroups: [], mappings: [], namespaces: [] });
+    const matches = computeTargets({
+      bundle,
+      clusters: candidates,
+      clusterGroups: [],
+      mappings: [],
+      namespaces: [],
+    });
     const targets = [];
     for (const m of matches) {
       const id = deploymentId(manifest, m.options);
@@ -112,17 +123,12 @@ export function scaleScenario(clusterCount: number, bundleCount: number, now: st
         deploymentId: id,
       });
     }
-    const st = bundleStatusFromTargets(targets, { maxNew: 50, newlyCreated: 0 });
-    bundle.status = {
-      summary: st.summary,
-      display: st.display,
-      unavailable: st.unavailable,
-      maxUnavailable: st.maxUnavailable,
-      maxNew: st.maxNew,
-      newlyCreated: 0,
-      observedGeneration: 1,
-      conditions: readyCondition(undefined, st.summary, 'Cluster', now),
-    };
+    bundle.status = bundleStatus(
+      { ...bundle, metadata: { ...bundle.metadata, generation: 1 } },
+      targets,
+      { maxNew: 50, newlyCreated: 0 },
+      now,
+    );
   }
   for (const c of clusters) {
     const mine = bds.filter((bd) => bd.metadata.namespace === c.status?.namespace);
