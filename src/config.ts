@@ -79,6 +79,26 @@ export const SETTINGS = {
     help: 'auto (pretty on a terminal), pretty or json',
     commands: ['serve', 'simulate'],
   },
+  'alert-stale-deployment-seconds': {
+    env: 'FLEET_GRAPH_ALERT_STALE_DEPLOYMENT_SECONDS',
+    help: 'A stale (orphaned) BundleDeployment alert fires once the finding is this old',
+    commands: ['serve'],
+  },
+  'alert-status-mismatch-seconds': {
+    env: 'FLEET_GRAPH_ALERT_STATUS_MISMATCH_SECONDS',
+    help: 'A status-mismatch alert fires once the finding is this old',
+    commands: ['serve'],
+  },
+  'agent-checkin-interval-seconds': {
+    env: 'FLEET_GRAPH_AGENT_CHECKIN_INTERVAL_SECONDS',
+    help: "Fleet's agentCheckinInterval; a cluster silent for twice this long raises an alert",
+    commands: ['serve'],
+  },
+  'ready-stale-seconds': {
+    env: 'FLEET_GRAPH_READY_STALE_SECONDS',
+    help: '/readyz fails when a watch has received nothing (not even a bookmark) for this long',
+    commands: ['serve'],
+  },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -111,6 +131,10 @@ export const ConfigSchema = z.object({
   replayBuffer: intFrom(0, 10_000_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   logFormat: z.enum(['auto', 'pretty', 'json']),
+  alertStaleDeploymentSeconds: intFrom(0, 31_536_000),
+  alertStatusMismatchSeconds: intFrom(0, 31_536_000),
+  agentCheckinIntervalSeconds: intFrom(1, 31_536_000),
+  readyStaleSeconds: intFrom(1, 31_536_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -132,6 +156,12 @@ const DEFAULTS: Record<SettingName, string> = {
   'replay-buffer': '10000',
   'log-level': 'info',
   'log-format': 'auto',
+  'alert-stale-deployment-seconds': '60',
+  'alert-status-mismatch-seconds': '30',
+  // Fleet's agentCheckinInterval default (fleet-model §5.5).
+  'agent-checkin-interval-seconds': '900',
+  // Real API servers send a bookmark about once a minute; two missed ones mean trouble.
+  'ready-stale-seconds': '150',
 };
 
 function camel(name: string): string {
