@@ -41,7 +41,20 @@ export class ResourceStorage {
       const dropped = this.history.splice(0, Math.min(drop, this.history.length));
       this.evictedRv = dropped[dropped.length - 1]!.rv;
     }
-    if (ev.type !== 'MODIFIED') this.sortedKeys = undefined;
+    if (ev.type !== 'MODIFIED' && this.sortedKeys) {
+      // Keep the sorted key list current with one binary search and splice, not a re-sort.
+      const key = keyOf(ev.object);
+      const keys = this.sortedKeys;
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (keys[mid]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+      if (ev.type === 'ADDED' && keys[lo] !== key) keys.splice(lo, 0, key);
+      else if (ev.type === 'DELETED' && keys[lo] === key) keys.splice(lo, 1);
+    }
     for (const w of this.watchers) w.onEvent(ev);
   }
 
