@@ -1,0 +1,606 @@
+/**
+ * The write commands (project issue #5): retarget with preview, validation, precondition, staged
+ * strategy and pruning; pause, force sync, create, update, delete. Every command goes through one
+ * authorization point, validates before writing, writes once (a merge patch guarded by the
+ * caller's resourceVersion, so nothing is half-written), and waits until the store has seen its
+ * own write (read-your-writes) so the result shows the new object.
+ *
+ * Problems the caller can fix come back as `userErrors` (stable codes, field paths); only
+ * unexpected failures throw.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GitRepoSpec, GitTarget } from '../../../apis/fleet.js';
+import { isoNow } from '../../../shared/clock.js';
+import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
+import type { BundleDeploymentRecord, GitRepoRecord } from '../read-model.js';
+import { FleetView } from '../view.js';
+import {
+  encodeOperation,
+  findOperation,
+  operationOf,
+  planSteps,
+  RETARGET_OPERATION_ANNOTATION,
+  strategyProblems,
+  type OperationStep,
+  type RetargetOperation,
+  type RetargetStrategy,
+} from './operation.js';
+import { ALLOW_ALL, type CommandAction, type CommandCaller, type CommandDeps } from './port.js';
+import { planRetarget, retargetValidation, type RetargetPlan } from './plan.js';
+import { selectOrphans } from './prune.js';
+import { OperationRunner } from './runner.js';
+
+export interface UserError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Path of the offending input, e.g. `targets[1].clusterSelector.matchExpressions[0].operator`. */
+  readonly field?: string | undefined;
+  /** For CONFLICT: the object's resourceVersion now. */
+  readonly currentResourceVersion?: string | undefined;
+}
+
+export interface GitRepoRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+interface Guarded extends GitRepoRef {
+  readonly expectedResourceVersion?: string | null | undefined;
+  readonly dryRun?: boolean | null | undefined;
+}
+
+export interface RetargetInput extends Guarded {
+  readonly targets: readonly GitTarget[];
+  readonly strategy?:
+    (Partial<Omit<RetargetStrategy, 'batchSize'>> & { batchSize?: number | null }) | null | undefined;
+  readonly prune?: 'ORPHANS' | null | undefined;
+}
+
+export interface CommandResult {
+  /** The GitRepo after the command (as the store holds it once the write came back), or as it is. */
+  readonly gitRepo: GitRepoRecord | null;
+  readonly userErrors: readonly UserError[];
+  readonly dryRun: boolean;
+}
+
+export interface RetargetResult extends CommandResult {
+  readonly plan: RetargetPlan | null;
+  /** The staged operation started (or, on a dry run with a strategy, its planned steps). */
+  readonly operation: RetargetOperation | null;
+}
+
+export interface PruneResult extends CommandResult {
+  /** The orphans found (deleted unless dry run). */
+  readonly orphans: readonly BundleDeploymentRecord[];
+  /** Bundles whose deployments were not judged, with why. */
+  readonly skipped: readonly { readonly bundle: string; readonly reason: string }[];
+}
+
+export interface OperationResult {
+  readonly operation: RetargetOperation | null;
+  readonly gitRepo: GitRepoRecord | null;
+  readonly userErrors: readonly UserError[];
+}
+
+export interface GitRepoFields {
+  readonly repo?: string | null | undefined;
+  readonly branch?: string | null | undefined;
+  readonly revision?: string | null | undefined;
+  readonly paths?: readonly string[] | null | undefined;
+}
+
+const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function userError(
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  currentResourceVersion?: string,
+): UserError {
+  return { code, message, field, currentResourceVersion };
+}
+
+/** A thrown domain error the caller can act on, as a user error; anything else is rethrown. */
+function asUserError(err: unknown): UserError {
+  if (!isFleetGraphError(err)) throw err;
+  switch (err.code) {
+    case ErrorCode.CONFLICT:
+    case ErrorCode.NOT_FOUND:
+    case ErrorCode.FORBIDDEN:
+    case ErrorCode.INVALID_ARGUMENT:
+    case ErrorCode.INVALID_TARGET:
+    case ErrorCode.INVALID_SELECTOR:
+    case ErrorCode.TIMEOUT:
+    case ErrorCode.UNAVAILABLE:
+      return userError(err.code, err.message);
+    default:
+      throw err;
+  }
+}
+
+export class FleetCommands {
+  readonly runner: OperationRunner;
+  private readonly writeWaitMs: number;
+
+  constructor(private readonly deps: CommandDeps) {
+    this.runner = new OperationRunner(deps);
+    this.writeWaitMs = deps.writeWaitMs ?? 10_000;
+  }
+
+  /** Resumes staged operations recorded on GitRepos (call once the store is synced). */
+  start(): void {
+    this.runner.start();
+  }
+
+  stop(): void {
+    this.runner.stop();
+  }
+
+  // ─── helpers ────────────────────────────────────────────────────────────────
+
+  private async denied(caller: CommandCaller, action: CommandAction, ref: GitRepoRef, dryRun: boolean) {
+    const verdict = await (this.deps.authorize ?? ALLOW_ALL)(caller, { action, ...ref, dryRun });
+    if (verdict === true) return undefined;
+    const who = caller.kind === 'user' ? `user "${caller.name}"` : 'anonymous caller';
+    const why = typeof verdict === 'string' ? `: ${verdict}` : '';
+    return userError(
+      ErrorCode.FORBIDDEN,
+      `${who} may not ${action} GitRepo ${ref.namespace}/${ref.name}${why}`,
+    );
+  }
+
+  private repo(ref: GitRepoRef): GitRepoRecord | undefined {
+    return this.deps.store.snapshot().get('GitRepo', `${ref.namespace}/${ref.name}`);
+  }
+
+  private notFound(ref: GitRepoRef): UserError {
+    return userError(ErrorCode.NOT_FOUND, `GitRepo "${ref.namespace}/${ref.name}" not found`, 'name');
+  }
+
+  /** The stale-precondition error, naming what the caller would overwrite. */
+  private conflict(repo: GitRepoRecord, expected: string): UserError {
+    return userError(
+      ErrorCode.CONFLICT,
+      `GitRepo "${repo.key}" changed since resourceVersion ${expected} (now ${repo.resourceVersion}, generation ${repo.generation}); current targets: ${JSON.stringify(repo.targets)}. Read it again and retry.`,
+      'expectedResourceVersion',
+      repo.resourceVersion,
+    );
+  }
+
+  /** A CONFLICT from the API server, completed with the current object once the store has it. */
+  private conflictFromServer(ref: GitRepoRef, expected: string): UserError {
+    const repo = this.repo(ref);
+    return repo ? this.conflict(repo, expected) : this.notFound(ref);
+  }
+
+  /** Patch, then wait for the store to hold the write. Returns the new record or a user error. */
+  private async patch(
+    ref: GitRepoRef,
+    patch: Record<string, unknown>,
+    expected: string | null | undefined,
+  ): Promise<GitRepoRecord | UserError> {
+    try {
+      const w = await this.deps.writer.patchGitRepo(ref.namespace, ref.name, patch, expected ?? undefined);
+      const rec = await this.deps.store.waitForVersion(
+        'GitRepo',
+        `${ref.namespace}/${ref.name}`,
+        w.resourceVersion,
+        {
+          timeoutMs: this.writeWaitMs,
+        },
+      );
+      return rec ?? this.notFound(ref);
+    } catch (err) {
+      if (isFleetGraphError(err) && err.code === ErrorCode.CONFLICT && expected)
+        return this.conflictFromServer(ref, expected);
+      return asUserError(err);
+    }
+  }
+
+  // ─── retarget ───────────────────────────────────────────────────────────────
+
+  /** Validates, plans and (unless dry run) applies a new `spec.targets`, directly or staged. */
+  async retargetGitRepo(caller: CommandCaller, input: RetargetInput): Promise<RetargetResult> {
+    const dryRun = input.dryRun ?? false;
+    const fail = (
+      errors: UserError[],
+      gitRepo: GitRepoRecord | null = this.repo(input) ?? null,
+      plan: RetargetPlan | null = null,
+    ): RetargetResult => ({
+      gitRepo,
+      plan,
+      operation: null,
+      userErrors: errors,
+      dryRun,
+    });
+    const forbidden = await this.denied(caller, 'retarget', input, dryRun);
+    if (forbidden) return fail([forbidden]);
+
+    const v = retargetValidation(input.targets);
+    const errors: UserError[] = v.problems.map((p) =>
+      userError(ErrorCode.INVALID_TARGET, p.message, p.field),
+    );
+    const s = input.strategy;
+    errors.push(
+      ...strategyProblems({
+        batchSize: s?.batchSize,
+        pauseBetweenMs: s?.pauseBetweenMs,
+        stepTimeoutMs: s?.stepTimeoutMs,
+      }).map((p) => userError(ErrorCode.INVALID_ARGUMENT, p.message, p.field)),
+    );
+    const repo = this.repo(input);
+    if (!repo) errors.push(this.notFound(input));
+    if (errors.length > 0 || !repo) return fail(errors);
+
+    const running = operationOf(repo);
+    if (running?.state === 'RUNNING')
+      return fail([
+        userError(
+          ErrorCode.CONFLICT,
+          `staged retarget ${running.id} is in progress on GitRepo "${repo.key}"; cancel it first`,
+          undefined,
+          repo.resourceVersion,
+        ),
+      ]);
+    const expected = input.expectedResourceVersion;
+    if (expected && expected !== repo.resourceVersion && dryRun) return fail([this.conflict(repo, expected)]);
+
+    const view = new FleetView(this.deps.store.snapshot());
+    const plan = planRetarget(view, repo, input.targets, v.warnings);
+    const staged = s !== null && s !== undefined;
+    const prune = input.prune === 'ORPHANS';
+    let operation: RetargetOperation | null = null;
+    if (staged || prune) {
+      const strategy: RetargetStrategy = {
+        batchSize: s?.batchSize ?? Number.MAX_SAFE_INTEGER,
+        pauseBetweenMs: s?.pauseBetweenMs ?? 0,
+        waitForReady: s?.waitForReady ?? true,
+        abortOnFailure: s?.abortOnFailure ?? true,
+        stepTimeoutMs: s?.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      };
+      const before = [...plan.unchanged, ...plan.removed];
+      const steps: OperationStep[] = planSteps(
+        before,
+        plan.added,
+        plan.removed,
+        input.targets,
+        strategy.batchSize,
+      );
+      const now = isoNow(this.deps.clock);
+      operation = {
+        id: `rt-${randomUUID()}`,
+        namespace: repo.namespace,
+        name: repo.name,
+        state: 'RUNNING',
+        strategy,
+        prune,
+        steps: steps.map((st, i) => (i === 0 ? { ...st, state: 'APPLIED', appliedAt: now } : st)),
+        currentStep: 0,
+        startedAt: now,
+        updatedAt: now,
+        failures: [],
+        startedBy: caller.kind === 'user' ? caller.name : undefined,
+      };
+    }
+    if (dryRun) return { gitRepo: repo, plan, operation, userErrors: [], dryRun };
+
+    // One merge patch: the (first step's) targets and, when staged, the operation record. A
+    // merge patch replaces lists whole (RFC 7386), which is what a new target list means.
+    const first = operation?.steps[0];
+    const patch: Record<string, unknown> = { spec: { targets: first ? first.targets : input.targets } };
+    if (operation)
+      patch['metadata'] = { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(operation) } };
+    const written = await this.patch(input, patch, expected);
+    if (!('kind' in written)) return fail([written], undefined, plan);
+    if (operation) this.runner.wake(written.key);
+    return { gitRepo: written, plan, operation, userErrors: [], dryRun };
+  }
+
+  /** The staged operation with this id, wherever it is recorded. */
+  retargetOperation(id: string): { operation: RetargetOperation; gitRepo: GitRepoRecord } | undefined {
+    const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id);
+    return found && { operation: found.op, gitRepo: found.repo };
+  }
+
+  /** Stops a staged operation: state CANCELLED; the targets stay those of the last applied step. */
+  async cancelRetarget(caller: CommandCaller, id: string): Promise<OperationResult> {
+    for (let attempt = 0; ; attempt++) {
+      const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id);
+      if (!found)
+        return {
+          operation: null,
+          gitRepo: null,
+          userErrors: [userError(ErrorCode.NOT_FOUND, `retarget operation "${id}" not found`, 'id')],
+        };
+      const { repo, op } = found;
+      const forbidden = await this.denied(caller, 'cancelRetarget', repo, false);
+      if (forbidden) return { operation: op, gitRepo: repo, userErrors: [forbidden] };
+      if (op.state !== 'RUNNING')
+        return {
+          operation: op,
+          gitRepo: repo,
+          userErrors: [
+            userError(
+              ErrorCode.CONFLICT,
+              `retarget operation "${id}" is already ${op.state}`,
+              'id',
+              repo.resourceVersion,
+            ),
+          ],
+        };
+      const cancelled: RetargetOperation = {
+        ...op,
+        state: 'CANCELLED',
+        updatedAt: isoNow(this.deps.clock),
+        message: `cancelled at step ${op.currentStep + 1} of ${op.steps.length}${caller.kind === 'user' ? ` by ${caller.name}` : ''}`,
+      };
+      const written = await this.patch(
+        repo,
+        { metadata: { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(cancelled) } } },
+        repo.resourceVersion,
+      );
+      if ('kind' in written)
+        return { operation: operationOf(written) ?? cancelled, gitRepo: written, userErrors: [] };
+      // Fleet's status writes race with ours; retry on the fresh object a few times.
+      if (written.code !== ErrorCode.CONFLICT || attempt >= 4)
+        return { operation: op, gitRepo: repo, userErrors: [written] };
+      await this.deps.store
+        .waitForVersion('GitRepo', repo.key, written.currentResourceVersion ?? repo.resourceVersion, {
+          timeoutMs: this.writeWaitMs,
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  // ─── prune ──────────────────────────────────────────────────────────────────
+
+  /** Deletes (or, on a dry run, lists) the GitRepo's orphaned BundleDeployments (prune.ts). */
+  async pruneOrphanedBundleDeployments(
+    caller: CommandCaller,
+    ref: GitRepoRef,
+    dryRun = false,
+  ): Promise<PruneResult> {
+    const empty = { orphans: [], skipped: [], dryRun };
+    const forbidden = await this.denied(caller, 'prune', ref, dryRun);
+    if (forbidden) return { ...empty, gitRepo: this.repo(ref) ?? null, userErrors: [forbidden] };
+    const repo = this.repo(ref);
+    if (!repo) return { ...empty, gitRepo: null, userErrors: [this.notFound(ref)] };
+    const view = new FleetView(this.deps.store.snapshot());
+    const sel = selectOrphans(view, repo);
+    const skipped = sel.skipped.map((s) => ({ bundle: s.bundle.name, reason: s.reason }));
+    if (dryRun) return { gitRepo: repo, orphans: sel.orphans, skipped, userErrors: [], dryRun };
+    const userErrors: UserError[] = [];
+    const deleted: BundleDeploymentRecord[] = [];
+    for (const bd of sel.orphans) {
+      try {
+        // Preconditions: only the object judged an orphan, not a successor with the same name.
+        await this.deps.writer.deleteBundleDeployment(bd.namespace, bd.name, {
+          uid: bd.uid,
+          resourceVersion: bd.resourceVersion,
+        });
+        deleted.push(bd);
+      } catch (err) {
+        const ue = asUserError(err);
+        if (ue.code !== ErrorCode.NOT_FOUND)
+          userErrors.push({ ...ue, field: `orphans[${bd.namespace}/${bd.name}]` });
+      }
+    }
+    // Read-your-writes: wait until the store saw the deletions (or the finalizer-held tombstones).
+    await Promise.all(
+      deleted.map((bd) =>
+        this.deps.store
+          .waitForVersion('BundleDeployment', bd.key, String(Number(bd.resourceVersion) + 1), {
+            timeoutMs: this.writeWaitMs,
+          })
+          .catch(() => undefined),
+      ),
+    );
+    return { gitRepo: this.repo(ref) ?? null, orphans: deleted, skipped, userErrors, dryRun };
+  }
+
+  // ─── pause, force sync ──────────────────────────────────────────────────────
+
+  /** Sets `spec.paused` (§7.2: Bundles and their BDs stop receiving changes while paused). */
+  async setGitRepoPaused(
+    caller: CommandCaller,
+    input: Guarded & { paused: boolean },
+  ): Promise<CommandResult> {
+    return this.simplePatch(caller, 'pause', input, () => ({ spec: { paused: input.paused } }));
+  }
+
+  /**
+   * Bumps `spec.forceSyncGeneration` (§6.1, §7.2): Fleet runs a new job and redeploys every BD;
+   * `status.updateGeneration` records when it has acted on it.
+   */
+  async forceSyncGitRepo(caller: CommandCaller, input: Guarded): Promise<CommandResult> {
+    return this.simplePatch(caller, 'forceSync', input, (repo) => ({
+      spec: { forceSyncGeneration: repo.forceSyncGeneration + 1 },
+    }));
+  }
+
+  /** Changes the source fields of a GitRepo (repo, branch, revision, paths). */
+  async updateGitRepo(caller: CommandCaller, input: Guarded & GitRepoFields): Promise<CommandResult> {
+    const problems = sourceProblems(input, false);
+    return this.simplePatch(caller, 'update', input, () => ({ spec: sourceSpec(input) }), problems);
+  }
+
+  private async simplePatch(
+    caller: CommandCaller,
+    action: CommandAction,
+    input: Guarded,
+    patchOf: (repo: GitRepoRecord) => Record<string, unknown>,
+    problems: UserError[] = [],
+  ): Promise<CommandResult> {
+    const dryRun = input.dryRun ?? false;
+    const forbidden = await this.denied(caller, action, input, dryRun);
+    const repo = this.repo(input);
+    if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun };
+    if (!repo) problems = [...problems, this.notFound(input)];
+    if (problems.length > 0 || !repo) return { gitRepo: repo ?? null, userErrors: problems, dryRun };
+    const expected = input.expectedResourceVersion;
+    if (dryRun) {
+      const errs = expected && expected !== repo.resourceVersion ? [this.conflict(repo, expected)] : [];
+      return { gitRepo: repo, userErrors: errs, dryRun };
+    }
+    const written = await this.patch(input, patchOf(repo), expected);
+    if (!('kind' in written)) return { gitRepo: this.repo(input) ?? null, userErrors: [written], dryRun };
+    return { gitRepo: written, userErrors: [], dryRun };
+  }
+
+  // ─── create, delete ─────────────────────────────────────────────────────────
+
+  /** Creates a GitRepo; its targets are validated as a retarget's are (an empty list is refused). */
+  async createGitRepo(
+    caller: CommandCaller,
+    input: GitRepoRef &
+      GitRepoFields & { targets: readonly GitTarget[]; paused?: boolean | null; dryRun?: boolean | null },
+  ): Promise<RetargetResult> {
+    const dryRun = input.dryRun ?? false;
+    const forbidden = await this.denied(caller, 'create', input, dryRun);
+    if (forbidden) return { gitRepo: null, plan: null, operation: null, userErrors: [forbidden], dryRun };
+    const v = retargetValidation(input.targets);
+    const errors = [
+      ...(NAME.test(input.name) && input.name.length <= 63
+        ? []
+        : [
+            userError(
+              ErrorCode.INVALID_ARGUMENT,
+              `"${input.name}" is not a valid GitRepo name (a DNS label)`,
+              'name',
+            ),
+          ]),
+      ...sourceProblems(input, true),
+      ...v.problems.map((p) => userError(ErrorCode.INVALID_TARGET, p.message, p.field)),
+    ];
+    if (this.repo(input))
+      errors.push(
+        userError(
+          ErrorCode.CONFLICT,
+          `GitRepo "${input.namespace}/${input.name}" already exists`,
+          'name',
+          this.repo(input)?.resourceVersion,
+        ),
+      );
+    if (errors.length > 0)
+      return { gitRepo: this.repo(input) ?? null, plan: null, operation: null, userErrors: errors, dryRun };
+    const spec: GitRepoSpec = { ...sourceSpec(input), repo: input.repo ?? '', targets: [...input.targets] };
+    if (input.paused) spec.paused = true;
+    // The plan of a new GitRepo: what its targets would reach (it has no Bundles yet, §4.1).
+    const draft = draftRepo(input.namespace, input.name, spec);
+    const plan = planRetarget(new FleetView(this.deps.store.snapshot()), draft, input.targets, v.warnings);
+    if (dryRun) return { gitRepo: null, plan, operation: null, userErrors: [], dryRun };
+    try {
+      const w = await this.deps.writer.createGitRepo(input.namespace, input.name, spec);
+      const rec = await this.deps.store.waitForVersion(
+        'GitRepo',
+        `${input.namespace}/${input.name}`,
+        w.resourceVersion,
+        {
+          timeoutMs: this.writeWaitMs,
+        },
+      );
+      return { gitRepo: rec ?? null, plan, operation: null, userErrors: [], dryRun };
+    } catch (err) {
+      return { gitRepo: null, plan, operation: null, userErrors: [asUserError(err)], dryRun };
+    }
+  }
+
+  /** Deletes a GitRepo (Fleet then deletes its Bundles and their BDs, §6.2). */
+  async deleteGitRepo(caller: CommandCaller, input: Guarded): Promise<CommandResult & { deleted: boolean }> {
+    const dryRun = input.dryRun ?? false;
+    const forbidden = await this.denied(caller, 'delete', input, dryRun);
+    const repo = this.repo(input);
+    if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun, deleted: false };
+    if (!repo) return { gitRepo: null, userErrors: [this.notFound(input)], dryRun, deleted: false };
+    const expected = input.expectedResourceVersion;
+    if (dryRun) {
+      const errs = expected && expected !== repo.resourceVersion ? [this.conflict(repo, expected)] : [];
+      return { gitRepo: repo, userErrors: errs, dryRun, deleted: false };
+    }
+    try {
+      await this.deps.writer.deleteGitRepo(
+        input.namespace,
+        input.name,
+        expected ? { resourceVersion: expected } : undefined,
+      );
+    } catch (err) {
+      if (isFleetGraphError(err) && err.code === ErrorCode.CONFLICT && expected)
+        return {
+          gitRepo: repo,
+          userErrors: [this.conflictFromServer(input, expected)],
+          dryRun,
+          deleted: false,
+        };
+      return { gitRepo: repo, userErrors: [asUserError(err)], dryRun, deleted: false };
+    }
+    // Read-your-writes: the store shows it gone, or terminating while Fleet's finalizer runs (§6.2).
+    await this.deps.store
+      .waitForVersion('GitRepo', repo.key, String(Number(repo.resourceVersion) + 1), {
+        timeoutMs: this.writeWaitMs,
+      })
+      .catch(() => undefined);
+    return { gitRepo: this.repo(input) ?? repo, userErrors: [], dryRun, deleted: true };
+  }
+}
+
+function sourceProblems(input: GitRepoFields, creating: boolean): UserError[] {
+  const out: UserError[] = [];
+  if (creating && !input.repo)
+    out.push(
+      userError(ErrorCode.INVALID_ARGUMENT, 'repo is required (at least one character, §2.2)', 'repo'),
+    );
+  if (input.repo === '') out.push(userError(ErrorCode.INVALID_ARGUMENT, 'repo must not be empty', 'repo'));
+  (input.paths ?? []).forEach((p, i) => {
+    if (p.trim() === '')
+      out.push(userError(ErrorCode.INVALID_ARGUMENT, 'a path must not be empty', `paths[${i}]`));
+  });
+  if (input.branch && input.revision)
+    out.push(
+      userError(
+        ErrorCode.INVALID_ARGUMENT,
+        'set either branch or revision, not both (revision wins in Fleet)',
+        'revision',
+      ),
+    );
+  return out;
+}
+
+function sourceSpec(input: GitRepoFields): Partial<GitRepoSpec> & Record<string, unknown> {
+  const spec: Record<string, unknown> = {};
+  if (input.repo != null) spec['repo'] = input.repo;
+  if (input.branch !== undefined) spec['branch'] = input.branch;
+  if (input.revision !== undefined) spec['revision'] = input.revision;
+  if (input.paths != null) spec['paths'] = [...input.paths];
+  return spec;
+}
+
+function draftRepo(namespace: string, name: string, spec: GitRepoSpec): GitRepoRecord {
+  return {
+    kind: 'GitRepo',
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    uid: '',
+    resourceVersion: '',
+    generation: 0,
+    labels: {},
+    annotations: {},
+    creationTimestamp: '',
+    repo: spec.repo,
+    paths: spec.paths ?? [],
+    targets: [],
+    paused: spec.paused ?? false,
+    forceSyncGeneration: 0,
+    status: {
+      observedGeneration: 0,
+      updateGeneration: 0,
+      readyClusters: 0,
+      desiredReadyClusters: 0,
+      summary: undefined,
+      display: {},
+      conditions: [],
+      resourceCounts: undefined,
+    },
+  };
+}

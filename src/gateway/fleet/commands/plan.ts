@@ -1,0 +1,170 @@
+/**
+ * Retarget planning (project issue #5): what replacing a GitRepo's `spec.targets` would do, per
+ * Bundle and for the GitRepo as a whole, with the warnings a reviewer needs before applying it.
+ * Built on retarget.ts (per-Bundle preview with each Bundle's targets rebuilt as `fleet apply`
+ * would, fleet-model §4.1) and preview.ts (validation with field paths).
+ */
+import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
+import type { FieldProblem } from '../../../shared/errors.js';
+import { validateGitTargets, previewTargets } from '../preview.js';
+import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../read-model.js';
+import { previewGitRepoRetarget, type BundleRetargetPreview } from '../retarget.js';
+import type { FleetView } from '../view.js';
+
+/** One Bundle's part of a plan: the preview plus the BundleDeployments created and deleted. */
+export interface BundleRetargetPlan extends BundleRetargetPreview {
+  /** Clusters that get a new BundleDeployment of this Bundle (in `Cluster.status.namespace`). */
+  readonly create: readonly ClusterRecord[];
+  /**
+   * Existing BundleDeployments of this Bundle whose cluster the new targets leave out: the bundle
+   * reconciler deletes them (Fleet ≥ v0.12.3, §6.1; before that they linger until the cluster's
+   * next check-in, §6.3, unless pruned). Includes orphans that already linger.
+   */
+  readonly delete: readonly BundleDeploymentRecord[];
+}
+
+export interface RetargetPlan {
+  readonly gitRepo: GitRepoRecord;
+  readonly targets: readonly GitTarget[];
+  /** Clusters at least one Bundle of the GitRepo targets after the edit but not before. */
+  readonly added: readonly ClusterRecord[];
+  /** Clusters no Bundle targets after the edit although at least one did before. */
+  readonly removed: readonly ClusterRecord[];
+  readonly unchanged: readonly ClusterRecord[];
+  readonly bundles: readonly BundleRetargetPlan[];
+  readonly warnings: readonly string[];
+  /** True when the targets are the GitRepo's current ones (applying changes nothing). */
+  readonly noChange: boolean;
+}
+
+/** Problems (INVALID_TARGET with field paths) and warnings of a target list, as a retarget judges it. */
+export function retargetValidation(targets: readonly GitTarget[]): {
+  problems: FieldProblem[];
+  warnings: string[];
+} {
+  const v = validateGitTargets(targets);
+  const problems = [...v.problems];
+  if (targets.length === 0) {
+    // §4.1: an empty list silently becomes {clusterGroup: default}; a retarget must say what it means.
+    problems.push({
+      field: 'targets',
+      message:
+        'an empty target list makes Fleet use the default target {clusterGroup: default} (fleet-model §4.1); list the targets explicitly (a target {clusterGroup: "default"} keeps that behaviour)',
+    });
+  }
+  return { problems, warnings: v.warnings.filter((w) => !w.startsWith('No targets')) };
+}
+
+const CRITERIA = ['name', 'clusterName', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector'] as const;
+
+/** Same GitTarget criteria, in order (field order and absent vs null do not matter). */
+export function sameTargets(a: readonly TargetCriteria[], b: readonly TargetCriteria[]): boolean {
+  const norm = (list: readonly TargetCriteria[]) =>
+    JSON.stringify(list.map((t) => CRITERIA.map((k) => canonical(t[k] ?? null))));
+  return norm(a) === norm(b);
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, x]) => [k, canonical(x)]),
+    );
+  }
+  return v;
+}
+
+const byName = (a: ClusterRecord, b: ClusterRecord) =>
+  a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+
+/**
+ * The plan for replacing `repo`'s targets with `targets` (assumed valid). Per Bundle from
+ * retarget.ts; the GitRepo-level sets are the unions over its Bundles, or, for a GitRepo that has
+ * no Bundles yet, the preview of its targets alone (§4.1).
+ */
+export function planRetarget(
+  view: FleetView,
+  repo: GitRepoRecord,
+  targets: readonly GitTarget[],
+  warningsIn: readonly string[] = [],
+): RetargetPlan {
+  const previews = previewGitRepoRetarget(view, repo, targets);
+  const bundles: BundleRetargetPlan[] = previews.map((p) => {
+    const will = new Set(p.after.map((t) => t.cluster.clusterNamespace).filter(Boolean));
+    const existing = view.snapshot.deploymentsOfBundle(p.bundle.namespace, p.bundle.name);
+    const has = new Set(existing.map((bd) => bd.namespace));
+    return {
+      ...p,
+      create: p.after
+        .filter((t) => !t.cluster.clusterNamespace || !has.has(t.cluster.clusterNamespace))
+        .map((t) => t.cluster),
+      delete: existing.filter((bd) => !bd.offSchedule && !will.has(bd.namespace)),
+    };
+  });
+  let before: Map<string, ClusterRecord>;
+  let after: Map<string, ClusterRecord>;
+  if (previews.length > 0) {
+    before = new Map(previews.flatMap((p) => p.before.map((t) => [t.cluster.key, t.cluster] as const)));
+    after = new Map(previews.flatMap((p) => p.after).map((t) => [t.cluster.key, t.cluster] as const));
+  } else {
+    const keep =
+      repo.targets.length > 0 ? previewTargets(view, repo.namespace, repo.targets, repo.labels) : [];
+    before = new Map(keep.map((t) => [t.cluster.key, t.cluster] as const));
+    after = new Map(
+      previewTargets(view, repo.namespace, targets, repo.labels).map(
+        (t) => [t.cluster.key, t.cluster] as const,
+      ),
+    );
+  }
+  const added = [...after.values()].filter((c) => !before.has(c.key)).sort(byName);
+  const removed = [...before.values()].filter((c) => !after.has(c.key)).sort(byName);
+  const unchanged = [...before.values()].filter((c) => after.has(c.key)).sort(byName);
+
+  const warnings = [...warningsIn];
+  if (before.size > 0 && after.size === 0)
+    warnings.push(`Removes all ${before.size} clusters: nothing stays deployed.`);
+  if (added.length > 0) warnings.push(`Adds ${added.length} cluster${added.length === 1 ? '' : 's'}.`);
+  if (removed.length > 0)
+    warnings.push(`Removes ${removed.length} cluster${removed.length === 1 ? '' : 's'}: ${names(removed)}.`);
+  // A cluster that comes in only through a group follows that group's selector from then on (§4.4).
+  // Judged on the GitRepo targets alone, where the match's index is the GitTarget's position.
+  for (const t of previewTargets(view, repo.namespace, targets, repo.labels)) {
+    const g = t.match.targetIndex === undefined ? undefined : targets[t.match.targetIndex];
+    if (t.match.clusterGroup && g && !g.clusterName && !g.clusterSelector && !before.has(t.cluster.key))
+      warnings.push(
+        `Cluster ${t.cluster.name} is selected only through ClusterGroup ${t.match.clusterGroup}: it leaves when the group stops selecting it.`,
+      );
+  }
+  for (const b of bundles) {
+    if (b.overridden)
+      warnings.push(
+        `Bundle ${b.bundle.name} uses fleet.yaml overrideTargets (§4.1): this edit does not change it.`,
+      );
+  }
+  const lingering = bundles.reduce(
+    (n, b) => n + b.delete.filter((bd) => !removed.some((c) => c.clusterNamespace === bd.namespace)).length,
+    0,
+  );
+  if (lingering > 0)
+    warnings.push(
+      `${lingering} BundleDeployment(s) already orphaned (rancher/fleet#3437); prune: ORPHANS removes them.`,
+    );
+  return {
+    gitRepo: repo,
+    targets,
+    added,
+    removed,
+    unchanged,
+    bundles,
+    warnings,
+    noChange: sameTargets(repo.targets, targets),
+  };
+}
+
+function names(cs: readonly ClusterRecord[]): string {
+  const shown = cs.slice(0, 10).map((c) => c.name);
+  return cs.length > 10 ? `${shown.join(', ')} and ${cs.length - 10} more` : shown.join(', ');
+}
