@@ -298,6 +298,41 @@ describe('kubectl writing', () => {
     );
   });
 
+  it('apply of a List from get -o yaml, and edit through $EDITOR', async () => {
+    await ok(kIn(gitRepoYaml('listed', 'fleet-local'), 'apply', '-f', '-'));
+    const list = await ok(k('get', 'gitrepos', '-n', 'fleet-local', '-l', 'app=listed', '-o', 'yaml'));
+    expect(list).toContain('kind: List');
+    const edited = list.replace(/^ *resourceVersion: "\d+"\n/gm, '').replace('- simple', '- listed');
+    expect(await ok(kIn(edited, 'apply', '-f', '-'))).toBe('gitrepo.fleet.cattle.io/listed configured\n');
+    const bin = await kubectlBinary();
+    const script = join(dir, 'editor.sh');
+    await writeFile(script, '#!/bin/sh\nsed -i "s/- listed/- via-editor/" "$1"\n', { mode: 0o755 });
+    const r = await new Promise<KubectlResult>((resolvePromise) => {
+      const child = spawn(
+        bin,
+        ['--kubeconfig', kubeconfig, 'edit', 'gitrepo', 'listed', '-n', 'fleet-local'],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: join(dir, 'cache'),
+            KUBECACHEDIR: join(dir, 'cache'),
+            EDITOR: script,
+          },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('gitrepo.fleet.cattle.io/listed edited\n');
+    expect(await ok(k('get', 'gitrepo', 'listed', '-n', 'fleet-local', '-o', 'jsonpath={.spec.paths}'))).toBe(
+      '["via-editor"]',
+    );
+  });
+
   it('delete, and wait --for=delete returns once the last finalizer is removed', async () => {
     await ok(kIn(gitRepoYaml('deleted', 'fleet-local'), 'apply', '-f', '-'));
     expect(await ok(k('delete', 'gitrepo', 'deleted', '-n', 'fleet-local'))).toBe(

@@ -528,6 +528,16 @@ export class Engine {
     return causes;
   }
 
+  /** Go's `omitempty` on ObjectMeta: empty maps and lists are not stored or served. */
+  private static compactMeta(m: ObjectMeta): void {
+    const rec = m as Record<string, unknown>;
+    for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields']) {
+      const v = rec[k];
+      if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0))
+        delete rec[k];
+    }
+  }
+
   /** Server-owned metadata a client may not set on create, and the identity of the new object. */
   private stamp(r: Resource, obj: JsonObject, namespace: string | undefined, rv: number): KubeObject {
     const m = obj.metadata as ObjectMeta;
@@ -560,6 +570,7 @@ export class Engine {
     if (r.statusSubresource && !r.builtin && !keepStatus) delete obj.status;
     if (r === NAMESPACE_RESOURCE) obj.status = { phase: 'Active' };
     const name = m.name ?? '';
+    Engine.compactMeta(m);
     const { causes, warnings } = this.admit(r, obj, opts);
     causes.unshift(...this.validateMeta(r, m));
     if (causes.length > 0) throw invalid(refOf(r), name, causes);
@@ -744,6 +755,7 @@ export class Engine {
     if (r === NAMESPACE_RESOURCE && subresource !== 'status' && subresource !== 'finalize')
       obj.status = oldJ.status;
     if (r === NAMESPACE_RESOURCE && subresource !== 'finalize') obj.spec = oldJ.spec;
+    Engine.compactMeta(m);
     const { causes, warnings } = this.admit(r, obj, opts);
     causes.unshift(...this.validateMeta(r, m));
     if (om.deletionTimestamp) {

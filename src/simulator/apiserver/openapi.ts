@@ -259,6 +259,22 @@ export function openApiV3Root(docs: Map<string, string>): unknown {
   return { paths };
 }
 
+/**
+ * The same document in the protobuf form kubectl asks for
+ * (`application/com.github.proto-openapi.spec.v2@v1.0+protobuf`, gnostic `openapi_v2.Document`):
+ * `swagger` (field 1) and `info` (field 2: title 1, version 2). With no definitions, kubectl's
+ * client-side validation (used for `kind: List` files) skips kinds it has no schema for.
+ */
+// Answered with the dotted form: Go's mime.ParseMediaType rejects the `@` of the requested type.
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+export function openApiV2Protobuf(): Buffer {
+  const field = (no: number, value: Buffer) =>
+    Buffer.concat([Buffer.from([(no << 3) | 2, value.length]), value]);
+  const info = Buffer.concat([field(1, Buffer.from('Kubernetes')), field(2, Buffer.from('v1.34.0'))]);
+  return Buffer.concat([field(1, Buffer.from('2.0')), field(2, info)]);
+}
+
 /** A valid, nearly empty v2 document: kubectl then uses its compiled-in types for built-in kinds. */
 export function openApiV2(): unknown {
   return { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.34.0' }, paths: {}, definitions: {} };

@@ -55,7 +55,13 @@ import {
   type Faults,
   type GoneOptions,
 } from './faults.js';
-import { openApiV2, openApiV3Docs, openApiV3Root } from './openapi.js';
+import {
+  openApiV2,
+  openApiV2Protobuf,
+  openApiV3Docs,
+  openApiV3Root,
+  OPENAPI_V2_PROTOBUF,
+} from './openapi.js';
 import type { Resource } from './registry.js';
 import type { StoreEvent, StoreWatcher, ResourceStorage } from './store.js';
 import { partialMetadata, table, type IncludeObject } from './table.js';
@@ -675,7 +681,15 @@ export class ApiServerImpl implements ApiServer {
       if (!reg.hasGroupVersion(m[1]!, m[2]!)) throw notFoundPath();
       return this.send(res, 200, resourceList(reg, m[1]!, m[2]!));
     }
-    if (path === '/openapi/v2') return this.send(res, 200, openApiV2());
+    if (path === '/openapi/v2') {
+      if (accept.includes('protobuf')) {
+        const body = openApiV2Protobuf();
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': String(body.length) });
+        res.end(body);
+        return;
+      }
+      return this.send(res, 200, openApiV2());
+    }
     if (path === '/openapi/v3') return this.send(res, 200, openApiV3Root(this.openApiDocs()));
     m = /^\/openapi\/v3\/(.+)$/.exec(path);
     if (m) {
