@@ -98,6 +98,7 @@ export class Reflector extends EventEmitter {
   private readonly watchdogMs: number;
   private readonly minReconnectMs: number;
   private readonly backoff: Backoff;
+  private readonly backoffMaxMs: number;
   private readonly reconnect: Backoff;
   private readonly listPageTimeoutMs: number;
 
@@ -135,6 +136,7 @@ export class Reflector extends EventEmitter {
       maxMs: Math.max(this.minReconnectMs, opts.maxReconnectDelayMs ?? 5_000),
     });
     this.backoff = new Backoff({ initialMs: 500, maxMs: 30_000, ...opts.backoff });
+    this.backoffMaxMs = opts.backoff?.maxMs ?? 30_000;
     this.listPageTimeoutMs = opts.listPageTimeoutMs ?? 60_000;
     this.synced = new Promise<void>((resolve) => {
       this.markSynced = resolve;
@@ -415,8 +417,9 @@ export class Reflector extends EventEmitter {
     this.setState('backoff', r);
     let delay = this.backoff.next();
     // 429 and 503 may say when to come back; honour it, within the backoff ceiling.
-    if (error.retryAfterSeconds !== undefined)
-      delay = Math.max(delay, Math.min(error.retryAfterSeconds * 1000, 30_000));
+    if (error.retryAfterSeconds !== undefined) {
+      delay = Math.max(delay, Math.min(error.retryAfterSeconds * 1000, this.backoffMaxMs));
+    }
     await this.pause(signal, delay);
   }
 
