@@ -4,6 +4,7 @@
  * consistent snapshot, and per-request loaders never outlive it.
  */
 import DataLoader from 'dataloader';
+import type { FleetCommands } from '../fleet/commands/index.js';
 import type { FleetReadModel } from '../fleet/index.js';
 import type { BundleRecord, TargetedCluster } from '../fleet/read-model.js';
 
@@ -33,6 +34,8 @@ export interface GraphQLContext {
   readonly caller: Caller;
   /** The fleet-graph version serving the operation. */
   readonly version: string;
+  /** The write commands (mutations); absent when the gateway serves reads only (tests over a snapshot). */
+  readonly commands?: FleetCommands | undefined;
 }
 
 export interface ContextOptions {
@@ -46,6 +49,8 @@ export interface ContextOptions {
    * check access themselves. Default: everything is visible.
    */
   readonly authorize?: ((model: FleetReadModel, caller: Caller) => FleetReadModel) | undefined;
+  /** The write commands behind the mutations (they authorize each command themselves). */
+  readonly commands?: FleetCommands | undefined;
 }
 
 /**
@@ -76,6 +81,7 @@ export function createContext(opts: ContextOptions): GraphQLContext {
     readModel,
     caller: opts.caller,
     version: opts.version,
+    commands: opts.commands,
     loaders: {
       targetedClusters: new DataLoader<BundleRecord, readonly TargetedCluster[], string>(
         (bundles) => Promise.resolve(bundles.map((b) => readModel.targetedClusters(b))),
