@@ -19,12 +19,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   'gateway/fleet': ['gateway/store', 'apis', 'shared'],
   'gateway/graphql': ['gateway/fleet', 'apis', 'shared'],
   'gateway/server': ['gateway/graphql', 'shared'],
+  // Metrics read every layer below GraphQL; the server only gets a rendering function (gateway.ts).
+  'gateway/metrics': ['gateway/kube', 'gateway/store', 'gateway/fleet', 'apis', 'shared'],
   gateway: [
     'gateway/kube',
     'gateway/store',
     'gateway/fleet',
     'gateway/graphql',
     'gateway/server',
+    'gateway/metrics',
     'apis',
     'shared',
     'config',
