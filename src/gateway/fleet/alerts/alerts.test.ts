@@ -199,3 +199,27 @@ describe('AlertEngine', () => {
     engine.stop();
   });
 });
+
+describe('AlertEngine.events', () => {
+  it('streams matching FIRING and RESOLVED events and stops listening when the consumer returns', async () => {
+    const clock = new ManualClock(T0);
+    let findings: Inconsistency[] = [stale(T0), mismatch(T0)];
+    const engine = new AlertEngine({
+      clock,
+      thresholds: DEFAULT_THRESHOLDS,
+      inputs: { inconsistencies: () => findings, clusters: () => [] },
+    });
+    const stream = engine.events({ rules: ['STALE_DEPLOYMENT'] });
+    engine.evaluate();
+    await clock.advance(60_000);
+    findings = [];
+    engine.evaluate();
+    const first = await stream.next();
+    const second = await stream.next();
+    expect([first.value?.type, second.value?.type]).toEqual(['FIRING', 'RESOLVED']);
+    expect(first.value?.alert.rule).toBe('STALE_DEPLOYMENT');
+    expect(engine.listenerCount).toBe(1);
+    await stream.return();
+    expect(engine.listenerCount).toBe(0);
+  });
+});

@@ -11,7 +11,9 @@
  * next moment a threshold or a check-in deadline passes.
  */
 import type { Clock, TimerHandle } from '../../../shared/clock.js';
+import type { FleetGraphError } from '../../../shared/errors.js';
 import type { ClusterRecord } from '../../store/records.js';
+import { BoundedQueue } from '../events/queue.js';
 import type { Inconsistency } from '../read-model.js';
 import type { AlertCondition, AlertRule, AlertSeverity, AlertThresholds } from './rules.js';
 import { alertConditions, nextCheckInDeadline } from './rules.js';
@@ -89,6 +91,31 @@ export class AlertEngine {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /**
+   * FIRING/RESOLVED events matching `filter` from now on, as a pull stream with a bounded queue
+   * (the subscriptions' queue: a subscriber `capacity` events behind is cut off with
+   * SUBSCRIBER_TOO_SLOW rather than growing memory). Returning from it stops listening.
+   */
+  events(
+    filter: Omit<AlertFilter, 'states'> = {},
+    opts: { capacity?: number; onOverflow?: (error: FleetGraphError) => void } = {},
+  ): AsyncIterableIterator<AlertEvent, undefined> {
+    let stop = () => {};
+    const queue = new BoundedQueue<AlertEvent>({
+      capacity: opts.capacity ?? 256,
+      onOverflow: opts.onOverflow,
+      onClose: () => stop(),
+    });
+    stop = this.subscribe((e) => {
+      const a = e.alert;
+      if (filter.workspace !== undefined && a.workspace !== filter.workspace) return;
+      if (filter.severity !== undefined && a.severity !== filter.severity) return;
+      if (filter.rules !== undefined && !filter.rules.includes(a.rule)) return;
+      queue.push(e);
+    });
+    return queue;
   }
 
   get listenerCount(): number {
