@@ -59,6 +59,8 @@ export interface FakeApiServer {
     compact(mode: 'http' | 'stream'): void;
     /** While on, every request answers 503 and open watches are cut. */
     outage(on: boolean): void;
+    /** While on, every watch request answers HTTP 410. */
+    goneAlways(on: boolean): void;
     /** New watches are accepted and closed at once, cleanly (a misbehaving proxy). */
     closeWatchesAtOnce(on: boolean): void;
     /** New watches are accepted and then never written to (until cleared). */
@@ -77,6 +79,7 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
   let silent = false;
   let down = false;
   let closeAtOnce = false;
+  let alwaysGone = false;
   const failures: {
     n: number;
     status: number;
@@ -196,7 +199,7 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
 
   function handleWatch(url: URL, res: ServerResponse, plural: string, namespace: string | undefined): void {
     const from = Number(url.searchParams.get('resourceVersion') || rv);
-    if (from < compactedBelow && goneMode === 'http') {
+    if (alwaysGone || (from < compactedBelow && goneMode === 'http')) {
       status(res, 410, 'Expired', `too old resource version: ${from} (${compactedBelow})`);
       return;
     }
@@ -389,6 +392,9 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
             w.res.destroy();
           }
         }
+      },
+      goneAlways(on) {
+        alwaysGone = on;
       },
       closeWatchesAtOnce(on) {
         closeAtOnce = on;

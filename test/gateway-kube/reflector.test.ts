@@ -232,6 +232,20 @@ describe('reflector', () => {
     await expect.poll(() => store.snapshot().get('BundleDeployment', 'cluster-0/settled')).toBeDefined();
   });
 
+  it('does not hot-loop list and watch when every watch answers 410', async () => {
+    const { api, store } = await setup(2);
+    const r = reflect(api, store, { minReconnectDelayMs: 20, maxReconnectDelayMs: 400 });
+    await r.synced;
+    api.faults.goneAlways(true);
+    const start = Date.now();
+    api.faults.endWatches();
+    await expect.poll(() => r.stats().lists, { timeout: 10_000 }).toBeGreaterThanOrEqual(6);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(5 * 20);
+    api.faults.goneAlways(false);
+    api.put(BDS, bd('cluster-1', 'calm'));
+    await expect.poll(() => store.snapshot().get('BundleDeployment', 'cluster-1/calm')).toBeDefined();
+  });
+
   it('is single flight: start twice, one connection; stop closes it', async () => {
     const { api, store } = await setup(1);
     const r = reflect(api, store);

@@ -220,9 +220,11 @@ export class Reflector extends EventEmitter {
           break;
         case 'gone':
           // 410: our resourceVersion is older than the server keeps; only a list can catch up.
+          // The reconnect pause below also applies, so a server that answers 410 to every fresh
+          // watch cannot drive a list/watch hot loop.
           this.logger?.info({ kind: this.kind, namespace: this.namespace }, 'watch expired (410), relisting');
           this.rv = undefined;
-          continue;
+          break;
         case 'stalled':
           this.count('watchdog');
           this.emitFailure('watchdog', new Error(`no watch event for ${this.watchdogMs} ms`));
