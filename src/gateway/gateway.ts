@@ -7,8 +7,11 @@ import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { FleetCommands, type AuthorizationPolicy } from './fleet/commands/index.js';
 import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
 import { buildSchema, createContext, VERSION } from './graphql/index.js';
+import { KubeClient } from './kube/client.js';
+import { KubeFleetWriter } from './kube/fleet-writer.js';
 import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
 import { createStore, type Store } from './store/store.js';
 import { startWatching, type Watching, type WatchTuning } from './store/watching.js';
@@ -24,6 +27,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<Limits> | undefined;
   /** How long shutdown waits for open streams (default 5 s). */
   readonly shutdownGraceMs?: number | undefined;
+  /** The one authorization point of the write commands (default: allow everything). */
+  readonly authorizeCommand?: AuthorizationPolicy | undefined;
 }
 
 export interface Gateway {
@@ -109,6 +114,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger: log,
     tuning: opts.watchTuning,
   });
+  // The write side: commands over the same store, writing through the API server (issue #5).
+  const commands = new FleetCommands({
+    writer: new KubeFleetWriter(new KubeClient(kubeConfig)),
+    store,
+    clock,
+    logger: log.child({ component: 'commands' }),
+    authorize: opts.authorizeCommand,
+  });
+  let commandsStopped = false;
+  // Staged retargets recorded on GitRepos resume once the store has listed them.
+  watching.ready.then(
+    () => {
+      if (!commandsStopped) commands.start();
+    },
+    () => undefined,
+  );
+  const stopCommands = () => {
+    commandsStopped = true;
+    commands.stop();
+  };
   let draining = false;
   const readiness = () => readinessOf(watching, draining);
   const app = createApp({
@@ -121,6 +146,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         },
         caller,
         version: VERSION,
+        commands,
       }),
     readiness,
     logger: log.child({ component: 'graphql' }),
@@ -139,6 +165,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       },
     });
   } catch (e) {
+    stopCommands();
     await watching.stop();
     consistency.stop();
     throw e;
@@ -151,6 +178,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     readiness,
     stop() {
       stopping ??= (async () => {
+        stopCommands();
         await running.stop({ beforeDispose: () => watching.stop() });
         consistency.stop();
       })();

@@ -15,6 +15,7 @@ import './cluster/cluster.js';
 import './clustergroup/clustergroup.js';
 import './workspace/workspace.js';
 import './inconsistency/inconsistency.js';
+import './mutations/mutations.js';
 
 export const VERSION = '0.1.0';
 
