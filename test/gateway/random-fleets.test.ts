@@ -20,7 +20,7 @@ import { run } from './support.js';
 const WS = 'fleet-default';
 const SEED = 20260101;
 const CASES = 200;
-const CLUSTERS = 14;
+const CLUSTERS = 8;
 
 /** mulberry32: small, seeded, good enough to pick fixtures. */
 function prng(seed: number): () => number {
@@ -47,24 +47,30 @@ function randomFleet(rand: () => number) {
     for (const [k, vs] of Object.entries(LABELS)) if (rand() < 0.85) labels[k] = pick(vs);
     return { name: `c${i}`, labels };
   });
+  // Mostly narrow selectors (each simulated deployment costs real time), some broad ones.
   const selector = (): LabelSelector => {
     const key = pick(Object.keys(LABELS));
+    const other = pick(Object.keys(LABELS).filter((k) => k !== key));
     const values = LABELS[key]!;
-    switch (Math.floor(rand() * 5)) {
-      case 0:
-        return { matchLabels: { [key]: pick(values) } };
-      case 1:
-        return { matchExpressions: [{ key, operator: 'In', values: [pick(values), pick(values)] }] };
-      case 2:
-        return { matchExpressions: [{ key, operator: 'NotIn', values: [pick(values)] }] };
-      case 3:
-        return { matchExpressions: [{ key, operator: rand() < 0.5 ? 'Exists' : 'DoesNotExist' }] };
-      default:
-        return {
-          matchLabels: { [key]: pick(values) },
-          matchExpressions: [{ key: pick(Object.keys(LABELS)), operator: 'Exists' }],
-        };
-    }
+    const r = rand();
+    if (r < 0.35) return { matchLabels: { [key]: pick(values), [other]: pick(LABELS[other]!) } };
+    if (r < 0.55) return { matchLabels: { [key]: pick(values) } };
+    if (r < 0.7) return { matchExpressions: [{ key, operator: 'In', values: [pick(values), pick(values)] }] };
+    if (r < 0.8)
+      return {
+        matchExpressions: [
+          { key, operator: 'NotIn', values: [pick(values)] },
+          { key: other, operator: 'In', values: [pick(LABELS[other]!)] },
+        ],
+      };
+    if (r < 0.9)
+      return {
+        matchExpressions: [
+          { key, operator: rand() < 0.5 ? 'Exists' : 'DoesNotExist' },
+          { key: other, operator: 'In', values: [pick(LABELS[other]!)] },
+        ],
+      };
+    return { matchLabels: { [key]: pick(values) }, matchExpressions: [{ key: other, operator: 'Exists' }] };
   };
   const groups = Array.from({ length: 5 }, (_, i) => ({
     name: `g${i}`,
@@ -87,7 +93,7 @@ function randomFleet(rand: () => number) {
   };
   const gitRepos = Array.from({ length: CASES }, (_, i) => ({
     name: `r${String(i).padStart(3, '0')}`,
-    targets: Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, j) => target(j)),
+    targets: Array.from({ length: rand() < 0.3 ? 2 : 1 }, (_, j) => target(j)),
   }));
   return { clusters, groups, gitRepos };
 }
@@ -153,7 +159,15 @@ beforeAll(async () => {
     scaleBundles: 1,
     logger: silentLogger(),
     clock,
-    fleet: { jobDelayMs: 500, applyDelayMs: 500, readyDelayMs: 500, gitRepoStatusDelayMs: 1_000 },
+    // Less simulated work per deployment: straight to Ready, roll-ups coalesced, no agent bundles.
+    fleet: {
+      jobDelayMs: 500,
+      applyDelayMs: 500,
+      readyDelayMs: 0,
+      gitRepoStatusDelayMs: 1_000,
+      statusBatchMs: 5_000,
+      agentBundles: false,
+    },
   });
   gw = await startGateway({
     config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
@@ -175,18 +189,25 @@ describe(`random fleets (seed ${SEED})`, () => {
   it(`agree with the simulated Fleet on ${CASES} GitRepos`, { timeout: 60_000 }, async () => {
     const fleet = randomFleet(prng(SEED));
     const kube = new FleetWriter(sim.kubeConfig);
-    for (const c of fleet.clusters)
-      await kube.create('clusters', WS, { metadata: { name: c.name, labels: c.labels }, spec: {} });
-    for (const g of fleet.groups)
-      await kube.create('clustergroups', WS, {
+    // Written in parallel batches, as many clients would.
+    const inBatches = async <T>(items: readonly T[], write: (item: T) => Promise<void>) => {
+      for (let i = 0; i < items.length; i += 25) await Promise.all(items.slice(i, i + 25).map(write));
+    };
+    await inBatches(fleet.clusters, (c) =>
+      kube.create('clusters', WS, { metadata: { name: c.name, labels: c.labels }, spec: {} }),
+    );
+    await inBatches(fleet.groups, (g) =>
+      kube.create('clustergroups', WS, {
         metadata: { name: g.name, labels: g.labels },
         spec: { selector: g.selector },
-      });
-    for (const r of fleet.gitRepos)
-      await kube.create('gitrepos', WS, {
+      }),
+    );
+    await inBatches(fleet.gitRepos, (r) =>
+      kube.create('gitrepos', WS, {
         metadata: { name: r.name },
         spec: { repo: `https://example.com/${r.name}`, targets: r.targets },
-      });
+      }),
+    );
 
     // Converged: Fleet is idle, every GitRepo has its Bundle, and the gateway holds every BD the API has.
     const api = sim.kubeConfig.makeApiClient(CustomObjectsApi);
