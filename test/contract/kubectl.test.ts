@@ -164,6 +164,42 @@ lastTimestamp: "2026-01-01T00:00:00Z"
     expect(out).toMatch(/Normal\s+Synced\s+.*fleet-controller\s+all good/);
   });
 
+  it('wait --for=condition=Ready returns once the status says so; get events prints the event table', async () => {
+    await ok(kIn(gitRepoYaml('ready', 'fleet-local'), 'apply', '-f', '-'));
+    const waiting = k('wait', '--for=condition=Ready', 'gitrepo/ready', '-n', 'fleet-local', '--timeout=15s');
+    await ok(
+      k(
+        'patch',
+        'gitrepo',
+        'ready',
+        '-n',
+        'fleet-local',
+        '--subresource=status',
+        '--type',
+        'merge',
+        '-p',
+        '{"status":{"conditions":[{"type":"Ready","status":"True","message":"all ready"}]}}',
+      ),
+    );
+    expect(await ok(waiting)).toBe('gitrepo.fleet.cattle.io/ready condition met\n');
+    expect(await ok(k('get', 'gitrepo', 'ready', '-n', 'fleet-local'))).toMatch(
+      /ready\s+https:\S+\s+all ready/,
+    );
+    await ok(
+      kIn(
+        'apiVersion: v1\nkind: Event\nmetadata:\n  name: ready.1\n  namespace: fleet-local\ninvolvedObject:\n  kind: GitRepo\n  name: ready\n  namespace: fleet-local\nreason: Ready\nmessage: it is ready\ntype: Normal\n',
+        'apply',
+        '-f',
+        '-',
+      ),
+    );
+    const events = await ok(
+      k('get', 'events', '-n', 'fleet-local', '--field-selector', 'involvedObject.name=ready'),
+    );
+    expect(events.split('\n')[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+    expect(events).toMatch(/Normal\s+Ready\s+gitrepo\/ready\s+it is ready/);
+  });
+
   it('explain gitrepo.spec.targets uses the CRD schema', async () => {
     const out = await ok(k('explain', 'gitrepo.spec.targets'));
     expect(out).toContain('KIND:       GitRepo');
