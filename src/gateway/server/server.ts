@@ -11,6 +11,13 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../shared/logger.js';
 import { GRAPHQL_PATH, type App } from './app.js';
+import {
+  DEFAULT_SUBSCRIPTION_LIMITS,
+  disconnector,
+  limitConnectionsPerClient,
+  subscriptionLimitErrors,
+  type SubscriptionLimits,
+} from './subscriptions.js';
 
 export interface ServerOptions {
   readonly app: App;
@@ -19,6 +26,8 @@ export interface ServerOptions {
   readonly logger: Logger;
   /** How long shutdown waits for open requests and streams before cutting them (default 5 s). */
   readonly shutdownGraceMs?: number | undefined;
+  /** Subscriptions per WebSocket connection and connections per client (see subscriptions.ts). */
+  readonly subscriptionLimits?: Partial<SubscriptionLimits> | undefined;
   /** Called when shutdown begins, so readiness reports "shutting down" at once. */
   readonly onDraining?: (() => void) | undefined;
 }
@@ -67,6 +76,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     void app.requestListener(req, res);
   });
 
+  const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: 1_000_000 });
   const ws = useServer(
     {
@@ -74,6 +84,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       subscribe: (args) => (args.rootValue as Run).subscribe(args) as never,
       onConnect: (ctx) => sameOrigin(ctx.extra.request),
       onSubscribe: async (ctx, _id, params) => {
+        // The limit applies to this operation only; the socket's other subscriptions keep flowing.
+        const overLimit = subscriptionLimitErrors(Object.keys(ctx.subscriptions).length, subLimits);
+        if (overLimit) return overLimit;
         const env = app.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -96,13 +109,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           document,
           operationName: params.operationName,
           variableValues: params.variables,
-          contextValue: await env.contextFactory(),
+          // A subscriber that falls behind is disconnected with a code and reason (graphql/subscriptions).
+          contextValue: { ...(await env.contextFactory()), disconnect: disconnector(ctx.extra.socket) },
           rootValue: { execute: env.execute, subscribe: env.subscribe } satisfies Run,
         };
       },
     },
     wss,
   );
+  limitConnectionsPerClient(wss, subLimits, log);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -1,0 +1,89 @@
+/**
+ * Connection-level limits and slow-consumer handling for graphql-ws. Each subscriber already has a
+ * bounded queue (fleet/events); what belongs to the transport is closing a connection with a clear
+ * code and reason, capping subscriptions per connection and connections per client address.
+ */
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../../shared/logger.js';
+
+export interface SubscriptionLimits {
+  /** Most subscriptions one WebSocket connection may run at once. */
+  readonly subscriptionsPerConnection: number;
+  /** Most WebSocket connections from one client address. */
+  readonly connectionsPerClient: number;
+}
+
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
+  subscriptionsPerConnection: 100,
+  connectionsPerClient: 50,
+};
+
+/** Close code for limits (graphql-ws leaves 4400–4499 to the application). */
+export const TOO_MANY_CLOSE_CODE = 4429;
+
+/** How long a socket that was told to close may take to do so before it is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Closes a socket with a code and reason, then cuts it if it does not finish closing: a client
+ * that stopped reading never reads the close frame, and its unsent data would stay buffered.
+ */
+export function disconnector(socket: WebSocket): (code: number, reason: string) => void {
+  return (code, reason) => {
+    if (socket.readyState === socket.CLOSED) return;
+    socket.close(code, reason.slice(0, 120));
+    setTimeout(() => {
+      if (socket.readyState !== socket.CLOSED) socket.terminate();
+    }, CLOSE_GRACE_MS).unref();
+  };
+}
+
+/** The error for one subscription over the per-connection limit (the socket's others keep flowing). */
+export function subscriptionLimitErrors(
+  active: number,
+  limits: SubscriptionLimits,
+): GraphQLError[] | undefined {
+  if (active <= limits.subscriptionsPerConnection) return undefined;
+  return [
+    new GraphQLError(
+      `This connection already runs ${limits.subscriptionsPerConnection} subscriptions, the most allowed.`,
+      { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: limits.subscriptionsPerConnection } },
+    ),
+  ];
+}
+
+function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Counts connections per client address; one over the limit is closed at once with 4429 and a reason. */
+export function limitConnectionsPerClient(
+  wss: WebSocketServer,
+  limits: SubscriptionLimits,
+  log: Logger,
+): void {
+  const open = new Map<string, number>();
+  wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
+    const client = clientAddress(req);
+    const n = (open.get(client) ?? 0) + 1;
+    if (n > limits.connectionsPerClient) {
+      log.warn(
+        { client, limit: limits.connectionsPerClient },
+        'WebSocket connection refused: too many from this client',
+      );
+      socket.close(
+        TOO_MANY_CLOSE_CODE,
+        `TOO_MANY_SUBSCRIPTIONS: at most ${limits.connectionsPerClient} connections per client`,
+      );
+      return;
+    }
+    open.set(client, n);
+    socket.once('close', () => {
+      const left = (open.get(client) ?? 1) - 1;
+      if (left <= 0) open.delete(client);
+      else open.set(client, left);
+    });
+  });
+}
