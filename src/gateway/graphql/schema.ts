@@ -16,6 +16,7 @@ import './clustergroup/clustergroup.js';
 import './workspace/workspace.js';
 import './inconsistency/inconsistency.js';
 import './mutations/mutations.js';
+import './subscriptions/subscriptions.js';
 
 export const VERSION = '0.1.0';
 

@@ -1,0 +1,391 @@
+/**
+ * Live subscriptions: BundleDeployment events (resumable by cursor), a GitRepo or Cluster each time
+ * it changes (coalesced), and inconsistencies appearing and clearing. The event engine
+ * (fleet/events) does the work; these fields only translate arguments and resolve each event with a
+ * fresh read model (see live.ts).
+ */
+import type { BundleState } from '../../../apis/fleet.js';
+import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
+import type {
+  BundleDeploymentEvent,
+  BundleDeploymentEventFilter,
+  BundleDeploymentEventType,
+  InconsistencyEvent,
+  InconsistencyEventFilter,
+  Removal,
+} from '../../fleet/events/index.js';
+import type { InconsistencyKind, RemovalReason } from '../../fleet/read-model.js';
+import { builder } from '../builder.js';
+import { BundleDeploymentRef } from '../bundledeployment/ref.js';
+import { ClusterRef } from '../cluster/ref.js';
+import { BundleStateEnum } from '../common/state.js';
+import { GitRepoRef } from '../gitrepo/ref.js';
+import { InconsistencyKindEnum } from '../inconsistency/inconsistency.js';
+import { InconsistencyRef } from '../inconsistency/ref.js';
+import { liveOf, onOverflow, renew } from './live.js';
+
+/** Longest name Kubernetes allows (a DNS subdomain); longer filter values cannot match anything. */
+const MAX_NAME = 253;
+const MAX_LIST = 16;
+
+function checkName(field: string, value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value.length > MAX_NAME) {
+    throw new FleetGraphError(ErrorCode.INVALID_ARGUMENT, `${field} is longer than ${MAX_NAME} characters`, {
+      problems: [{ field, message: `at most ${MAX_NAME} characters` }],
+    });
+  }
+  return value;
+}
+
+function checkList<T>(field: string, value: readonly T[] | null | undefined): readonly T[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value.length > MAX_LIST) {
+    throw new FleetGraphError(ErrorCode.INVALID_ARGUMENT, `${field} has more than ${MAX_LIST} entries`, {
+      problems: [{ field, message: `at most ${MAX_LIST} entries` }],
+    });
+  }
+  return value;
+}
+
+const EVENT_TYPES: Record<
+  BundleDeploymentEventType,
+  { value: BundleDeploymentEventType; description: string }
+> = {
+  ADDED: { value: 'ADDED', description: 'The BundleDeployment was created (or first seen after a relist).' },
+  UPDATED: { value: 'UPDATED', description: 'Its state or status changed.' },
+  TERMINATING: {
+    value: 'TERMINATING',
+    description: 'It was deleted and finalizers hold it: `metadata.deletionTimestamp` is set.',
+  },
+  REMOVED: {
+    value: 'REMOVED',
+    description: 'It is gone from the API server; `removal` says why and how long the cleanup took.',
+  },
+  RESYNC_REQUIRED: {
+    value: 'RESYNC_REQUIRED',
+    description:
+      'The `after` cursor is older than the replay buffer: events may be missing, so query the current state again. Live events follow.',
+  },
+};
+
+const BundleDeploymentEventTypeEnum = builder.enumType('BundleDeploymentEventType', {
+  description: 'What happened to a BundleDeployment.',
+  values: EVENT_TYPES,
+});
+
+const REASONS: Record<RemovalReason, { value: RemovalReason; description: string }> = {
+  TARGET_REMOVED: {
+    value: 'TARGET_REMOVED',
+    description:
+      "Its Bundle still exists but the Bundle's current targets no longer select its cluster (fleet-model §6.1).",
+  },
+  BUNDLE_DELETED: { value: 'BUNDLE_DELETED', description: 'Its Bundle was deleted (§6.2).' },
+  CLUSTER_DELETED: {
+    value: 'CLUSTER_DELETED',
+    description: 'Its Cluster was deleted, and its namespace with it.',
+  },
+  GITREPO_DELETED: {
+    value: 'GITREPO_DELETED',
+    description:
+      'The GitRepo its Bundle came from was deleted (the cascade GitRepo → Bundles → BundleDeployments).',
+  },
+  UNKNOWN: {
+    value: 'UNKNOWN',
+    description: 'None of the above is visible: someone or something else deleted it.',
+  },
+};
+
+const RemovalReasonEnum = builder.enumType('RemovalReason', {
+  description: 'Why a BundleDeployment was removed.',
+  values: REASONS,
+});
+
+const RemovalRef = builder.objectRef<Removal>('BundleDeploymentRemoval').implement({
+  description: 'Why a BundleDeployment went away, and how long Fleet took to clean it up.',
+  fields: (t) => ({
+    reason: t.field({
+      type: RemovalReasonEnum,
+      description: 'Why it was removed.',
+      resolve: (r) => r.reason,
+    }),
+    orphanedSince: t.field({
+      type: 'DateTime',
+      description:
+        'When fleet-graph first saw it become an orphan (its stale finding), or saw the edit that doomed it (its Bundle, Cluster or GitRepo being deleted).',
+      resolve: (r) => r.orphanedSince,
+    }),
+    cleanupLatencyMs: t.float({
+      description: 'Milliseconds (whole) from `orphanedSince` to the removal, on the gateway clock.',
+      resolve: (r) => r.cleanupLatencyMs,
+    }),
+  }),
+});
+
+const BundleDeploymentEventRef = builder.objectRef<BundleDeploymentEvent>('BundleDeploymentEvent').implement({
+  description: 'One change of a BundleDeployment, in the order the API server reported it.',
+  fields: (t) => ({
+    type: t.field({
+      type: BundleDeploymentEventTypeEnum,
+      description: 'What happened.',
+      resolve: (e) => e.type,
+    }),
+    cursor: t.exposeString('cursor', {
+      description:
+        'Opaque position of this event, derived from the Kubernetes resourceVersion: pass it as `after` to resume, on this or another fleet-graph replica.',
+    }),
+    observedAt: t.field({
+      type: 'DateTime',
+      description: 'When fleet-graph saw the change.',
+      resolve: (e) => e.observedAt,
+    }),
+    bundleDeployment: t.field({
+      type: BundleDeploymentRef,
+      nullable: true,
+      description:
+        'The deployment after the change; its last known state for REMOVED; null for RESYNC_REQUIRED.',
+      resolve: (e) => e.bundleDeployment ?? null,
+    }),
+    state: t.field({
+      type: BundleStateEnum,
+      nullable: true,
+      description: 'Its derived state after the change (the last one for REMOVED).',
+      resolve: (e) => e.state ?? null,
+    }),
+    previousState: t.field({
+      type: BundleStateEnum,
+      nullable: true,
+      description: 'Its derived state before the change; null for ADDED and RESYNC_REQUIRED.',
+      resolve: (e) => e.previousState ?? null,
+    }),
+    removal: t.field({
+      type: RemovalRef,
+      nullable: true,
+      description: 'For REMOVED: why, and how long the cleanup took.',
+      resolve: (e) => e.removal ?? null,
+    }),
+    viaRelist: t.exposeBoolean('viaRelist', {
+      description: "True when a relist found the change (fleet-graph's watch was down when it happened).",
+    }),
+  }),
+});
+
+const BundleDeploymentEventFilterInput = builder.inputType('BundleDeploymentEventFilter', {
+  description:
+    'Which BundleDeployment events to receive; names are within the workspace; all given criteria must hold.',
+  fields: (t) => ({
+    workspace: t.string({ required: false, description: "The workspace: the Bundle's namespace." }),
+    gitRepo: t.string({ required: false, description: 'Only deployments of the GitRepo with this name.' }),
+    bundle: t.string({ required: false, description: 'Only deployments of the Bundle with this name.' }),
+    cluster: t.string({ required: false, description: 'Only deployments to the Cluster with this name.' }),
+    clusterGroup: t.string({
+      required: false,
+      description: 'Only deployments to clusters this ClusterGroup selects at the time of the event.',
+    }),
+    states: t.field({
+      type: [BundleStateEnum],
+      required: false,
+      description:
+        'Only events whose deployment is in one of these states after the change (last known, for removals).',
+    }),
+    types: t.field({
+      type: [BundleDeploymentEventTypeEnum],
+      required: false,
+      description: 'Only these event types. RESYNC_REQUIRED is always delivered.',
+    }),
+  }),
+});
+
+interface EventFilterShape {
+  readonly workspace?: string | null | undefined;
+  readonly gitRepo?: string | null | undefined;
+  readonly bundle?: string | null | undefined;
+  readonly cluster?: string | null | undefined;
+  readonly clusterGroup?: string | null | undefined;
+  readonly states?: readonly BundleState[] | null | undefined;
+  readonly types?: readonly BundleDeploymentEventType[] | null | undefined;
+}
+
+function eventFilter(f: EventFilterShape | null | undefined): BundleDeploymentEventFilter {
+  return {
+    workspace: checkName('filter.workspace', f?.workspace),
+    gitRepo: checkName('filter.gitRepo', f?.gitRepo),
+    bundle: checkName('filter.bundle', f?.bundle),
+    cluster: checkName('filter.cluster', f?.cluster),
+    clusterGroup: checkName('filter.clusterGroup', f?.clusterGroup),
+    states: checkList('filter.states', f?.states),
+    types: checkList('filter.types', f?.types),
+  };
+}
+
+const InconsistencyEventTypeEnum = builder.enumType('InconsistencyEventType', {
+  description: 'Whether a finding appeared or cleared.',
+  values: {
+    APPEARED: { value: 'APPEARED', description: 'The finding is new.' },
+    CLEARED: { value: 'CLEARED', description: 'The finding no longer holds.' },
+  } satisfies Record<InconsistencyEvent['type'], { value: InconsistencyEvent['type']; description: string }>,
+});
+
+const InconsistencyEventRef = builder.objectRef<InconsistencyEvent>('InconsistencyEvent').implement({
+  description: 'An inconsistency appearing or clearing, with its age.',
+  fields: (t) => ({
+    type: t.field({
+      type: InconsistencyEventTypeEnum,
+      description: 'Appeared or cleared.',
+      resolve: (e) => e.type,
+    }),
+    inconsistency: t.field({
+      type: InconsistencyRef,
+      description: 'The finding (as it was when it cleared, for CLEARED).',
+      resolve: (e) => e.inconsistency,
+    }),
+    at: t.field({
+      type: 'DateTime',
+      description: 'When fleet-graph noticed the change.',
+      resolve: (e) => e.at,
+    }),
+    ageSeconds: t.int({
+      description: 'How long the finding has existed: 0 when it appears, its lifetime when it clears.',
+      resolve: (e) => Math.floor(e.ageMs / 1000),
+    }),
+  }),
+});
+
+const InconsistencyEventFilterInput = builder.inputType('InconsistencyEventFilter', {
+  description: 'Which inconsistency events to receive; all given criteria must hold.',
+  fields: (t) => ({
+    workspace: t.string({ required: false, description: 'Only findings in this workspace.' }),
+    kinds: t.field({
+      type: [InconsistencyKindEnum],
+      required: false,
+      description: 'Only these kinds of finding.',
+    }),
+    gitRepo: t.string({ required: false, description: 'Only findings about the GitRepo with this name.' }),
+    cluster: t.string({ required: false, description: 'Only findings about the Cluster with this name.' }),
+  }),
+});
+
+function inconsistencyFilter(
+  f:
+    | {
+        workspace?: string | null;
+        kinds?: readonly InconsistencyKind[] | null;
+        gitRepo?: string | null;
+        cluster?: string | null;
+      }
+    | null
+    | undefined,
+): InconsistencyEventFilter {
+  return {
+    workspace: checkName('filter.workspace', f?.workspace),
+    kinds: checkList('filter.kinds', f?.kinds),
+    gitRepo: checkName('filter.gitRepo', f?.gitRepo),
+    cluster: checkName('filter.cluster', f?.cluster),
+  };
+}
+
+builder.subscriptionType({
+  description:
+    'Live events, over graphql-ws (WebSocket, same path) or Server-Sent Events. A subscriber that falls too far behind is disconnected (close code 4429) and can resume with its last cursor.',
+});
+
+builder.subscriptionFields((t) => ({
+  bundleDeploymentEvents: t.field({
+    type: BundleDeploymentEventRef,
+    description:
+      'BundleDeployment changes as the API server reports them: ADDED, UPDATED, TERMINATING, REMOVED (with reason and cleanup latency). With `after`, first every missed event from the replay buffer, or RESYNC_REQUIRED when the cursor is older than the buffer.',
+    args: {
+      filter: t.arg({
+        type: BundleDeploymentEventFilterInput,
+        required: false,
+        description: 'Which events.',
+      }),
+      after: t.arg.string({
+        required: false,
+        description: 'Resume after this cursor (from a previous event, on this or another replica).',
+      }),
+    },
+    subscribe: (_r, args, ctx) =>
+      liveOf(ctx).events.bundleDeploymentEvents(eventFilter(args.filter), checkName('after', args.after), {
+        onOverflow: onOverflow(ctx),
+      }),
+    resolve: (event, _a, ctx) => {
+      renew(ctx);
+      return event;
+    },
+  }),
+  gitRepoChanged: t.field({
+    type: GitRepoRef,
+    nullable: true,
+    description:
+      'The GitRepo now, then again each time its spec, metadata or status changes (coalesced under load: a slow subscriber gets the newest, never skips it); null once when it is deleted, then the stream ends.',
+    args: {
+      namespace: t.arg.string({ required: true, description: 'Its namespace (workspace).' }),
+      name: t.arg.string({ required: true, description: 'Its name.' }),
+    },
+    subscribe: (_r, a, ctx) => {
+      const ns = checkName('namespace', a.namespace)!;
+      const name = checkName('name', a.name)!;
+      const current = ctx.readModel.gitRepo(ns, name);
+      return liveOf(ctx).events.objectChanges(
+        'GitRepo',
+        ns,
+        name,
+        current && {
+          record: current,
+          observedAt: ctx.readModel.now,
+          resourceVersion: current.resourceVersion,
+        },
+      );
+    },
+    resolve: (change, _a, ctx) => {
+      renew(ctx);
+      return change.record ?? null;
+    },
+  }),
+  clusterChanged: t.field({
+    type: ClusterRef,
+    nullable: true,
+    description:
+      'The Cluster now, then again each time its spec, metadata or status changes (coalesced under load, never skipping the newest); null once when it is deleted, then the stream ends.',
+    args: {
+      namespace: t.arg.string({ required: true, description: 'Its namespace (workspace).' }),
+      name: t.arg.string({ required: true, description: 'Its name.' }),
+    },
+    subscribe: (_r, a, ctx) => {
+      const ns = checkName('namespace', a.namespace)!;
+      const name = checkName('name', a.name)!;
+      const current = ctx.readModel.cluster(ns, name);
+      return liveOf(ctx).events.objectChanges(
+        'Cluster',
+        ns,
+        name,
+        current && {
+          record: current,
+          observedAt: ctx.readModel.now,
+          resourceVersion: current.resourceVersion,
+        },
+      );
+    },
+    resolve: (change, _a, ctx) => {
+      renew(ctx);
+      return change.record ?? null;
+    },
+  }),
+  inconsistencyEvents: t.field({
+    type: InconsistencyEventRef,
+    description:
+      'Stale or missing deployments and status mismatches as they appear and clear, with their age (some disagreement for a few seconds is normal: Fleet status trails deployments).',
+    args: {
+      filter: t.arg({ type: InconsistencyEventFilterInput, required: false, description: 'Which findings.' }),
+    },
+    subscribe: (_r, args, ctx) =>
+      liveOf(ctx).events.inconsistencyEvents(inconsistencyFilter(args.filter), {
+        onOverflow: onOverflow(ctx),
+      }),
+    resolve: (event, _a, ctx) => {
+      renew(ctx);
+      return event;
+    },
+  }),
+}));
