@@ -219,7 +219,7 @@ describe('AlertEngine.events', () => {
     expect([first.value?.type, second.value?.type]).toEqual(['FIRING', 'RESOLVED']);
     expect(first.value?.alert.rule).toBe('STALE_DEPLOYMENT');
     expect(engine.listenerCount).toBe(1);
-    await stream.return();
+    await stream.return?.();
     expect(engine.listenerCount).toBe(0);
   });
 });

@@ -85,6 +85,11 @@ export class AlertEngine {
     this.onListenerError = opts.onListenerError ?? (() => undefined);
   }
 
+  /** The gateway clock's time, for ages. */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** Listens for FIRING/RESOLVED events; returns the function that stops listening. */
   subscribe(listener: AlertListener): () => void {
     this.listeners.add(listener);
