@@ -289,9 +289,19 @@ export class Engine {
           continue: encodeContinue({ rv, start: last }),
         };
         if (!filtered) {
-          let remaining = 0;
-          for (let j = i; j < keys.length && (!prefix || keys[j]!.startsWith(prefix)); j++) remaining++;
-          result.remainingItemCount = remaining;
+          // Keys are sorted, so the namespace's range ends where the next namespace begins.
+          let end = keys.length;
+          if (prefix) {
+            let lo = i;
+            let hi = keys.length;
+            while (lo < hi) {
+              const mid = (lo + hi) >> 1;
+              if (keys[mid]!.startsWith(prefix)) lo = mid + 1;
+              else hi = mid;
+            }
+            end = lo;
+          }
+          result.remainingItemCount = end - i;
         }
         return result;
       }

@@ -76,7 +76,10 @@ export interface ApiServerOptions {
   host?: string;
   /** Bearer tokens the server accepts; default one random token. The first is the kubeconfig's. */
   tokens?: string[];
-  /** Watch events retained per resource for resuming watches and paging old snapshots; default 10000. */
+  /**
+   * Watch events retained per resource (as kube-apiserver's watch cache keeps a window per resource)
+   * for resuming watches and paging old snapshots; default 10000. Older versions get 410.
+   */
   historySize?: number;
   /** How often open watches that asked for bookmarks get one; default 10 s (real servers: ~1 min). */
   bookmarkIntervalMs?: number;
