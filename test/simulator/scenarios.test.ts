@@ -59,47 +59,64 @@ async function list<T>(s: Simulation, type: ResourceType, labelSelector?: string
 }
 
 /** Moves the simulation's ManualClock a step per round until `fn` holds (each round is an HTTP call). */
-async function until(s: Simulation, fn: () => Promise<boolean>, stepMs = 1_000): Promise<void> {
+async function until(
+  s: Simulation,
+  fn: () => Promise<boolean>,
+  stepMs = 1_000,
+  timeout = 15_000,
+): Promise<void> {
   await expect
     .poll(
       async () => {
         await (s.clock as ManualClock).advance(stepMs);
         return await fn();
       },
-      { timeout: 15_000, interval: 10 },
+      { timeout, interval: 10 },
     )
     .toBe(true);
 }
 
 describe('scenarios', () => {
-  it('demo: two workspaces, dozens of clusters, six GitRepos with several paths, and some faults', async () => {
-    sim = await startSimulation(options({ scenario: 'demo' }));
-    const s = sim;
-    const clusters = await list<Cluster>(s, CLUSTERS);
-    expect(clusters.find((c) => c.metadata.name === 'local')?.metadata.labels).toEqual({ name: 'local' });
-    expect(clusters.filter((c) => c.metadata.namespace === 'fleet-default').length).toBeGreaterThanOrEqual(
-      24,
-    );
-    const repos = await list<GitRepo>(s, GITREPOS);
-    expect(repos.filter((r) => r.metadata.namespace === 'fleet-default')).toHaveLength(6);
-    expect(repos.every((r) => (r.spec.paths?.length ?? 0) >= 2)).toBe(true);
-    expect(s.fleet.faults.length).toBeGreaterThan(0);
-    // It converges, with the injected faults showing.
-    await until(s, async () =>
-      (await list<GitRepo>(s, GITREPOS)).every((r) => r.status?.gitJobStatus === 'Current'),
-    );
-    await until(s, async () => {
-      const rs = await list<GitRepo>(s, GITREPOS);
-      const states = rs.map((r) => r.status?.display?.state ?? '');
-      return (
-        states.includes('ErrApplied') &&
-        states.includes('Modified') &&
-        states.filter((x) => x === '').length >= 2
+  it(
+    'demo: two workspaces, dozens of clusters, six GitRepos with several paths, and some faults',
+    { timeout: 60_000 },
+    async () => {
+      sim = await startSimulation(options({ scenario: 'demo' }));
+      const s = sim;
+      const clusters = await list<Cluster>(s, CLUSTERS);
+      expect(clusters.find((c) => c.metadata.name === 'local')?.metadata.labels).toEqual({ name: 'local' });
+      expect(clusters.filter((c) => c.metadata.namespace === 'fleet-default').length).toBeGreaterThanOrEqual(
+        24,
       );
-    });
-    const local = (await list<GitRepo>(s, GITREPOS)).find((r) => r.metadata.namespace === 'fleet-local')!;
-    expect(local.status?.display?.readyBundleDeployments).toMatch(/^(\d+)\/\1$/);
-  });
+      const repos = await list<GitRepo>(s, GITREPOS);
+      expect(repos.filter((r) => r.metadata.namespace === 'fleet-default')).toHaveLength(6);
+      expect(repos.every((r) => (r.spec.paths?.length ?? 0) >= 2)).toBe(true);
+      expect(s.fleet.faults.length).toBeGreaterThan(0);
+      // It converges, with the injected faults showing.
+      await until(
+        s,
+        async () => (await list<GitRepo>(s, GITREPOS)).every((r) => r.status?.gitJobStatus === 'Current'),
+        2_000,
+        25_000,
+      );
+      await until(
+        s,
+        async () => {
+          const rs = await list<GitRepo>(s, GITREPOS);
+          const states = rs.map((r) => r.status?.display?.state ?? '');
+          return (
+            states.includes('ErrApplied') &&
+            states.includes('Modified') &&
+            states.filter((x) => x === '').length >= 2
+          );
+        },
+        2_000,
+        25_000,
+      );
+      const local = (await list<GitRepo>(s, GITREPOS)).find((r) => r.metadata.namespace === 'fleet-local')!;
+      expect(local.status?.display?.readyBundleDeployments).toMatch(/^(\d+)\/\1$/);
+    },
+  );
 
   it('scale: N clusters × M bundles seeded converged, no reconcile needed', async () => {
     sim = await startSimulation(options({ scenario: 'scale', scaleClusters: 5, scaleBundles: 3 }));

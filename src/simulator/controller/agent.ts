@@ -25,6 +25,7 @@ import {
 import { compileLabelSelector } from '../../apis/selector.js';
 import { isoNow } from '../../shared/clock.js';
 import type { FaultKind, FleetContext } from './context.js';
+import { BY_NAMESPACE } from './context.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { bundleDeploymentDisplay } from './rollups.js';
@@ -262,7 +263,7 @@ export class AgentController {
     if (desired !== applied) {
       const unmet = unmetDependencies(
         bd,
-        this.ctx.caches.bundleDeployments.list((o) => o.metadata.namespace === bd.metadata.namespace),
+        this.ctx.caches.bundleDeployments.byIndex(BY_NAMESPACE, bd.metadata.namespace ?? ''),
       );
       if (unmet.length > 0) {
         this.memory.delete(key);

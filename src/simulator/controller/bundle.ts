@@ -18,6 +18,7 @@ import {
 import { isoNow } from '../../shared/clock.js';
 import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
+import { BY_BUNDLE } from './context.js';
 import { deploymentId, manifestId } from './naming.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
@@ -109,11 +110,7 @@ export class BundleController {
   }
 
   private deploymentsOf(ns: string, name: string): BundleDeployment[] {
-    return this.ctx.caches.bundleDeployments.list(
-      (bd) =>
-        bd.metadata.labels?.[LABEL_BUNDLE_NAME] === name &&
-        bd.metadata.labels?.[LABEL_BUNDLE_NAMESPACE] === ns,
-    );
+    return this.ctx.caches.bundleDeployments.byIndex(BY_BUNDLE, `${ns}/${name}`);
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {

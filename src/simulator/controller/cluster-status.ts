@@ -13,6 +13,7 @@ import { LABEL_BUNDLE_NAME, LABEL_BUNDLE_NAMESPACE } from '../../apis/labels.js'
 import { isoNow } from '../../shared/clock.js';
 import { clusterKeyOfDeployment } from './agent.js';
 import type { FleetContext } from './context.js';
+import { BY_NAMESPACE } from './context.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { clusterStatusFromDeployments } from './rollups.js';
@@ -79,7 +80,7 @@ export class ClusterStatusController {
     if (!cluster || cluster.metadata.deletionTimestamp || !cluster.status?.namespace) return;
     const clusterNs = cluster.status.namespace;
     const remaining: BundleDeployment[] = [];
-    for (const bd of this.ctx.caches.bundleDeployments.list((b) => b.metadata.namespace === clusterNs)) {
+    for (const bd of this.ctx.caches.bundleDeployments.byIndex(BY_NAMESPACE, clusterNs)) {
       if (bd.metadata.deletionTimestamp) continue;
       if (!bd.spec?.offSchedule && !this.stillTargeted(bd, cluster)) {
         await this.ctx.client.delete(BUNDLE_DEPLOYMENTS, clusterNs, bd.metadata.name ?? '');

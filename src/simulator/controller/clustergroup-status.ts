@@ -7,6 +7,7 @@ import { CLUSTER_GROUPS } from '../../apis/gvr.js';
 import { compileLabelSelector } from '../../apis/selector.js';
 import { isoNow } from '../../shared/clock.js';
 import type { FleetContext } from './context.js';
+import { BY_NAMESPACE } from './context.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { clusterGroupStatusFromClusters } from './rollups.js';
@@ -22,7 +23,7 @@ export class ClusterGroupStatusController {
         this.queue.add(keyOfObj(g));
     });
     ctx.caches.clusters.on((_t, c) => {
-      for (const g of ctx.caches.clusterGroups.list((x) => x.metadata.namespace === c.metadata.namespace))
+      for (const g of ctx.caches.clusterGroups.byIndex(BY_NAMESPACE, c.metadata.namespace ?? ''))
         this.queue.addAfter(keyOfObj(g), ctx.settings.statusBatchMs);
     });
   }

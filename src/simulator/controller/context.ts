@@ -78,6 +78,13 @@ export interface Caches {
   readonly bundleDeployments: Informer<BundleDeployment>;
 }
 
+/** Secondary indexes every controller may use (set up by startFleet). */
+export const BY_NAMESPACE = 'namespace';
+/** BundleDeployments by `<bundle-namespace>/<bundle-name>` labels. */
+export const BY_BUNDLE = 'bundle';
+/** BundleDeployments and Bundles by `<bundle-namespace>/<repo-name>`. */
+export const BY_REPO = 'repo';
+
 export interface FleetContext {
   readonly client: KubeClient;
   readonly caches: Caches;

@@ -11,6 +11,7 @@ import { BUNDLES, GITREPOS } from '../../apis/gvr.js';
 import { FINALIZER_GITREPO, LABEL_REPO_NAME } from '../../apis/labels.js';
 import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
+import { BY_REPO } from './context.js';
 import { bundlesForGitRepo, commitOf } from './gitops.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
@@ -53,11 +54,7 @@ export class GitJobController {
   }
 
   private bundlesOf(repo: GitRepo): Bundle[] {
-    return this.ctx.caches.bundles.list(
-      (b) =>
-        b.metadata.namespace === repo.metadata.namespace &&
-        b.metadata.labels?.[LABEL_REPO_NAME] === repo.metadata.name,
-    );
+    return this.ctx.caches.bundles.byIndex(BY_REPO, keyOfObj(repo));
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {

@@ -7,6 +7,7 @@ import { GITREPOS } from '../../apis/gvr.js';
 import { LABEL_BUNDLE_NAMESPACE, LABEL_REPO_NAME } from '../../apis/labels.js';
 import { isoNow } from '../../shared/clock.js';
 import type { FleetContext } from './context.js';
+import { BY_REPO } from './context.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { gitRepoStatusFromDeployments } from './rollups.js';
@@ -44,13 +45,8 @@ export class GitRepoStatusController {
     const [ns, name] = splitKey(key);
     const repo = this.ctx.caches.gitRepos.get(ns, name);
     if (!repo) return;
-    const bds = this.ctx.caches.bundleDeployments.list(
-      (bd) =>
-        bd.metadata.labels?.[LABEL_REPO_NAME] === name && bd.metadata.labels?.[LABEL_BUNDLE_NAMESPACE] === ns,
-    );
-    const bundles = this.ctx.caches.bundles.list(
-      (b) => b.metadata.namespace === ns && b.metadata.labels?.[LABEL_REPO_NAME] === name,
-    );
+    const bds = this.ctx.caches.bundleDeployments.byIndex(BY_REPO, key);
+    const bundles = this.ctx.caches.bundles.byIndex(BY_REPO, key);
     const st = gitRepoStatusFromDeployments(bds, {
       gitJobStatus: repo.status?.gitJobStatus ?? 'InProgress',
       bundleReady: bundles.map((b) => conditionOf(b.status?.conditions, 'Ready')),

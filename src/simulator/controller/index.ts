@@ -13,6 +13,7 @@ import {
   GITREPOS,
   NAMESPACES,
 } from '../../apis/gvr.js';
+import { LABEL_BUNDLE_NAME, LABEL_BUNDLE_NAMESPACE, LABEL_REPO_NAME } from '../../apis/labels.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { AgentController } from './agent.js';
@@ -23,7 +24,7 @@ import { KubeClient } from './client.js';
 import { ClusterStatusController } from './cluster-status.js';
 import { ClusterGroupStatusController } from './clustergroup-status.js';
 import type { Caches, Fault, FleetContext, FleetSettings } from './context.js';
-import { DEFAULT_FLEET_SETTINGS, FaultRegistry } from './context.js';
+import { BY_BUNDLE, BY_NAMESPACE, BY_REPO, DEFAULT_FLEET_SETTINGS, FaultRegistry } from './context.js';
 import { GitJobController } from './gitjob.js';
 import { GitRepoStatusController } from './gitrepo-status.js';
 import { Informer } from './informer.js';
@@ -74,6 +75,24 @@ export async function startFleet(opts: FleetOptions): Promise<FleetHandle> {
     bundles: new Informer(BUNDLES, client, log),
     bundleDeployments: new Informer(BUNDLE_DEPLOYMENTS, client, log),
   };
+  const label = (o: { metadata: { labels?: Record<string, string> } }, k: string) => o.metadata.labels?.[k];
+  caches.bundleDeployments.addIndex(BY_NAMESPACE, (o) => o.metadata.namespace);
+  caches.bundleDeployments.addIndex(BY_BUNDLE, (o) => {
+    const n = label(o, LABEL_BUNDLE_NAME);
+    const ns = label(o, LABEL_BUNDLE_NAMESPACE);
+    return n && ns ? `${ns}/${n}` : undefined;
+  });
+  caches.bundleDeployments.addIndex(BY_REPO, (o) => {
+    const r = label(o, LABEL_REPO_NAME);
+    const ns = label(o, LABEL_BUNDLE_NAMESPACE);
+    return r && ns ? `${ns}/${r}` : undefined;
+  });
+  caches.bundles.addIndex(BY_REPO, (o) => {
+    const r = label(o, LABEL_REPO_NAME);
+    return r ? `${o.metadata.namespace ?? ''}/${r}` : undefined;
+  });
+  caches.clusters.addIndex(BY_NAMESPACE, (o) => o.metadata.namespace);
+  caches.clusterGroups.addIndex(BY_NAMESPACE, (o) => o.metadata.namespace);
   const faults = new FaultRegistry();
   const ctx: FleetContext = { client, caches, clock: opts.clock, log, settings, faults };
 

@@ -15,8 +15,14 @@ import { statusCode } from './client.js';
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type Handler<T> = (type: ChangeType, obj: T, old: T | undefined) => void;
 
+interface Index<T> {
+  readonly keyOf: (o: T) => string | undefined;
+  readonly buckets: Map<string, Map<string, T>>;
+}
+
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly indexes = new Map<string, Index<T>>();
   private readonly handlers: Handler<T>[] = [];
   private rv = '';
   private abort: AbortController | undefined;
@@ -41,6 +47,46 @@ export class Informer<T extends KubeObject> {
   list(filter?: (o: T) => boolean): T[] {
     const all = [...this.cache.values()];
     return filter ? all.filter(filter) : all;
+  }
+
+  /** Adds a secondary index (like client-go's Indexers); add before start. */
+  addIndex(name: string, keyOf: (o: T) => string | undefined): void {
+    const idx: Index<T> = { keyOf, buckets: new Map() };
+    for (const [k, o] of this.cache) this.indexInto(idx, k, o);
+    this.indexes.set(name, idx);
+  }
+
+  /** The cached objects whose index `name` yields `value`. */
+  byIndex(name: string, value: string): T[] {
+    const idx = this.indexes.get(name);
+    if (!idx) throw new Error(`no index ${name} on ${this.type.kind}`);
+    return [...(idx.buckets.get(value)?.values() ?? [])];
+  }
+
+  private indexInto(idx: Index<T>, k: string, o: T): void {
+    const v = idx.keyOf(o);
+    if (v === undefined) return;
+    let b = idx.buckets.get(v);
+    if (!b) idx.buckets.set(v, (b = new Map<string, T>()));
+    b.set(k, o);
+  }
+
+  private unindex(k: string, o: T): void {
+    for (const idx of this.indexes.values()) {
+      const v = idx.keyOf(o);
+      if (v === undefined) continue;
+      const b = idx.buckets.get(v);
+      b?.delete(k);
+      if (b?.size === 0) idx.buckets.delete(v);
+    }
+  }
+
+  private store(k: string, o: T | undefined, old: T | undefined): void {
+    if (old) this.unindex(k, old);
+    if (o) {
+      this.cache.set(k, o);
+      for (const idx of this.indexes.values()) this.indexInto(idx, k, o);
+    } else this.cache.delete(k);
   }
 
   get size(): number {
@@ -84,7 +130,7 @@ export class Informer<T extends KubeObject> {
     }
     for (const [k, old] of [...this.cache]) {
       if (!seen.has(k)) {
-        this.cache.delete(k);
+        this.store(k, undefined, old);
         this.emit('DELETED', old, old);
       }
     }
@@ -99,12 +145,12 @@ export class Informer<T extends KubeObject> {
     const k = keyOf(obj);
     const old = this.cache.get(k);
     if (type === 'DELETED') {
-      this.cache.delete(k);
+      this.store(k, undefined, old);
       this.emit('DELETED', obj, old);
       return;
     }
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
-    this.cache.set(k, obj);
+    this.store(k, obj, old);
     this.emit(old ? 'MODIFIED' : 'ADDED', obj, old);
   }
 
