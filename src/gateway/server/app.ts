@@ -5,7 +5,7 @@
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ANONYMOUS, mapError, type Caller, type GraphQLContext } from '../graphql/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
@@ -38,6 +38,11 @@ export interface AppOptions {
   readonly limits?: Partial<Limits> | undefined;
   /** Serve GraphiQL to browsers at /graphql (default true). */
   readonly graphiql?: boolean | undefined;
+  /**
+   * More yoga/envelop plugins (metrics, subscription helpers…), run after the built-in ones.
+   * Envelop hooks apply to HTTP, SSE and WebSocket alike; HTTP hooks (onRequest) to HTTP only.
+   */
+  readonly plugins?: readonly Plugin[] | undefined;
 }
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -128,6 +133,7 @@ export function createApp(opts: AppOptions): App {
           return true;
         },
       }),
+      ...(opts.plugins ?? []),
     ],
   });
 }
