@@ -104,6 +104,26 @@ describe('orphaned BundleDeployments after a target edit', () => {
     );
   });
 
+  it('legacy: a Cluster event (a label edit) also runs the cleanup, without waiting for the check-in', async () => {
+    const f = await converge('legacy');
+    const start = f.clock.now();
+    // us-1 leaves the prod-only targets through its own labels: the Cluster reconcile prunes.
+    await f.patch(GITREPOS, WS, 'app', {
+      spec: { targets: [{ name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } } }] },
+    });
+    await f.settle(
+      async () =>
+        (await f.list<Bundle>(BUNDLES, 'fleet.cattle.io/repo-name=app')).map(
+          (b) => b.status?.display?.readyClusters,
+        ),
+      ['2/2', '2/2'],
+    );
+    expect(await bdClusters(f)).toEqual(['eu-1', 'eu-2', 'us-1']);
+    await f.patch(CLUSTERS, WS, 'us-1', { metadata: { labels: { team: 'x' } } });
+    await f.settle(() => bdClusters(f), ['eu-1', 'eu-2'], { stepMs: 250 });
+    expect(f.clock.now() - start).toBeLessThan(CHECKIN);
+  });
+
   it('prompt: they are gone within one reconcile of the job, long before any check-in', async () => {
     const f = await converge('prompt');
     const start = f.clock.now();

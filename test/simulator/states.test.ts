@@ -5,7 +5,7 @@
 import { Watch } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, BundleDeployment, BundleSummary, Cluster } from '../../src/apis/fleet.js';
-import { BUNDLE_DEPLOYMENTS, BUNDLES, CLUSTERS, collectionPath } from '../../src/apis/gvr.js';
+import { BUNDLE_DEPLOYMENTS, BUNDLES, CLUSTERS, collectionPath, GITREPOS } from '../../src/apis/gvr.js';
 import { clusterNamespaceName } from '../../src/simulator/controller/naming.js';
 import { startTestFleet, type TestFleet } from './harness.js';
 
@@ -122,6 +122,24 @@ describe('BundleDeployment states (§5.1)', () => {
     await t.settle(async () => (await t.get<Bundle>(BUNDLES, WS, 'b'))?.status?.summary?.waitApplied, 1);
     await t.patch(CLUSTERS, WS, 'c1', { spec: { paused: false } });
     await t.settle(() => stateOf('c1', 'b'), 'Ready');
+  });
+
+  it('a paused GitRepo pauses its Bundles: changes are staged, not deployed (§7.2)', async () => {
+    await t.create(GITREPOS, {
+      metadata: { name: 'app', namespace: WS },
+      spec: { repo: 'https://example.com/app', targets: [{ name: 'all', clusterSelector: {} }] },
+    });
+    await t.settle(() => stateOf('c1', 'app'), 'Ready');
+    await t.patch(GITREPOS, WS, 'app', { spec: { paused: true } });
+    await t.settle(async () => (await t.get<Bundle>(BUNDLES, WS, 'app'))?.spec.paused, true);
+    await t.patch(GITREPOS, WS, 'app', { spec: { forceSyncGeneration: 2 } });
+    await t.settle(
+      async () => [await stateOf('c1', 'app'), await stateOf('c2', 'app'), await stateOf('c3', 'app')],
+      ['OutOfSync', 'OutOfSync', 'OutOfSync'],
+    );
+    await t.patch(GITREPOS, WS, 'app', { spec: { paused: false } });
+    await t.settle(async () => [await stateOf('c1', 'app'), await stateOf('c2', 'app')], ['Ready', 'Ready']);
+    expect((await bd('c1', 'app'))?.status?.syncGeneration).toBe(2);
   });
 
   it('ErrApplied while a dependency is not ready on the same cluster (§2.10)', async () => {
