@@ -255,6 +255,16 @@ describe('kubectl writing', () => {
     );
     expect(invalid.stderr).toContain('spec.repo: Required value');
     expect((await k('get', 'gitrepo', 'invalid', '-n', 'fleet-local')).code).toBe(1);
+    const cm = await kIn(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\n  namespace: default\ndatta:\n  a: b\n',
+      'apply',
+      '-f',
+      '-',
+    );
+    expect(cm.code).toBe(1);
+    expect(cm.stderr).toContain(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "datta"',
+    );
   });
 
   it('patch --type merge and --type json, label, annotate', async () => {

@@ -160,6 +160,67 @@ function decodeContinue(s: string): ContinueToken {
   );
 }
 
+const META_FIELDS = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
+
+/** Top-level fields of the built-in kinds (k8s.io/api core/v1, apiextensions/v1). */
+const BUILTIN_FIELDS: Record<string, Set<string>> = {
+  Namespace: new Set(['spec', 'status']),
+  ConfigMap: new Set(['data', 'binaryData', 'immutable']),
+  Secret: new Set(['data', 'stringData', 'type', 'immutable']),
+  Event: new Set([
+    'involvedObject',
+    'reason',
+    'message',
+    'source',
+    'firstTimestamp',
+    'lastTimestamp',
+    'count',
+    'type',
+    'eventTime',
+    'series',
+    'action',
+    'related',
+    'reportingComponent',
+    'reportingInstance',
+  ]),
+  CustomResourceDefinition: new Set(['spec', 'status']),
+};
+
+/** Drops fields typed decoding would not keep; returns their paths. */
+function pruneTyped(r: Resource, obj: JsonObject): string[] {
+  const unknown: string[] = [];
+  if (isObject(obj.metadata))
+    for (const k of Object.keys(obj.metadata))
+      if (!META_FIELDS.has(k)) {
+        delete obj.metadata[k];
+        unknown.push(`metadata.${k}`);
+      }
+  const known = r.builtin ? BUILTIN_FIELDS[r.kind] : undefined;
+  if (known)
+    for (const k of Object.keys(obj))
+      if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && !known.has(k)) {
+        delete obj[k];
+        unknown.push(k);
+      }
+  return unknown;
+}
+
 export const EXPIRED_CONTINUE =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
@@ -425,21 +486,24 @@ export class Engine {
   private admit(r: Resource, obj: JsonObject, opts: WriteOptions): { causes: Cause[]; warnings: string[] } {
     const causes: Cause[] = [];
     const warnings: string[] = [];
+    // Typed decoding drops what ObjectMeta and the built-in kinds do not know; structural schemas
+    // prune custom resources. `fieldValidation` decides whether that is an error or a warning.
+    const unknown = pruneTyped(r, obj);
     if (!r.builtin) {
       const res = applySchema(obj, r.schema);
       causes.push(...res.causes);
-      if (res.unknownFields.length > 0) {
-        if (opts.fieldValidation === 'Strict')
-          throw badRequest(
-            `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${res.unknownFields
-              .map((f) => `unknown field "${f}"`)
-              .join(', ')}`,
-          );
-        if (opts.fieldValidation !== 'Ignore')
-          warnings.push(...res.unknownFields.map((f) => `unknown field "${f}"`));
-      }
-      return { causes, warnings };
+      unknown.push(...res.unknownFields);
     }
+    if (unknown.length > 0) {
+      if (opts.fieldValidation === 'Strict')
+        throw badRequest(
+          `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${unknown
+            .map((f) => `unknown field "${f}"`)
+            .join(', ')}`,
+        );
+      if (opts.fieldValidation !== 'Ignore') warnings.push(...unknown.map((f) => `unknown field "${f}"`));
+    }
+    if (!r.builtin) return { causes, warnings };
     switch (r.kind) {
       case 'Namespace': {
         const spec = isObject(obj.spec) ? obj.spec : {};
