@@ -1,0 +1,151 @@
+/**
+ * Operation logs and the /metrics endpoint, as yoga plugins.
+ *
+ * Logs: one line per GraphQL operation when it ends (queries and mutations when executed,
+ * subscriptions when the stream ends), with a request id, the operation name and type, the
+ * duration, the caller and the error codes: at info, or debug for introspection (GraphiQL sends
+ * it on every load). Over HTTP the request id is the caller's `x-request-id` when it sends a sane
+ * one, else a new UUID, and it is echoed in the response's `x-request-id` header; each WebSocket
+ * operation gets its own. Only these fields are logged, never headers, variables or connection
+ * params (which may carry tokens); the logger's redaction list is the second line of defence.
+ *
+ * The metrics text comes from a function handed in by the gateway's composition: the server does
+ * not know what is measured.
+ */
+import { randomUUID } from 'node:crypto';
+import { getOperationAST, Kind, type ExecutionArgs, type GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../../shared/logger.js';
+import type { Caller } from '../graphql/index.js';
+
+export const METRICS_PATH = '/metrics';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** The text a Prometheus scrape gets. */
+export interface MetricsText {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** What we accept as a caller's request id: short, and nothing that could forge a log line. */
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdFrom(header: string | null | undefined): string {
+  return header && SANE_ID.test(header) ? header : randomUUID();
+}
+
+interface OperationContext {
+  readonly request?: Request;
+  readonly caller?: Caller;
+}
+
+function callerName(caller: Caller | undefined): string {
+  return caller?.kind === 'user' ? caller.name : 'anonymous';
+}
+
+function codes(errors: readonly GraphQLError[] | undefined): string[] | undefined {
+  if (!errors || errors.length === 0) return undefined;
+  return errors.map((e) => {
+    const code = e.extensions?.['code'];
+    return typeof code === 'string' ? code : 'INTERNAL';
+  });
+}
+
+function describe(args: ExecutionArgs) {
+  const op = getOperationAST(args.document, args.operationName);
+  const fields = op?.selectionSet.selections ?? [];
+  const introspection =
+    fields.length > 0 && fields.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
+  return {
+    operation: op?.name?.value ?? args.operationName ?? null,
+    type: op?.operation ?? 'query',
+    introspection,
+  };
+}
+
+/** Request ids for HTTP requests, and one log line per GraphQL operation. */
+export function useOperationLog(log: Logger): Plugin {
+  const ids = new WeakMap<Request, string>();
+  const idOf = (ctx: OperationContext) => (ctx.request ? ids.get(ctx.request) : undefined) ?? randomUUID();
+  const transportOf = (ctx: OperationContext) => (ctx.request ? 'http' : 'websocket');
+  const line = (args: ExecutionArgs, requestId: string, start: number, extra: Record<string, unknown>) => {
+    const ctx = (args.contextValue ?? {}) as OperationContext;
+    const d = describe(args);
+    const entry = {
+      requestId,
+      operation: d.operation,
+      type: d.type,
+      transport: transportOf(ctx),
+      caller: callerName(ctx.caller),
+      durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+      ...extra,
+    };
+    if (d.introspection) log.debug(entry, 'graphql operation');
+    else log.info(entry, 'graphql operation');
+  };
+  return {
+    onRequest({ request }) {
+      ids.set(request, requestIdFrom(request.headers.get(REQUEST_ID_HEADER)));
+    },
+    onResponse({ request, response }) {
+      const id = ids.get(request);
+      if (id) response.headers.set(REQUEST_ID_HEADER, id);
+    },
+    onExecute({ args }) {
+      const a = args as ExecutionArgs;
+      const requestId = idOf(a.contextValue ?? {});
+      const start = performance.now();
+      return {
+        onExecuteDone({ result }) {
+          const errors = Symbol.asyncIterator in result ? undefined : result.errors;
+          line(a, requestId, start, { errors: codes(errors) });
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const a = args as ExecutionArgs;
+      const requestId = idOf(a.contextValue ?? {});
+      const start = performance.now();
+      return {
+        onSubscribeResult({ result }) {
+          if (!(Symbol.asyncIterator in result)) {
+            line(a, requestId, start, { errors: codes(result.errors) });
+            return;
+          }
+          let events = 0;
+          return {
+            onNext() {
+              events++;
+            },
+            onEnd() {
+              line(a, requestId, start, { events });
+            },
+          };
+        },
+        onSubscribeError({ error }) {
+          line(a, requestId, start, { errors: ['INTERNAL'], error: (error as Error).message });
+        },
+      };
+    },
+  };
+}
+
+/** Serves `render()` at GET /metrics (Prometheus text format). */
+export function useMetricsEndpoint(render: () => Promise<MetricsText>): Plugin {
+  return {
+    async onRequest(payload) {
+      const { request, url, fetchAPI } = payload;
+      if (url.pathname !== METRICS_PATH) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        payload.endResponse(
+          new fetchAPI.Response('method not allowed\n', { status: 405, headers: { allow: 'GET' } }),
+        );
+        return;
+      }
+      const { contentType, body } = await render();
+      payload.endResponse(
+        new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType } }),
+      );
+    },
+  };
+}
