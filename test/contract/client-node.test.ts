@@ -10,9 +10,12 @@ import {
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
+  KubeConfig,
   Watch,
-  type KubeConfig,
 } from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 
@@ -83,6 +86,25 @@ async function watchCollect(path: string, query: Record<string, string | number 
   );
   return { events, ctl, done: () => done };
 }
+
+describe('kubeconfig', () => {
+  it('the written kubeconfig (https + CA + token) works for client-node too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-graph-kc-'));
+    try {
+      const file = join(dir, 'kubeconfig');
+      await t.server.writeKubeconfig(file);
+      const fromFile = new KubeConfig();
+      fromFile.loadFromFile(file);
+      expect(fromFile.getCurrentCluster()!.server).toBe(t.server.httpsUrl);
+      const list = await fromFile.makeApiClient(CoreV1Api).listNamespace();
+      expect(list.items.map((n) => n.metadata!.name)).toEqual(
+        expect.arrayContaining(['default', 'fleet-local', 'fleet-default']),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('CRUD and server-set fields', () => {
   it('create assigns uid, creationTimestamp, generation 1 and a resourceVersion; get returns it', async () => {
