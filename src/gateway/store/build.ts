@@ -128,17 +128,31 @@ function meta(interner: Interner, obj: KubeObject, internName: boolean): RecordM
 
 function conditionsOf(interner: Interner, conditions: Condition[] | undefined): readonly ConditionRecord[] {
   if (!conditions || conditions.length === 0) return EMPTY;
-  const compact = conditions.map((c) => {
-    const r: { type: string; status: string; reason?: string; message?: string; lastUpdateTime?: string } = {
-      type: c.type,
-      status: c.status,
-    };
-    if (c.reason) r.reason = c.reason;
-    if (c.message) r.message = c.message;
-    if (c.lastUpdateTime) r.lastUpdateTime = c.lastUpdateTime;
-    return r;
-  });
-  return shared(interner, 'c', compact);
+  // Signature by hand (runs per event); empty fields are dropped below, so '' stands for absent.
+  let sig = 'c';
+  for (const c of conditions) {
+    sig += `\u0001${c.type}\u0002${c.status}\u0002${c.reason ?? ''}\u0002${c.message ?? ''}\u0002${c.lastUpdateTime ?? ''}`;
+  }
+  return interner.value(sig, () =>
+    Object.freeze(
+      conditions.map((c) => {
+        const r: {
+          type: string;
+          status: string;
+          reason?: string;
+          message?: string;
+          lastUpdateTime?: string;
+        } = {
+          type: interner.str(c.type),
+          status: interner.str(c.status),
+        };
+        if (c.reason) r.reason = interner.str(c.reason);
+        if (c.message) r.message = c.message;
+        if (c.lastUpdateTime) r.lastUpdateTime = interner.str(c.lastUpdateTime);
+        return Object.freeze(r);
+      }),
+    ),
+  );
 }
 
 function counts(interner: Interner, rc: ResourceCounts | undefined): Readonly<ResourceCounts> | undefined {
@@ -363,6 +377,35 @@ function ownLabels(interner: Interner, labels: Record<string, string> | undefine
   return n === 0 ? EMPTY_LABELS : Object.freeze(labels);
 }
 
+/**
+ * Equality key of the shared part, built by hand: this runs once per BD event and JSON.stringify
+ * of the whole part was the largest cost of ingesting a list. The nested values are interned
+ * already, so their identity-free JSON is short and shared by most BDs.
+ */
+function bundleDeploymentSignature(c: BundleDeploymentShared): string {
+  const rc = c.resourceCounts;
+  return [
+    'bd',
+    c.generation,
+    c.bundleName,
+    c.bundleNamespace,
+    c.clusterNamespace,
+    c.repoName ?? '\u0000',
+    c.helmOpName ?? '\u0000',
+    c.deploymentID,
+    c.stagedDeploymentID,
+    c.appliedDeploymentID,
+    (c.paused ? 1 : 0) | (c.offSchedule ? 2 : 0) | (c.ready ? 4 : 0) | (c.nonModified ? 8 : 0),
+    c.reportedState ?? '\u0000',
+    c.nonReadyCount,
+    c.modifiedCount,
+    rc
+      ? `${rc.ready},${rc.desiredReady},${rc.waitApplied},${rc.modified},${rc.orphaned},${rc.missing},${rc.unknown},${rc.notReady}`
+      : '\u0000',
+    c.dependsOn.length === 0 ? '' : JSON.stringify(c.dependsOn),
+  ].join('\u0001');
+}
+
 /** `adopt`: the caller hands `o` over (it will not touch it again), so parts of it may be kept. */
 export function bundleDeploymentRecord(
   interner: Interner,
@@ -375,21 +418,21 @@ export function bundleDeploymentRecord(
   const labels = m.labels ?? {};
   const common: BundleDeploymentShared = {
     generation: num(m.generation),
-    bundleName: labels[LABEL_BUNDLE_NAME] ?? '',
-    bundleNamespace: labels[LABEL_BUNDLE_NAMESPACE] ?? '',
-    clusterNamespace: labels[LABEL_CLUSTER_NAMESPACE] ?? '',
-    repoName: labels[LABEL_REPO_NAME],
-    helmOpName: labels[LABEL_HELMOP_NAME],
-    deploymentID: spec.deploymentID ?? '',
-    stagedDeploymentID: spec.stagedDeploymentID ?? '',
-    appliedDeploymentID: st?.appliedDeploymentID ?? '',
+    bundleName: interner.str(labels[LABEL_BUNDLE_NAME] ?? ''),
+    bundleNamespace: interner.str(labels[LABEL_BUNDLE_NAMESPACE] ?? ''),
+    clusterNamespace: interner.str(labels[LABEL_CLUSTER_NAMESPACE] ?? ''),
+    repoName: interner.str(labels[LABEL_REPO_NAME]),
+    helmOpName: interner.str(labels[LABEL_HELMOP_NAME]),
+    deploymentID: interner.str(spec.deploymentID ?? ''),
+    stagedDeploymentID: interner.str(spec.stagedDeploymentID ?? ''),
+    appliedDeploymentID: interner.str(st?.appliedDeploymentID ?? ''),
     paused: spec.paused === true,
     offSchedule: spec.offSchedule === true,
-    dependsOn: spec.dependsOn ?? EMPTY,
+    dependsOn: sharedList<BundleDependsOn>(interner, 'dep', spec.dependsOn),
     ready: st?.ready === true,
     nonModified: st?.nonModified === true,
-    reportedState: st?.display?.state,
-    resourceCounts: st?.resourceCounts,
+    reportedState: interner.str(st?.display?.state),
+    resourceCounts: counts(interner, st?.resourceCounts),
     nonReadyCount: st?.nonReadyStatus?.length ?? 0,
     modifiedCount: st?.modifiedStatus?.length ?? 0,
   };
@@ -408,7 +451,7 @@ export function bundleDeploymentRecord(
     interner.str(str(m.deletionTimestamp)),
     interner.str(labels[LABEL_CLUSTER] ?? ''),
     conditionsOf(interner, st?.conditions),
-    shared(interner, 'bd', common),
+    interner.value(bundleDeploymentSignature(common), () => Object.freeze(common)),
   );
 }
 
