@@ -9,6 +9,7 @@ import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } f
 import { ANONYMOUS, mapError, type Caller, type GraphQLContext } from '../graphql/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
+import { useMetricsEndpoint, useOperationLog, type MetricsText } from './observability.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
@@ -43,6 +44,8 @@ export interface AppOptions {
    * Envelop hooks apply to HTTP, SSE and WebSocket alike; HTTP hooks (onRequest) to HTTP only.
    */
   readonly plugins?: readonly Plugin[] | undefined;
+  /** Renders the Prometheus text served at /metrics; without it there is no /metrics. */
+  readonly metrics?: (() => Promise<MetricsText>) | undefined;
 }
 
 export type App = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -123,6 +126,9 @@ export function createApp(opts: AppOptions): App {
       return opts.context(identify(headerReader(ctx), ctx.connectionParams ?? {}));
     },
     plugins: [
+      // First, so every later hook and the response see the request id.
+      useOperationLog(log),
+      ...(opts.metrics ? [useMetricsEndpoint(opts.metrics)] : []),
       ...limitPlugins(limits),
       useReadinessCheck({
         endpoint: READY_PATH,

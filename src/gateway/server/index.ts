@@ -3,3 +3,4 @@ export { createApp, DEFAULT_QUERY, GRAPHQL_PATH, HEALTH_PATH, READY_PATH } from 
 export type { App, AppOptions, HeaderReader, Readiness } from './app.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
+export { METRICS_PATH, REQUEST_ID_HEADER, type MetricsText } from './observability.js';
