@@ -9,7 +9,9 @@ import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { FleetCommands, type AuthorizationPolicy } from './fleet/commands/index.js';
 import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
+import { EventEngine, type EventEngineStats } from './fleet/events/index.js';
 import { buildSchema, createContext, VERSION } from './graphql/index.js';
+import { withLive } from './graphql/subscriptions/live.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
 import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
@@ -38,6 +40,8 @@ export interface Gateway {
   readonly synced: Promise<void>;
   /** What /readyz reports. */
   readiness(): Readiness;
+  /** The live event engine's counters (replay buffer, subscribers, deepest queue). */
+  eventStats(): EventEngineStats;
   stop(): Promise<void>;
 }
 
@@ -107,6 +111,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     onListenerError: (e) => log.error({ err: e }, 'inconsistency listener failed'),
   });
   const consistency = trackConsistency(store, tracker);
+  // Subscriptions (issue #6): started before the watches, so the initial list sets the resume horizon.
+  const events = new EventEngine({
+    source: store,
+    clock,
+    tracker,
+    replayBuffer: config.replayBuffer,
+    subscriberQueue: config.subscriberQueue,
+    onError: (e) => log.error({ err: e }, 'event engine failed on a change'),
+  });
+  events.start();
   const watching = startWatching({
     kubeConfig,
     namespaces: config.namespaces,
@@ -138,16 +152,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const readiness = () => readinessOf(watching, draining);
   const app = createApp({
     schema: buildSchema(),
-    context: (caller) =>
-      createContext({
-        readModel: () => {
-          consistency.flush();
-          return createReadModel(store.snapshot(), { tracker, clock });
-        },
-        caller,
-        version: VERSION,
-        commands,
-      }),
+    context: (caller) => {
+      const make = () =>
+        createContext({
+          readModel: () => {
+            consistency.flush();
+            return createReadModel(store.snapshot(), { tracker, clock });
+          },
+          caller,
+          version: VERSION,
+          commands,
+        });
+      // Subscriptions renew the read model per event (no stale snapshot or loaders).
+      return withLive(make(), { events, renew: make });
+    },
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
@@ -160,6 +178,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       host: config.host,
       logger: log,
       shutdownGraceMs: opts.shutdownGraceMs,
+      subscriptionLimits: {
+        subscriptionsPerConnection: config.subscriptionsPerConnection,
+        connectionsPerClient: config.connectionsPerClient,
+      },
       onDraining: () => {
         draining = true;
       },
@@ -168,6 +190,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     stopCommands();
     await watching.stop();
     consistency.stop();
+    events.stop();
     throw e;
   }
   const running = server;
@@ -176,10 +199,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     url: running.url,
     synced: watching.ready,
     readiness,
+    eventStats: () => events.stats(),
     stop() {
       stopping ??= (async () => {
         stopCommands();
-        await running.stop({ beforeDispose: () => watching.stop() });
+        await running.stop({
+          beforeDispose: async () => {
+            events.stop();
+            await watching.stop();
+          },
+        });
         consistency.stop();
       })();
       return stopping;
