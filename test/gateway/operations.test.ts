@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/gateway/graphql/index.js';
+import { DEFAULT_QUERY } from '../../src/gateway/server/index.js';
 import { demoSnapshot, WS } from './fixtures.js';
 import { appOver, post } from './support.js';
 
@@ -25,6 +26,13 @@ describe('example operations', () => {
   });
 
   const { app } = appOver(demoSnapshot());
+
+  it("GraphiQL's default query validates, passes the limits and runs", async () => {
+    expect(validate(buildSchema(), parse(DEFAULT_QUERY))).toEqual([]);
+    const r = await post(app, { query: DEFAULT_QUERY });
+    expect(r.errors).toBeUndefined();
+    expect(r.data).toHaveProperty('gitRepos.totalCount', 2);
+  });
   for (const file of files) {
     it(`${file} validates and runs`, async () => {
       const query = readFileSync(new URL(file, dir), 'utf8');
