@@ -121,6 +121,8 @@ describe('GitOps: GitRepo → Bundles → BundleDeployments', () => {
       desiredReadyClusters: 1,
     });
     expect(repo.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    expect(repo.status?.conditions?.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True' });
+    expect(repo.status?.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'False' });
   });
 
   it('uses the default target when a GitRepo has none: fleet-local deploys to local, fleet-default nowhere', async () => {

@@ -11,7 +11,7 @@ import { BY_REPO } from './context.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { gitRepoStatusFromDeployments } from './rollups.js';
-import { conditionOf } from './state.js';
+import { conditionOf, setCondition } from './state.js';
 import { keyOfObj, patchStatusIfExists, same, splitKey, summaryPatch } from './util.js';
 
 export class GitRepoStatusController {
@@ -47,12 +47,27 @@ export class GitRepoStatusController {
     if (!repo) return;
     const bds = this.ctx.caches.bundleDeployments.byIndex(BY_REPO, key);
     const bundles = this.ctx.caches.bundles.byIndex(BY_REPO, key);
+    const now = isoNow(this.ctx.clock);
+    const jobStatus = repo.status?.gitJobStatus ?? 'InProgress';
     const st = gitRepoStatusFromDeployments(bds, {
-      gitJobStatus: repo.status?.gitJobStatus ?? 'InProgress',
+      gitJobStatus: jobStatus,
       bundleReady: bundles.map((b) => conditionOf(b.status?.conditions, 'Ready')),
       conditions: repo.status?.conditions,
-      now: isoNow(this.ctx.clock),
+      now,
     });
+    // The other conditions a Fleet user sees (§2.2): accepted (no restriction applies in the
+    // simulator), and the job's kstatus mirrored as Reconciling / Stalled.
+    let conditions = setCondition(st.conditions, { type: 'Accepted', status: 'True' }, now);
+    conditions = setCondition(
+      conditions,
+      { type: 'Reconciling', status: jobStatus === 'Current' ? 'False' : 'True' },
+      now,
+    );
+    st.conditions = setCondition(
+      conditions,
+      { type: 'Stalled', status: jobStatus === 'Failed' ? 'True' : 'False' },
+      now,
+    );
     const cur = repo.status ?? {};
     const changed = (Object.keys(st) as (keyof typeof st)[]).some((k) => !same(st[k], cur[k]));
     if (!changed) return;
