@@ -17,6 +17,7 @@ import './workspace/workspace.js';
 import './inconsistency/inconsistency.js';
 import './mutations/mutations.js';
 import './subscriptions/subscriptions.js';
+import './alerts/alerts.js';
 
 export const VERSION = '0.1.0';
 
