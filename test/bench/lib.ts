@@ -67,7 +67,7 @@ export async function timeRepeated(
 
 export interface HttpTarget {
   readonly url: URL;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PATCH';
   readonly body?: string | undefined;
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }

@@ -19,12 +19,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent } from 'node:http';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, SETTINGS } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { buildSchema } from '../../src/gateway/graphql/index.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { startSimulation, type Simulation } from '../../src/simulator/index.js';
 import { listAndJoin, pagedListAll, type StatusRow } from './baseline.js';
+import { measurePush, NotMeasured } from './push.js';
 import {
   countApiRequests,
   fmt,
@@ -65,6 +66,10 @@ interface Settings {
   loadMaxRequests: number;
   syncTimeoutMs: number;
   memoryTimeoutMs: number;
+  /** Goal 2: graphql-ws subscribers, BD status writes and their rate. */
+  subscribers: number;
+  events: number;
+  eventRate: number;
   outDir: string;
 }
 
@@ -74,6 +79,8 @@ const USAGE = `Usage: npm run bench -- [--quick] [--clusters N] [--bundles M] [-
   --clusters N     clusters in the scale scenario (default 1000; env BENCH_CLUSTERS)
   --bundles M      bundles per cluster (default 50; env BENCH_BUNDLES)
   --only LIST      goals to run, from 1,2,3,5,6 (default all)
+  --subscribers N  graphql-ws subscribers for goal 2 (default 300, quick 100)
+  --event-rate R   BD status writes per second for goal 2 (default 100)
   --seconds S      length of each throughput phase of goal 5 (default 5, quick 2)
   --sync-timeout S give up waiting for the gateway to sync after S seconds (default 600)
   --out DIR        where the JSON summary goes (default .cache/bench)`;
@@ -94,6 +101,8 @@ function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undef
       bundles: { type: 'string' },
       only: { type: 'string' },
       seconds: { type: 'string' },
+      subscribers: { type: 'string' },
+      'event-rate': { type: 'string' },
       'sync-timeout': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -126,6 +135,9 @@ function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undef
     loadMaxRequests: 200_000,
     syncTimeoutMs: positiveInt('sync-timeout', values['sync-timeout'], 600) * 1000,
     memoryTimeoutMs: 240_000,
+    subscribers: positiveInt('subscribers', values.subscribers, quick ? 100 : 300),
+    events: quick ? 100 : 200,
+    eventRate: positiveInt('event-rate', values['event-rate'], 100),
     outDir: resolve(ROOT, values.out ?? '.cache/bench'),
   };
 }
@@ -188,6 +200,22 @@ function notMeasured(goal: number, title: string, baseline: string, reason: stri
 
 const ms = (x: number) => fmt(x, ' ms');
 
+const TITLES: Record<number, string> = {
+  1: 'GitRepo status query vs raw LIST-and-join',
+  2: 'Push latency vs raw watch',
+  3: 'Memory per cached BundleDeployment vs a full-object cache',
+  5: 'Cached-read throughput vs the bare HTTP ceiling',
+  6: 'Cold start vs a bare paged LIST; apiserver requests',
+};
+
+/** Gateway settings: loopback, random port, silent; no per-client cap on the bench's own connections. */
+function gatewayArgs(s: Settings): string[] {
+  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent'];
+  if (Object.hasOwn(SETTINGS, 'connections-per-client'))
+    args.push('--connections-per-client', String(Math.max(1000, s.subscribers + 10)));
+  return args;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Goal 3: memory per cached BD, from test/bench/store-memory.ts run as a child with --expose-gc
 
@@ -231,7 +259,7 @@ function runStoreMemory(count: number, timeoutMs: number): Promise<StoreMemoryOu
 }
 
 async function goalMemory(s: Settings) {
-  const title = 'Memory per cached BundleDeployment vs a full-object cache';
+  const title = TITLES[3]!;
   const baseline = "full JSON-parsed BDs, as client-node's default informer cache keeps them";
   const count = s.clusters * s.bundles;
   log(`goal 3: test/bench/store-memory.ts with ${count} BDs in a child process (--expose-gc)`);
@@ -363,7 +391,7 @@ function addAfterSync(c: RequestCounts) {
 }
 
 async function goalQuery(s: Settings, sim: Simulation, gw: Gateway, counter: Counter) {
-  const title = 'GitRepo status query vs raw LIST-and-join';
+  const title = TITLES[1]!;
   const baseline =
     'client-node: GET the GitRepo, LIST its Bundles and BDs (label selector) and the Clusters, join in memory';
   log('goal 1: GitRepo status page over HTTP');
@@ -476,7 +504,7 @@ function latencyRow(metric: string, gw: number, base: number, goal: string, pass
 }
 
 async function goalThroughput(s: Settings, gw: Gateway) {
-  const title = 'Cached-read throughput vs the bare HTTP ceiling';
+  const title = TITLES[5]!;
   const baseline = 'a bare node:http server answering the same JSON bytes';
   const target = graphqlTarget(gw.url, SMALL_QUERY, { name: GITREPO, namespace: WORKSPACE });
   const agent = new Agent({ keepAlive: false });
@@ -552,10 +580,72 @@ async function goalThroughput(s: Settings, gw: Gateway) {
 
 function subscriptionsAvailable(): boolean {
   try {
-    return buildSchema().getSubscriptionType() !== undefined && buildSchema().getSubscriptionType() !== null;
+    return buildSchema().getSubscriptionType()?.getFields()['bundleDeploymentEvents'] !== undefined;
   } catch {
     return false;
   }
+}
+
+async function goalPush(s: Settings, sim: Simulation, gw: Gateway) {
+  const title = TITLES[2]!;
+  const baseline = 'a bare client-node Watch on BundleDeployments in this process, same status writes';
+  if (!subscriptionsAvailable()) {
+    notMeasured(2, title, baseline, 'subscriptions not available (no Subscription.bundleDeploymentEvents)');
+    return;
+  }
+  log(`goal 2: ${s.subscribers} graphql-ws subscribers, ${s.events} BD status writes at ${s.eventRate}/s`);
+  let r;
+  try {
+    r = await measurePush(sim, gw.url, {
+      subscribers: s.subscribers,
+      events: s.events,
+      ratePerSec: s.eventRate,
+      drainMs: 30_000,
+      gitRepo: GITREPO,
+    });
+  } catch (e) {
+    if (!(e instanceof NotMeasured)) throw e;
+    notMeasured(2, title, baseline, e.message);
+    return;
+  }
+  record({
+    goal: 2,
+    title,
+    baseline,
+    rows: [
+      {
+        metric: 'arrival after raw watch, p50',
+        fleetGraph: ms(r.extra.p50Ms),
+        baseline: '0 (reference)',
+        ratio: '',
+        goal: '≤ 1 ms',
+        pass: r.extra.p50Ms <= 1,
+      },
+      {
+        metric: 'arrival after raw watch, p99',
+        fleetGraph: ms(r.extra.p99Ms),
+        baseline: '0 (reference)',
+        ratio: '',
+        goal: '≤ 5 ms',
+        pass: r.extra.p99Ms <= 5,
+      },
+      latencyRow('write → delivery, p50', r.writeToSubscriber.p50Ms, r.writeToWatch.p50Ms, '', undefined),
+      latencyRow('write → delivery, p99', r.writeToSubscriber.p99Ms, r.writeToWatch.p99Ms, '', undefined),
+      {
+        metric: 'deliveries',
+        fleetGraph: `${r.deliveries}/${r.expectedDeliveries}`,
+        baseline: `${r.watchEvents}/${r.events}`,
+        ratio: '',
+        goal: 'all',
+        pass: r.deliveries === r.expectedDeliveries,
+      },
+    ],
+    notes: [
+      `${r.connected} of ${r.subscribers} subscribers live (one graphql-ws connection each), ${r.events} writes sent in ${r.sendSeconds} s`,
+      'goal conditions are 1,000 subscribers at 100 events/s; use --subscribers and --event-rate to get there',
+    ],
+    data: { ...r },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -591,7 +681,7 @@ async function main(): Promise<number> {
 
   if (s.goals.has(3)) await goalMemory(s);
 
-  const wantsCluster = [1, 5, 6].some((g) => s.goals.has(g));
+  const wantsCluster = [1, 2, 5, 6].some((g) => s.goals.has(g));
   let sim: Simulation | undefined;
   let gw: Gateway | undefined;
   let counter: ReturnType<typeof countApiRequests> | undefined;
@@ -624,7 +714,7 @@ async function main(): Promise<number> {
       log('goal 6: gateway start → synced');
       const t2 = performance.now();
       gw = await startGateway({
-        config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent'], {}),
+        config: loadConfig(gatewayArgs(s), {}),
         kubeConfig: sim.kubeConfig,
         logger: silentLogger(),
         shutdownGraceMs: 500,
@@ -634,14 +724,13 @@ async function main(): Promise<number> {
       const gwCounts = counter.take();
       if (synced === 'timeout') {
         const reason = `the gateway did not sync within ${s.syncTimeoutMs / 1000} s`;
-        for (const g of [1, 5, 6].filter((x) => s.goals.has(x)))
-          notMeasured(g, g === 1 ? 'Query' : g === 5 ? 'Throughput' : 'Cold start', '', reason);
+        for (const g of [1, 2, 5, 6].filter((x) => s.goals.has(x))) notMeasured(g, TITLES[g]!, '', reason);
       } else {
         if (s.goals.has(6)) {
           const ratio = gwColdMs / baseColdMs;
           record({
             goal: 6,
-            title: 'Cold start vs a bare paged LIST; apiserver requests',
+            title: TITLES[6]!,
             baseline: 'client-node paged LIST (500 a page) of the same kinds, kinds in parallel',
             rows: [
               {
@@ -687,19 +776,8 @@ async function main(): Promise<number> {
           `\napiserver requests from the gateway after it synced, while only it ran (queries and load): ${countsText(afterSync)}` +
             `\n  (goal 6: no periodic LISTs; client load must not reach the apiserver)\n`,
         );
+        if (s.goals.has(2)) await goalPush(s, sim, gw);
       }
-    }
-    if (s.goals.has(2)) {
-      const title = 'Push latency vs raw watch';
-      const baseline = 'a bare client-node Watch on the same BD updates';
-      notMeasured(
-        2,
-        title,
-        baseline,
-        subscriptionsAvailable()
-          ? 'subscriptions exist in the schema but this harness does not drive them yet'
-          : 'subscriptions not available',
-      );
     }
   } finally {
     counter?.stop();

@@ -1,0 +1,216 @@
+/**
+ * Goal 2 (push latency vs raw watch): graphql-ws subscribers on `bundleDeploymentEvents` against a
+ * bare client-node Watch on BundleDeployments, both in this process, both fed by the same status
+ * writes to the emulator. Each update is matched on both sides by its resourceVersion; the figure
+ * is (subscriber receives it) − (raw watch receives it), over every delivery.
+ */
+import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import { createClient, type Client } from 'graphql-ws';
+import { Agent } from 'node:http';
+import WebSocket from 'ws';
+import { BUNDLE_DEPLOYMENTS } from '../../src/apis/gvr.js';
+import { LABEL_REPO_NAME } from '../../src/apis/labels.js';
+import type { KubeObject } from '../../src/apis/kube.js';
+import type { Simulation } from '../../src/simulator/index.js';
+import { request, summarize, type Latencies } from './lib.js';
+
+export interface PushSettings {
+  readonly subscribers: number;
+  /** Status updates sent, one BD each, at `ratePerSec`. */
+  readonly events: number;
+  readonly ratePerSec: number;
+  /** How long to wait for the last deliveries after the last write. */
+  readonly drainMs: number;
+  readonly gitRepo: string;
+}
+
+export interface PushResult {
+  readonly subscribers: number;
+  readonly connected: number;
+  readonly events: number;
+  readonly expectedDeliveries: number;
+  readonly deliveries: number;
+  readonly watchEvents: number;
+  /** Subscriber arrival minus raw watch arrival, every delivery. */
+  readonly extra: Latencies;
+  /** From the start of the write to the raw watch event. */
+  readonly writeToWatch: Latencies;
+  /** From the start of the write to the subscriber, every delivery. */
+  readonly writeToSubscriber: Latencies;
+  readonly sendSeconds: number;
+}
+
+const SUBSCRIPTION = `subscription BenchEvents($gitRepo: String!) {
+  bundleDeploymentEvents(filter: { gitRepo: $gitRepo, types: [UPDATED] }) {
+    type
+    cursor
+    bundleDeployment { name namespace resourceVersion state }
+  }
+}`;
+
+interface EventPayload {
+  data?: { bundleDeploymentEvents?: { bundleDeployment?: { resourceVersion?: string } | null } };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class NotMeasured extends Error {}
+
+export async function measurePush(sim: Simulation, gatewayUrl: string, s: PushSettings): Promise<PushResult> {
+  const kc = sim.kubeConfig;
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const type = BUNDLE_DEPLOYMENTS;
+  const page = (await api.listClusterCustomObject({
+    group: type.group,
+    version: type.version,
+    plural: type.plural,
+    labelSelector: `${LABEL_REPO_NAME}=${s.gitRepo}`,
+    limit: s.events + 1,
+  })) as { items: KubeObject[] };
+  const targets = page.items.map((o) => ({ namespace: o.metadata.namespace!, name: o.metadata.name }));
+  if (targets.length < 2) throw new NotMeasured('too few BundleDeployments to update');
+
+  // The raw side: a bare client-node watch from the current resourceVersion.
+  const watchAt = new Map<string, number>();
+  const watcher = new Watch(kc);
+  const watchAbort = await watcher.watch(
+    `/apis/${type.group}/${type.version}/${type.plural}`,
+    { resourceVersion: sim.apiServer.resourceVersion, allowWatchBookmarks: true },
+    (_type: string, obj: KubeObject) => {
+      const rv = obj.metadata?.resourceVersion;
+      if (rv && !watchAt.has(rv)) watchAt.set(rv, performance.now());
+    },
+    () => undefined,
+  );
+
+  // The GraphQL side.
+  const subAt = new Map<string, number[]>();
+  const firstSeen = new Set<number>();
+  const clients: Client[] = [];
+  const disposers: (() => void)[] = [];
+  let subscribeError: string | undefined;
+  const wsUrl = gatewayUrl.replace(/^http/, 'ws');
+  const writeAgent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const writeAt = new Map<string, number>();
+  // The store keeps only what the schema needs and emits nothing for a change it does not keep, so
+  // each write flips the agent's reported state (`status.display.state`) of its BD.
+  const flipped = new Set<number>();
+  const write = async (i: number) => {
+    const t = targets[i % targets.length]!;
+    const state = flipped.has(i) ? 'Ready' : 'Modified';
+    if (flipped.has(i)) flipped.delete(i);
+    else flipped.add(i);
+    const t0 = performance.now();
+    const res = await request(writeAgent, {
+      url: new URL(
+        `${sim.url}/apis/${type.group}/${type.version}/namespaces/${t.namespace}/${type.plural}/${t.name}/status`,
+      ),
+      method: 'PATCH',
+      body: JSON.stringify({ status: { display: { state } } }),
+      headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/merge-patch+json' },
+    });
+    if (res.status !== 200)
+      throw new Error(`status write failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    const rv = (JSON.parse(res.body) as KubeObject).metadata.resourceVersion;
+    if (rv) writeAt.set(rv, t0);
+  };
+  try {
+    for (let i = 0; i < s.subscribers; i++) {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        onNonLazyError: (e) => (subscribeError ??= String((e as Error).message ?? e)),
+      });
+      clients.push(client);
+      disposers.push(
+        client.subscribe<EventPayload['data']>(
+          { query: SUBSCRIPTION, variables: { gitRepo: s.gitRepo } },
+          {
+            next: (msg) => {
+              const now = performance.now();
+              const payload = msg as EventPayload;
+              const rv = payload.data?.bundleDeploymentEvents?.bundleDeployment?.resourceVersion;
+              if (!rv) {
+                subscribeError ??= `unexpected payload: ${JSON.stringify(msg).slice(0, 300)}`;
+                return;
+              }
+              firstSeen.add(i);
+              let arr = subAt.get(rv);
+              if (!arr) subAt.set(rv, (arr = []));
+              arr.push(now);
+            },
+            error: (e) => {
+              subscribeError ??= Array.isArray(e)
+                ? JSON.stringify(e).slice(0, 300)
+                : String((e as Error)?.message ?? JSON.stringify(e));
+            },
+            complete: () => undefined,
+          },
+        ),
+      );
+    }
+    // Warm-up: write until every subscriber has received something (bounded), so every
+    // subscription is live before the measured writes.
+    const warmDeadline = performance.now() + 20_000;
+    while (firstSeen.size < s.subscribers && performance.now() < warmDeadline && !subscribeError) {
+      await write(0);
+      await sleep(500);
+    }
+    if (subscribeError) throw new NotMeasured(`subscription failed: ${subscribeError}`);
+    if (firstSeen.size === 0)
+      throw new NotMeasured('no subscription event arrived within 20 s of warm-up writes');
+    const connected = firstSeen.size;
+    await sleep(300);
+    subAt.clear();
+    watchAt.clear();
+    writeAt.clear();
+
+    // Measured writes, paced at ratePerSec, each to a different BD (not the warm-up one).
+    const t0 = performance.now();
+    const interval = 1000 / s.ratePerSec;
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < s.events; i++) {
+      const due = t0 + i * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      inflight.push(write(1 + (i % (targets.length - 1))));
+    }
+    await Promise.all(inflight);
+    const sendSeconds = (performance.now() - t0) / 1000;
+    const expected = s.events * connected;
+    const drainDeadline = performance.now() + s.drainMs;
+    const received = () => [...writeAt.keys()].reduce((n, rv) => n + (subAt.get(rv)?.length ?? 0), 0);
+    while (received() < expected && performance.now() < drainDeadline) await sleep(100);
+
+    const extra: number[] = [];
+    const writeToWatch: number[] = [];
+    const writeToSubscriber: number[] = [];
+    for (const [rv, wrote] of writeAt) {
+      const w = watchAt.get(rv);
+      if (w !== undefined) writeToWatch.push(w - wrote);
+      for (const t of subAt.get(rv) ?? []) {
+        writeToSubscriber.push(t - wrote);
+        if (w !== undefined) extra.push(t - w);
+      }
+    }
+    return {
+      subscribers: s.subscribers,
+      connected,
+      events: writeAt.size,
+      expectedDeliveries: expected,
+      deliveries: writeToSubscriber.length,
+      watchEvents: writeToWatch.length,
+      extra: summarize(extra),
+      writeToWatch: summarize(writeToWatch),
+      writeToSubscriber: summarize(writeToSubscriber),
+      sendSeconds: Math.round(sendSeconds * 100) / 100,
+    };
+  } finally {
+    for (const d of disposers) d();
+    await Promise.allSettled(clients.map((c) => Promise.resolve(c.dispose())));
+    watchAbort.abort();
+    writeAgent.destroy();
+  }
+}
