@@ -161,9 +161,9 @@ describe('bundleDeploymentEvents over the simulated Fleet (prompt cleanup)', () 
       ['app-b', 'us-1', 'TARGET_REMOVED'],
     ]);
     for (const e of removals()) {
-      const since = Date.parse(e.removal!.orphanedSince as string);
+      const since = Date.parse(e.removal!.orphanedSince);
       expect(since).toBeGreaterThanOrEqual(retargetAt);
-      expect(e.removal!.cleanupLatencyMs).toBe(Date.parse(e.observedAt as string) - since);
+      expect(e.removal!.cleanupLatencyMs).toBe(Date.parse(e.observedAt) - since);
       // Within one reconcile of the Bundle taking the new targets (simulated seconds, not a check-in).
       expect(e.removal!.cleanupLatencyMs).toBeLessThan(10_000);
       expect(e.bundleDeployment!.clusterName).toBe('us-1');
