@@ -7,13 +7,16 @@ import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { AlertEngine } from './fleet/alerts/index.js';
 import { FleetCommands, type AuthorizationPolicy } from './fleet/commands/index.js';
 import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
 import { EventEngine, type EventEngineStats } from './fleet/events/index.js';
 import { buildSchema, createContext, VERSION } from './graphql/index.js';
+import { withAlerts } from './graphql/alerts/context.js';
 import { withLive } from './graphql/subscriptions/live.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
+import { GatewayMetrics, staleReason } from './metrics/index.js';
 import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
 import { createStore, type Store } from './store/store.js';
 import { startWatching, type Watching, type WatchTuning } from './store/watching.js';
@@ -121,6 +124,46 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     onError: (e) => log.error({ err: e }, 'event engine failed on a change'),
   });
   events.start();
+  // Alerts (issue #7): findings and silent agents that outlive their thresholds, on the gateway clock.
+  const alerts = new AlertEngine({
+    clock,
+    thresholds: {
+      staleDeploymentMs: config.alertStaleDeploymentSeconds * 1000,
+      statusMismatchMs: config.alertStatusMismatchSeconds * 1000,
+      checkInIntervalMs: config.agentCheckinIntervalSeconds * 1000,
+    },
+    inputs: {
+      inconsistencies: () => {
+        consistency.flush();
+        return tracker.current();
+      },
+      clusters: () => store.snapshot().list('Cluster'),
+    },
+    onListenerError: (e) => log.error({ err: e }, 'alert listener failed'),
+  });
+  const alertFeeds = [
+    tracker.subscribe(() => alerts.schedule()),
+    // Check-ins move `lastSeen` only, which changes no finding: alerts follow Clusters themselves.
+    store.subscribe((e) => {
+      if (e.kind === 'Cluster') alerts.schedule();
+    }),
+    alerts.subscribe((e) =>
+      log
+        .child({ component: 'alerts' })
+        [e.type === 'FIRING' ? 'warn' : 'info'](
+          { alert: e.alert.id, rule: e.alert.rule, severity: e.alert.severity, workspace: e.alert.workspace },
+          e.type === 'FIRING' ? 'alert firing' : 'alert resolved',
+        ),
+    ),
+  ];
+  const metrics = new GatewayMetrics({ version: VERSION });
+  metrics.consistency({ tracker, store, refresh: consistency.flush, clock });
+  metrics.alerts({ firing: () => alerts.alerts({ states: ['FIRING'] }), snapshot: () => store.snapshot() });
+  const stopObservability = () => {
+    for (const stop of alertFeeds) stop();
+    alerts.stop();
+    metrics.stop();
+  };
   const watching = startWatching({
     kubeConfig,
     namespaces: config.namespaces,
@@ -148,8 +191,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     commandsStopped = true;
     commands.stop();
   };
+  metrics.watchHealth({ status: () => watching.status(), snapshot: () => store.snapshot() });
   let draining = false;
-  const readiness = () => readinessOf(watching, draining);
+  const readiness = (): Readiness => {
+    const r = readinessOf(watching, draining);
+    if (!r.ready) return r;
+    // A watch silent beyond the threshold may be half-open: its kind's answers may be stale.
+    const stale = staleReason(watching.status(), config.readyStaleSeconds * 1000);
+    return stale ? { ready: false, reason: stale } : r;
+  };
   const app = createApp({
     schema: buildSchema(),
     context: (caller) => {
@@ -164,11 +214,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           commands,
         });
       // Subscriptions renew the read model per event (no stale snapshot or loaders).
-      return withLive(make(), { events, renew: make });
+      return withAlerts(withLive(make(), { events, renew: make }), alerts);
     },
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
+    plugins: [metrics.graphql.plugin],
+    metrics: () => metrics.render(),
   });
   let server;
   try {
@@ -191,6 +243,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     await watching.stop();
     consistency.stop();
     events.stop();
+    stopObservability();
     throw e;
   }
   const running = server;
@@ -210,6 +263,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           },
         });
         consistency.stop();
+        stopObservability();
       })();
       return stopping;
     },
