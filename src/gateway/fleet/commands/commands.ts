@@ -29,6 +29,7 @@ import { ALLOW_ALL, type CommandAction, type CommandCaller, type CommandDeps } f
 import { planRetarget, retargetValidation, type RetargetPlan } from './plan.js';
 import { selectOrphans } from './prune.js';
 import { OperationRunner } from './runner.js';
+import { changedFields, specView, VersionMemo } from './versions.js';
 
 export interface UserError {
   readonly code: ErrorCode;
@@ -123,9 +124,19 @@ export class FleetCommands {
   readonly runner: OperationRunner;
   private readonly writeWaitMs: number;
 
+  private readonly versions = new VersionMemo();
+  private readonly unsubscribe: () => void;
+
   constructor(private readonly deps: CommandDeps) {
     this.runner = new OperationRunner(deps);
     this.writeWaitMs = deps.writeWaitMs ?? 10_000;
+    // Remember what each GitRepo version held, to judge stale preconditions (versions.ts).
+    for (const r of deps.store.snapshot().list('GitRepo')) this.versions.record(r);
+    this.unsubscribe = deps.store.subscribe((e) => {
+      if (e.kind !== 'GitRepo') return;
+      if (e.after) this.versions.record(e.after as GitRepoRecord);
+      else this.versions.forget(e.key);
+    });
   }
 
   /** Resumes staged operations recorded on GitRepos (call once the store is synced). */
@@ -135,6 +146,7 @@ export class FleetCommands {
 
   stop(): void {
     this.runner.stop();
+    this.unsubscribe();
   }
 
   // ─── helpers ────────────────────────────────────────────────────────────────
@@ -160,12 +172,31 @@ export class FleetCommands {
 
   /** The stale-precondition error, naming what the caller would overwrite. */
   private conflict(repo: GitRepoRecord, expected: string): UserError {
+    const seen = this.versions.get(repo.key, expected);
+    const changed = seen ? changedFields(seen, specView(repo)) : [];
+    const what = changed.length > 0 ? `${changed.join(', ')} changed` : 'changed';
     return userError(
       ErrorCode.CONFLICT,
-      `GitRepo "${repo.key}" changed since resourceVersion ${expected} (now ${repo.resourceVersion}, generation ${repo.generation}); current targets: ${JSON.stringify(repo.targets)}. Read it again and retry.`,
+      `GitRepo "${repo.key}" ${what} since resourceVersion ${expected} (now ${repo.resourceVersion}, generation ${repo.generation}); current targets: ${JSON.stringify(repo.targets)}. Read it again and retry.`,
       'expectedResourceVersion',
       repo.resourceVersion,
     );
+  }
+
+  /**
+   * The precondition to write with, or CONFLICT. A version whose spec (generation) is the current
+   * one only missed status or metadata writes, which the edit does not overwrite: the write is
+   * then guarded by the current version instead, so a spec change racing with it still conflicts.
+   */
+  private precondition(
+    repo: GitRepoRecord,
+    expected: string | null | undefined,
+  ): { rv: string | undefined } | UserError {
+    if (!expected) return { rv: undefined };
+    if (expected === repo.resourceVersion) return { rv: expected };
+    const seen = this.versions.get(repo.key, expected);
+    if (seen && seen.generation === repo.generation) return { rv: repo.resourceVersion };
+    return this.conflict(repo, expected);
   }
 
   /** A CONFLICT from the API server, completed with the current object once the store has it. */
@@ -243,8 +274,8 @@ export class FleetCommands {
           repo.resourceVersion,
         ),
       ]);
-    const expected = input.expectedResourceVersion;
-    if (expected && expected !== repo.resourceVersion && dryRun) return fail([this.conflict(repo, expected)]);
+    const pre = this.precondition(repo, input.expectedResourceVersion);
+    if ('code' in pre) return fail([pre]);
 
     const view = new FleetView(this.deps.store.snapshot());
     const plan = planRetarget(view, repo, input.targets, v.warnings);
@@ -291,7 +322,7 @@ export class FleetCommands {
     const patch: Record<string, unknown> = { spec: { targets: first ? first.targets : input.targets } };
     if (operation)
       patch['metadata'] = { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(operation) } };
-    const written = await this.patch(input, patch, expected);
+    const written = await this.patch(input, patch, pre.rv);
     if (!('kind' in written)) return fail([written], undefined, plan);
     if (operation) this.runner.wake(written.key);
     return { gitRepo: written, plan, operation, userErrors: [], dryRun };
@@ -438,12 +469,10 @@ export class FleetCommands {
     if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun };
     if (!repo) problems = [...problems, this.notFound(input)];
     if (problems.length > 0 || !repo) return { gitRepo: repo ?? null, userErrors: problems, dryRun };
-    const expected = input.expectedResourceVersion;
-    if (dryRun) {
-      const errs = expected && expected !== repo.resourceVersion ? [this.conflict(repo, expected)] : [];
-      return { gitRepo: repo, userErrors: errs, dryRun };
-    }
-    const written = await this.patch(input, patchOf(repo), expected);
+    const pre = this.precondition(repo, input.expectedResourceVersion);
+    if ('code' in pre) return { gitRepo: repo, userErrors: [pre], dryRun };
+    if (dryRun) return { gitRepo: repo, userErrors: [], dryRun };
+    const written = await this.patch(input, patchOf(repo), pre.rv);
     if (!('kind' in written)) return { gitRepo: this.repo(input) ?? null, userErrors: [written], dryRun };
     return { gitRepo: written, userErrors: [], dryRun };
   }
@@ -513,11 +542,10 @@ export class FleetCommands {
     const repo = this.repo(input);
     if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun, deleted: false };
     if (!repo) return { gitRepo: null, userErrors: [this.notFound(input)], dryRun, deleted: false };
-    const expected = input.expectedResourceVersion;
-    if (dryRun) {
-      const errs = expected && expected !== repo.resourceVersion ? [this.conflict(repo, expected)] : [];
-      return { gitRepo: repo, userErrors: errs, dryRun, deleted: false };
-    }
+    const pre = this.precondition(repo, input.expectedResourceVersion);
+    if ('code' in pre) return { gitRepo: repo, userErrors: [pre], dryRun, deleted: false };
+    if (dryRun) return { gitRepo: repo, userErrors: [], dryRun, deleted: false };
+    const expected = pre.rv;
     try {
       await this.deps.writer.deleteGitRepo(
         input.namespace,

@@ -9,7 +9,7 @@ import type { GitTarget } from '../../../apis/fleet.js';
 import { InvalidSelectorError } from '../../../apis/selector.js';
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 import type { FleetCommands, UserError } from '../../fleet/commands/index.js';
-import { operationOf } from '../../fleet/commands/index.js';
+import { operationOf, strategyProblems } from '../../fleet/commands/index.js';
 import { builder } from '../builder.js';
 import { GitTargetInput, gitTargetsFromInput, type GitTargetInputShape } from '../common/targets.js';
 import type { GraphQLContext } from '../context.js';
@@ -184,6 +184,15 @@ builder.mutationFields((t) => ({
       const targets = targetsOf(input.targets);
       const dryRun = input.dryRun ?? false;
       if (isErrors(targets)) {
+        // Report the strategy's problems too, so one round trip shows everything to fix.
+        const st = input.strategy;
+        targets.push(
+          ...strategyProblems({
+            batchSize: st?.batchSize,
+            pauseBetweenMs: st?.pauseBetween == null ? undefined : st.pauseBetween * 1000,
+            stepTimeoutMs: st?.stepTimeout == null ? undefined : st.stepTimeout * 1000,
+          }).map((p) => ({ code: ErrorCode.INVALID_ARGUMENT, message: p.message, field: p.field })),
+        );
         return {
           gitRepo: ctx.readModel.gitRepo(input.namespace, input.name) ?? null,
           plan: null,

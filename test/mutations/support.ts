@@ -1,0 +1,149 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return --
+   GraphQL responses are JSON read field by field; typing each ad-hoc query would add nothing here. */
+/**
+ * Helpers for the mutation tests: the simulated Fleet (emulator + controllers on a ManualClock) and
+ * a gateway over it, talking through real HTTP; a way to restart the gateway against the same
+ * simulator; and polling that moves simulated time instead of sleeping.
+ */
+import { expect } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { AuthorizationPolicy } from '../../src/gateway/fleet/commands/index.js';
+import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { silentLogger } from '../../src/shared/logger.js';
+import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import { FleetWriter as Objects } from '../gateway/kube-fixtures.js';
+import { post } from '../gateway/support.js';
+
+export const WS = 'fleet-default';
+
+export interface Env {
+  readonly sim: Simulation;
+  readonly clock: ManualClock;
+  readonly objects: Objects;
+  gw: Gateway;
+  /** Stops the gateway and starts a new one against the same simulator (a restart or another replica). */
+  restartGateway(): Promise<void>;
+  stop(): Promise<void>;
+  /** POSTs a GraphQL operation to the current gateway; fails the test on top-level errors. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Moves simulated time in steps until `fn` returns what is expected. */
+  settle<T>(fn: () => Promise<T>, expected: T, stepMs?: number, timeout?: number): Promise<void>;
+}
+
+export async function startEnv(
+  opts: { cleanup: 'prompt' | 'legacy'; authorize?: AuthorizationPolicy } = { cleanup: 'prompt' },
+): Promise<Env> {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+  const sim = await startSimulation({
+    port: 0,
+    host: '127.0.0.1',
+    scenario: 'empty',
+    cleanup: opts.cleanup,
+    speed: 1,
+    scaleClusters: 1,
+    scaleBundles: 1,
+    logger: silentLogger(),
+    clock,
+    fleet: {
+      jobDelayMs: 1_000,
+      applyDelayMs: 1_000,
+      readyDelayMs: 1_000,
+      gitRepoStatusDelayMs: 3_000,
+      agentBundles: false,
+    },
+  });
+  const gateway = async () => {
+    const g = await startGateway({
+      config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
+      kubeConfig: sim.kubeConfig,
+      logger: silentLogger(),
+      clock,
+      watchTuning: { backoff: { initialMs: 20, maxMs: 200 }, minReconnectDelayMs: 10 },
+      shutdownGraceMs: 200,
+      authorizeCommand: opts.authorize,
+    });
+    await g.synced;
+    return g;
+  };
+  const env: Env = {
+    sim,
+    clock,
+    objects: new Objects(sim.kubeConfig),
+    gw: await gateway(),
+    async restartGateway() {
+      await env.gw.stop();
+      env.gw = await gateway();
+    },
+    async stop() {
+      await env.gw.stop();
+      await sim.stop();
+    },
+    async gql(query, variables) {
+      const r = await post<any>(env.gw.url, { query, variables });
+      expect(r.errors ?? []).toEqual([]);
+      return r.data;
+    },
+    async settle(fn, expected, stepMs = 1_000, timeout = 15_000) {
+      await expect
+        .poll(
+          async () => {
+            await clock.advance(stepMs);
+            return await fn();
+          },
+          { timeout, interval: 10 },
+        )
+        .toEqual(expected);
+    },
+  };
+  return env;
+}
+
+export const GIT_REPO = `
+  fragment Repo on GitRepo {
+    resourceVersion
+    generation
+    paused
+    targets { name clusterName clusterGroup clusterSelector { matchLabels { key value } } }
+  }`;
+
+/** Per Bundle of a GitRepo: the clusters that have its BundleDeployment (live, not terminating). */
+export async function deployed(env: Env, repo: string): Promise<Record<string, string[]>> {
+  const d = await env.gql(
+    `query($n: String!) { gitRepo(namespace: "${WS}", name: $n) { bundles { edges { node { name
+       bundleDeployments { edges { node { clusterName } } } } } } } }`,
+    { n: repo },
+  );
+  const out: Record<string, string[]> = {};
+  for (const { node } of d.gitRepo?.bundles.edges ?? []) {
+    out[node.name] = node.bundleDeployments.edges.map((e: any) => e.node.clusterName).sort();
+  }
+  return out;
+}
+
+/** Per Bundle: the clusters its own current targets select. */
+export async function targeted(env: Env, repo: string): Promise<Record<string, string[]>> {
+  const d = await env.gql(
+    `query($n: String!) { gitRepo(namespace: "${WS}", name: $n) { bundles { edges { node { name
+       targetedClusters { edges { node { cluster { name } } } } } } } } }`,
+    { n: repo },
+  );
+  const out: Record<string, string[]> = {};
+  for (const { node } of d.gitRepo?.bundles.edges ?? []) {
+    out[node.name] = node.targetedClusters.edges.map((e: any) => e.node.cluster.name).sort();
+  }
+  return out;
+}
+
+/** The GitRepo as the API server holds it (not through the gateway). */
+export async function readBack(env: Env, name: string): Promise<any> {
+  const { CustomObjectsApi } = await import('@kubernetes/client-node');
+  const api = env.sim.kubeConfig.makeApiClient(CustomObjectsApi);
+  return api.getNamespacedCustomObject({
+    group: 'fleet.cattle.io',
+    version: 'v1alpha1',
+    namespace: WS,
+    plural: 'gitrepos',
+    name,
+  });
+}
