@@ -5,6 +5,7 @@
  * a gateway over it, talking through real HTTP; a way to restart the gateway against the same
  * simulator; and polling that moves simulated time instead of sleeping.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { AuthorizationPolicy } from '../../src/gateway/fleet/commands/index.js';
@@ -84,16 +85,16 @@ export async function startEnv(
       expect(r.errors ?? []).toEqual([]);
       return r.data;
     },
+    // A polling loop rather than expect.poll, so hooks can settle too; each round moves simulated time.
     async settle(fn, expected, stepMs = 1_000, timeout = 15_000) {
-      await expect
-        .poll(
-          async () => {
-            await clock.advance(stepMs);
-            return await fn();
-          },
-          { timeout, interval: 10 },
-        )
-        .toEqual(expected);
+      const deadline = Date.now() + timeout;
+      let last: unknown;
+      do {
+        await clock.advance(stepMs);
+        last = await fn();
+        if (isDeepStrictEqual(last, expected)) return;
+      } while (Date.now() < deadline);
+      expect(last).toEqual(expected);
     },
   };
   return env;
