@@ -246,9 +246,17 @@ export function ratioText(r: number): string {
   return `${fmt(r)}×`;
 }
 
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A plain-text table: the first `leftColumns` columns aligned left, the rest right. */
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  leftColumns = 1,
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    cells
+      .map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
