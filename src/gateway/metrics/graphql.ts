@@ -29,12 +29,12 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
 }
 
-/** The stable code of an error: its `extensions.code`, the domain error's, or INTERNAL. */
-export function errorCode(e: GraphQLError): string {
+/** The stable code of an error: its `extensions.code`, the domain error's, or `fallback`. */
+export function errorCode(e: GraphQLError, fallback = 'INTERNAL'): string {
   const code = e.extensions?.['code'];
   if (typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code)) return code;
   if (e.originalError instanceof FleetGraphError) return e.originalError.code;
-  return 'INTERNAL';
+  return fallback;
 }
 
 function rootField(op: OperationDefinitionNode | null | undefined): string {
@@ -78,9 +78,9 @@ export function registerGraphQLMetrics(registry: Registry): GraphQLMetrics {
     labelNames: ['subscription'],
     registers,
   });
-  const countErrors = (operation: string, list: readonly unknown[] | undefined) => {
+  const countErrors = (operation: string, list: readonly unknown[] | undefined, fallback = 'INTERNAL') => {
     for (const e of list ?? [])
-      errors.inc({ operation, code: e instanceof GraphQLError ? errorCode(e) : 'INTERNAL' });
+      errors.inc({ operation, code: e instanceof GraphQLError ? errorCode(e, fallback) : fallback });
   };
 
   const plugin: Plugin = {
@@ -88,7 +88,8 @@ export function registerGraphQLMetrics(registry: Registry): GraphQLMetrics {
       return ({ valid, result }) => {
         if (valid) return;
         const op = getOperationAST(params.documentAST as DocumentNode);
-        countErrors(label(op), result);
+        // yoga adds this code to validation errors only later, when it formats the response.
+        countErrors(label(op), result, 'GRAPHQL_VALIDATION_FAILED');
       };
     },
     onExecute({ args }) {

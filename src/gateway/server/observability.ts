@@ -13,7 +13,7 @@
  * not know what is measured.
  */
 import { randomUUID } from 'node:crypto';
-import { getOperationAST, Kind, type ExecutionArgs, type GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../../shared/logger.js';
 import type { Caller } from '../graphql/index.js';
@@ -43,11 +43,11 @@ function callerName(caller: Caller | undefined): string {
   return caller?.kind === 'user' ? caller.name : 'anonymous';
 }
 
-function codes(errors: readonly GraphQLError[] | undefined): string[] | undefined {
+function codes(errors: readonly GraphQLError[] | undefined, fallback = 'INTERNAL'): string[] | undefined {
   if (!errors || errors.length === 0) return undefined;
   return errors.map((e) => {
     const code = e.extensions?.['code'];
-    return typeof code === 'string' ? code : 'INTERNAL';
+    return typeof code === 'string' ? code : fallback;
   });
 }
 
@@ -90,6 +90,19 @@ export function useOperationLog(log: Logger): Plugin {
     onResponse({ request, response }) {
       const id = ids.get(request);
       if (id) response.headers.set(REQUEST_ID_HEADER, id);
+    },
+    onValidate({ params, context }) {
+      const start = performance.now();
+      return ({ valid, result }) => {
+        if (valid) return;
+        // Never executed: this is the operation's only line.
+        const ctx = context as OperationContext;
+        const args = { document: params.documentAST as DocumentNode, contextValue: ctx } as ExecutionArgs;
+        const errors = result
+          .map((e) => (e instanceof GraphQLError ? e : undefined))
+          .filter((e) => e !== undefined);
+        line(args, idOf(ctx), start, { errors: codes(errors, 'GRAPHQL_VALIDATION_FAILED') });
+      };
     },
     onExecute({ args }) {
       const a = args as ExecutionArgs;
