@@ -82,7 +82,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--clusters N] [--bundles M] [-
   --subscribers N  graphql-ws subscribers for goal 2 (default 300, quick 100)
   --event-rate R   BD status writes per second for goal 2 (default 100)
   --seconds S      length of each throughput phase of goal 5 (default 4, quick 2)
-  --sync-timeout S give up waiting for the gateway to sync after S seconds (default 600)
+  --sync-timeout S give up waiting for the gateway to sync after S seconds (default 900)
   --out DIR        where the JSON summary goes (default .cache/bench)`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -133,7 +133,7 @@ function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undef
     loadMs: seconds * 1000,
     warmupMs: quick ? 300 : 500,
     loadMaxRequests: 200_000,
-    syncTimeoutMs: positiveInt('sync-timeout', values['sync-timeout'], 600) * 1000,
+    syncTimeoutMs: positiveInt('sync-timeout', values['sync-timeout'], 900) * 1000,
     memoryTimeoutMs: 240_000,
     subscribers: positiveInt('subscribers', values.subscribers, quick ? 100 : 300),
     events: quick ? 100 : 200,
@@ -199,6 +199,8 @@ function notMeasured(goal: number, title: string, baseline: string, reason: stri
 }
 
 const ms = (x: number) => fmt(x, ' ms');
+
+const COLD_BASELINE = 'client-node paged LIST (500 a page) of the same kinds, kinds in parallel';
 
 const TITLES: Record<number, string> = {
   1: 'GitRepo status query vs raw LIST-and-join',
@@ -725,14 +727,32 @@ async function main(): Promise<number> {
       const gwCounts = counter.take();
       if (synced === 'timeout') {
         const reason = `the gateway did not sync within ${s.syncTimeoutMs / 1000} s`;
-        for (const g of [1, 2, 5, 6].filter((x) => s.goals.has(x))) notMeasured(g, TITLES[g]!, '', reason);
+        if (s.goals.has(6))
+          record({
+            goal: 6,
+            title: TITLES[6]!,
+            baseline: COLD_BASELINE,
+            rows: [
+              {
+                metric: 'start → synced',
+                fleetGraph: `> ${ms(s.syncTimeoutMs)}`,
+                baseline: ms(baseColdMs),
+                ratio: `> ${ratioText(s.syncTimeoutMs / baseColdMs)}`,
+                goal: '≤ 1.5×',
+                pass: false,
+              },
+            ],
+            notes: [`${reason} (--sync-timeout); requests so far: ${countsText(gwCounts)}`],
+            data: { timeoutMs: s.syncTimeoutMs, baselineMs: round(baseColdMs, 1), gatewayRequests: gwCounts },
+          });
+        for (const g of [1, 2, 5].filter((x) => s.goals.has(x))) notMeasured(g, TITLES[g]!, '', reason);
       } else {
         if (s.goals.has(6)) {
           const ratio = gwColdMs / baseColdMs;
           record({
             goal: 6,
             title: TITLES[6]!,
-            baseline: 'client-node paged LIST (500 a page) of the same kinds, kinds in parallel',
+            baseline: COLD_BASELINE,
             rows: [
               {
                 metric: 'start → synced',
