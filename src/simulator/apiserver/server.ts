@@ -3,7 +3,7 @@
  * verbs of the Kubernetes API over node:http, with content negotiation as kube-apiserver does it
  * (JSON or YAML bodies; JSON, YAML, Table or PartialObjectMetadata answers; NDJSON watch streams).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -330,7 +330,13 @@ export class ApiServerImpl implements ApiServer {
     this.token = tokens[0]!;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
     this.tooOldWatch = opts.tooOldWatch ?? 'event';
+    const flowSchema = randomUUID();
+    const priorityLevel = randomUUID();
     const handler = (req: IncomingMessage, res: ServerResponse) => {
+      // API Priority and Fairness answers with these headers; client-go (kubectl ≥ 1.29) turns its
+      // own 5-QPS client-side throttling off when it sees them, as against a real server.
+      res.setHeader('X-Kubernetes-Pf-Flowschema-Uid', flowSchema);
+      res.setHeader('X-Kubernetes-Pf-Prioritylevel-Uid', priorityLevel);
       this.handle(req, res).catch((e: unknown) => this.sendError(res, statusOf(e)));
     };
     this.http = createServer(handler);
