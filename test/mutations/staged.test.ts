@@ -1,0 +1,128 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+   GraphQL responses are JSON read field by field. */
+/**
+ * A staged retarget of 40 clusters in batches of 10: it converges step by step (never more
+ * deployments than the steps applied so far allow), and survives a gateway restart in the middle
+ * (a new gateway against the same simulator resumes it from the GitRepo's annotation). Then
+ * `cancelRetarget` stops another operation where it is.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deployed, startEnv, WS, type Env } from './support.js';
+
+let env: Env;
+
+const RETARGET = `
+  mutation($input: RetargetGitRepoInput!) {
+    retargetGitRepo(input: $input) {
+      userErrors { code field message }
+      gitRepo { targets { clusterName } }
+      operation { id state currentStep steps { addedClusters removedClusters state } strategy { batchSize pauseBetween } }
+    }
+  }`;
+
+const OPERATION = `
+  query($id: ID!) { retargetOperation(id: $id) { state currentStep message steps { state } failures { cluster message } } }`;
+
+const all = [{ name: 'all', clusterSelector: { matchLabels: [{ key: 'fleet', value: 'yes' }] } }];
+
+async function operation(id: string) {
+  return (await env.gql(OPERATION, { id })).retargetOperation;
+}
+
+async function count(repo: string): Promise<number> {
+  return Object.values(await deployed(env, repo)).reduce((n, l) => n + l.length, 0);
+}
+
+beforeAll(async () => {
+  env = await startEnv({ cleanup: 'prompt' });
+  for (let i = 0; i < 40; i++) {
+    const name = `c-${String(i).padStart(2, '0')}`;
+    await env.objects.create('clusters', WS, { metadata: { name, labels: { fleet: 'yes' } }, spec: {} });
+  }
+  for (const name of ['app', 'app2'])
+    await env.objects.create('gitrepos', WS, {
+      metadata: { name },
+      spec: {
+        repo: 'https://example.com/app',
+        paths: ['a'],
+        targets: [{ name: 'none', clusterSelector: { matchLabels: { stage: 'none' } } }],
+      },
+    });
+  await env.settle(async () => (await env.gql(`{ bundles { totalCount } }`)).bundles.totalCount, 2);
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+it('converges step by step and resumes after a gateway restart', async () => {
+  const r = (
+    await env.gql(RETARGET, {
+      input: { namespace: WS, name: 'app', targets: all, strategy: { batchSize: 10, pauseBetween: 30 } },
+    })
+  ).retargetGitRepo;
+  expect(r.userErrors).toEqual([]);
+  const op = r.operation;
+  expect(op.strategy).toEqual({ batchSize: 10, pauseBetween: 30 });
+  expect(op.steps.map((s: any) => [s.addedClusters.length, s.removedClusters.length])).toEqual([
+    [10, 0],
+    [10, 0],
+    [10, 0],
+    [10, 0],
+  ]);
+  expect(op.steps[0].state).toBe('APPLIED');
+  // The first step is an explicit list of 10 clusters.
+  expect(r.gitRepo.targets).toHaveLength(10);
+
+  // Step by step: the deployments never run ahead of the steps applied.
+  let seenStep = 0;
+  const observe = async () => {
+    const o = await operation(op.id);
+    const n = await count('app');
+    expect(n).toBeLessThanOrEqual(10 * (o.currentStep + 1));
+    seenStep = Math.max(seenStep, o.currentStep);
+    return o.currentStep;
+  };
+  await env.settle(async () => (await observe()) >= 1, true, 2_000);
+  expect(await count('app')).toBeGreaterThanOrEqual(10);
+  await env.settle(async () => (await observe()) >= 2, true, 2_000);
+
+  // Restart in the middle: the operation lives on the GitRepo, the new gateway carries it on.
+  await env.restartGateway();
+  const resumed = await operation(op.id);
+  expect(resumed.state).toBe('RUNNING');
+  expect(resumed.currentStep).toBeGreaterThanOrEqual(2);
+  await env.settle(async () => (await operation(op.id)).state, 'SUCCEEDED', 2_000, 18_000);
+  const done = await operation(op.id);
+  expect(done.steps.map((s: any) => s.state)).toEqual(['CONVERGED', 'CONVERGED', 'CONVERGED', 'CONVERGED']);
+  expect(done.failures).toEqual([]);
+  expect(await count('app')).toBe(40);
+  // The last step wrote exactly the requested targets.
+  const repo = await env.gql(`{ gitRepo(namespace: "${WS}", name: "app") { targets { name } } }`);
+  expect(repo.gitRepo.targets).toEqual([{ name: 'all' }]);
+}, 60_000);
+
+it('cancelRetarget stops an operation where it is', async () => {
+  const r = (
+    await env.gql(RETARGET, {
+      input: { namespace: WS, name: 'app2', targets: all, strategy: { batchSize: 10, pauseBetween: 600 } },
+    })
+  ).retargetGitRepo;
+  expect(r.userErrors).toEqual([]);
+  const id = r.operation.id;
+  const c = await env.gql(
+    `mutation($id: ID!) { cancelRetarget(id: $id) { userErrors { code } operation { state currentStep message } } }`,
+    { id },
+  );
+  expect(c.cancelRetarget.userErrors).toEqual([]);
+  expect(c.cancelRetarget.operation).toMatchObject({ state: 'CANCELLED', currentStep: 0 });
+  // Time passes; nothing moves on: Fleet deploys the first step's 10 clusters and no more.
+  await env.settle(async () => count('app2'), 10, 5_000);
+  await env.clock.advance(20 * 60_000);
+  expect(await operation(id)).toMatchObject({ state: 'CANCELLED', currentStep: 0 });
+  expect(await count('app2')).toBe(10);
+  const again = await env.gql(`mutation($id: ID!) { cancelRetarget(id: $id) { userErrors { code } } }`, {
+    id,
+  });
+  expect(again.cancelRetarget.userErrors).toEqual([{ code: 'CONFLICT' }]);
+}, 30_000);
