@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { FleetGraphError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Caller } from '../graphql/index.js';
 
@@ -47,7 +48,9 @@ function codes(errors: readonly GraphQLError[] | undefined, fallback = 'INTERNAL
   if (!errors || errors.length === 0) return undefined;
   return errors.map((e) => {
     const code = e.extensions?.['code'];
-    return typeof code === 'string' ? code : fallback;
+    if (typeof code === 'string') return code;
+    // Execution errors are mapped to their codes only when the response is formatted.
+    return e.originalError instanceof FleetGraphError ? e.originalError.code : fallback;
   });
 }
 

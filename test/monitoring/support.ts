@@ -1,0 +1,45 @@
+/** Helpers for monitoring tests: scrape /metrics over HTTP, read one sample, capture log lines. */
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+
+/** The Prometheus text of a gateway (its GraphQL URL or its base URL). */
+export async function scrape(url: string): Promise<string> {
+  const res = await fetch(`${url.replace(/\/graphql$/, '')}/metrics`);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+/**
+ * The value of one sample: `name` with exactly these labels (in any order), or undefined when the
+ * series is not exported.
+ */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const want = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const m = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const have = (m[1] ?? '').match(/[a-zA-Z_]+="(?:[^"\\]|\\.)*"/g) ?? [];
+    if (have.length === want.length && [...have].sort().every((l, i) => l === want[i])) return Number(m[2]);
+  }
+  return undefined;
+}
+
+/** Scrapes and reads one sample. */
+export async function metric(url: string, name: string, labels: Record<string, string> = {}) {
+  return sample(await scrape(url), name, labels);
+}
+
+/** A logger that keeps every JSON line it writes, at debug and above. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), lines };
+}
