@@ -578,7 +578,8 @@ function sourceProblems(input: GitRepoFields, creating: boolean): UserError[] {
     out.push(
       userError(ErrorCode.INVALID_ARGUMENT, 'repo is required (at least one character, §2.2)', 'repo'),
     );
-  if (input.repo === '') out.push(userError(ErrorCode.INVALID_ARGUMENT, 'repo must not be empty', 'repo'));
+  if (!creating && input.repo === '')
+    out.push(userError(ErrorCode.INVALID_ARGUMENT, 'repo must not be empty', 'repo'));
   (input.paths ?? []).forEach((p, i) => {
     if (p.trim() === '')
       out.push(userError(ErrorCode.INVALID_ARGUMENT, 'a path must not be empty', `paths[${i}]`));
