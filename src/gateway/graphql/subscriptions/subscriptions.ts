@@ -23,6 +23,8 @@ import { GitRepoRef } from '../gitrepo/ref.js';
 import { InconsistencyKindEnum } from '../inconsistency/inconsistency.js';
 import { InconsistencyRef } from '../inconsistency/ref.js';
 import { liveOf, onOverflow, renew } from './live.js';
+// retargetProgress, beside the other subscription fields.
+import './retarget-progress.js';
 
 /** Longest name Kubernetes allows (a DNS subdomain); longer filter values cannot match anything. */
 const MAX_NAME = 253;
