@@ -712,7 +712,12 @@ export class ApiServerImpl implements ApiServer {
 
   /** Splits a resource path the way apiserver's RequestInfoFactory does. */
   private route(path: string): Route | undefined {
-    const parts = path.split('/').slice(1).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = path.split('/').slice(1).map(decodeURIComponent);
+    } catch {
+      throw badRequest(`invalid path: ${path}`);
+    }
     let group: string;
     let version: string;
     let rest: string[];
