@@ -22,6 +22,7 @@ import { Agent } from 'node:http';
 import { loadConfig, SETTINGS } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { buildSchema } from '../../src/gateway/graphql/index.js';
+import { WATCH_KINDS } from '../../src/gateway/kube/types.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { startSimulation, type Simulation } from '../../src/simulator/index.js';
 import { listAndJoin, pagedListAll, type StatusRow } from './baseline.js';
@@ -782,7 +783,7 @@ async function main(): Promise<number> {
               },
             ],
             notes: [
-              `${listed} objects of ${8} kinds; one run each, baseline first`,
+              `${listed} objects of ${WATCH_KINDS.length} kinds; one run each, baseline first`,
               'requests counted on the emulator through the http.server.request.start diagnostics channel',
               'apiserver requests while queries run: see goal 1 (per query) and "after sync" below',
             ],
