@@ -312,6 +312,7 @@ export class FleetCommands {
         updatedAt: now,
         failures: [],
         startedBy: caller.kind === 'user' ? caller.name : undefined,
+        fromTargets: repo.targets,
       };
     }
     if (dryRun) return { gitRepo: repo, plan, operation, userErrors: [], dryRun };
@@ -398,7 +399,7 @@ export class FleetCommands {
     const repo = this.repo(ref);
     if (!repo) return { ...empty, gitRepo: null, userErrors: [this.notFound(ref)] };
     const view = new FleetView(this.deps.store.snapshot());
-    const sel = selectOrphans(view, repo);
+    const sel = selectOrphans(view, repo, this.versions.targetHistory(repo.key));
     const skipped = sel.skipped.map((s) => ({ bundle: s.bundle.name, reason: s.reason }));
     if (dryRun) return { gitRepo: repo, orphans: sel.orphans, skipped, userErrors: [], dryRun };
     const userErrors: UserError[] = [];

@@ -60,6 +60,8 @@ export interface RetargetOperation {
   readonly message?: string | undefined;
   /** Who started it. */
   readonly startedBy?: string | undefined;
+  /** The GitRepo's targets before the operation (tells a Bundle not yet updated from an overridden one). */
+  readonly fromTargets?: readonly GitTarget[] | undefined;
 }
 
 /** The operation recorded on a GitRepo, or undefined; an unreadable annotation is reported, not thrown. */

@@ -5,7 +5,8 @@
  * Bundle still targets, and nothing of a Bundle that does not carry the GitRepo's targets yet.
  */
 import type { BundleDeploymentRecord, BundleRecord, GitRepoRecord } from '../read-model.js';
-import { bundleSpecWithGitTargets, overridesGitRepoTargets } from '../retarget.js';
+import type { GitTarget } from '../../../apis/fleet.js';
+import { bundleSpecWithGitTargets, effectiveGitTargets, overridesGitRepoTargets } from '../retarget.js';
 import type { FleetView } from '../view.js';
 import { sameTargets } from './plan.js';
 
@@ -20,24 +21,37 @@ export interface OrphanSelection {
  * True when `fleet apply` has written the GitRepo's current targets into this Bundle (§4.1):
  * customizations followed by the GitRepo targets, restrictions equal to them. A Bundle with
  * fleet.yaml `overrideTargets` keeps its own and counts as carrying them once Fleet observed the
- * GitRepo's generation.
+ * GitRepo's generation. But Fleet records `observedGeneration` when it starts the job, before the
+ * job rewrites the Bundles, so restrictions equal to one of the GitRepo's `earlier` target lists
+ * mean "not updated yet", not "overridden".
  */
-export function bundleCarriesGitRepoTargets(bundle: BundleRecord, repo: GitRepoRecord): boolean {
+export function bundleCarriesGitRepoTargets(
+  bundle: BundleRecord,
+  repo: GitRepoRecord,
+  earlier: readonly (readonly GitTarget[])[] = [],
+): boolean {
   if (repo.generation !== repo.status.observedGeneration) return false;
-  if (overridesGitRepoTargets(bundle, repo)) return true;
   const rebuilt = bundleSpecWithGitTargets(bundle, repo.targets);
-  return (
+  if (
     sameTargets(bundle.targets, rebuilt.targets) &&
     sameTargets(bundle.targetRestrictions, rebuilt.targetRestrictions)
-  );
+  )
+    return true;
+  if (earlier.some((t) => sameTargets(bundle.targetRestrictions, effectiveGitTargets(t)))) return false;
+  return overridesGitRepoTargets(bundle, repo);
 }
 
-export function selectOrphans(view: FleetView, repo: GitRepoRecord): OrphanSelection {
+/** `earlier`: target lists the GitRepo had before (see bundleCarriesGitRepoTargets). */
+export function selectOrphans(
+  view: FleetView,
+  repo: GitRepoRecord,
+  earlier: readonly (readonly GitTarget[])[] = [],
+): OrphanSelection {
   const orphans: BundleDeploymentRecord[] = [];
   const skipped: { bundle: BundleRecord; reason: string }[] = [];
   for (const bundle of view.snapshot.bundlesOfGitRepo(repo.namespace, repo.name)) {
     if (bundle.deletionTimestamp) continue; // Fleet's Bundle deletion removes its BDs itself (§6.2).
-    if (!bundleCarriesGitRepoTargets(bundle, repo)) {
+    if (!bundleCarriesGitRepoTargets(bundle, repo, earlier)) {
       skipped.push({
         bundle,
         reason: "Fleet has not written the GitRepo's current targets into this Bundle yet",

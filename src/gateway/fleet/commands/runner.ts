@@ -190,14 +190,19 @@ export class OperationRunner {
     const failures: OperationFailure[] = [];
     if (repo.status.observedGeneration < repo.generation)
       return { converged: false, failures, waitingFor: 'Fleet has not observed the new targets yet' };
-    const behind = bundles.filter((b) => !bundleCarriesGitRepoTargets(b, repo));
+    // Every list the GitRepo had before this step: a Bundle still restricted to one is not updated yet.
+    const earlier = [
+      ...(op.fromTargets ? [op.fromTargets] : []),
+      ...op.steps.filter((_s, j) => j !== i).map((s) => s.targets),
+    ];
+    const behind = bundles.filter((b) => !bundleCarriesGitRepoTargets(b, repo, earlier));
     if (behind.length > 0 || bundles.length === 0)
       return {
         converged: false,
         failures,
         waitingFor: `Bundles not updated yet: ${behind.map((b) => b.name).join(', ') || 'none created'}`,
       };
-    const orphans = selectOrphans(view, repo).orphans;
+    const orphans = selectOrphans(view, repo, earlier).orphans;
     if (op.prune && orphans.length > 0) {
       for (const bd of orphans) {
         try {

@@ -6,6 +6,7 @@
  * status subresource, fleet-model §2.2), so an expected version whose generation is the current one
  * means the caller saw the current spec; and when they differ, the remembered spec says what changed.
  */
+import type { GitTarget } from '../../../apis/fleet.js';
 import type { GitRepoRecord } from '../read-model.js';
 
 export interface SpecView {
@@ -51,6 +52,13 @@ export class VersionMemo {
 
   forget(key: string): void {
     this.byKey.delete(key);
+  }
+
+  /** The distinct target lists this GitRepo had in the remembered versions. */
+  targetHistory(key: string): GitTarget[][] {
+    const lists = new Set<string>();
+    for (const v of this.byKey.get(key)?.values() ?? []) if (v.spec['targets']) lists.add(v.spec['targets']);
+    return [...lists].map((j) => JSON.parse(j) as GitTarget[]);
   }
 
   get(key: string, resourceVersion: string): SpecView | undefined {
