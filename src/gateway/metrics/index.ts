@@ -7,6 +7,7 @@ export { GatewayMetrics } from './metrics.js';
 export type {
   AlertSource,
   ConsistencySource,
+  EventEngineCounters,
   MetricsOptions,
   MetricsText,
   SubscriptionMetrics,

@@ -38,6 +38,13 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean | undefined;
 }
 
+/** What metrics read from the event engine (fleet/events `EventEngineStats` fits). */
+export interface EventEngineCounters {
+  readonly buffered: number;
+  readonly subscribers: number;
+  readonly deepestQueue: number;
+}
+
 export interface MetricsText {
   readonly contentType: string;
   readonly body: string;
@@ -169,6 +176,39 @@ export class GatewayMetrics {
           const [rule, workspace] = id.split('\0') as [string, string];
           this.set({ rule, workspace }, n);
         }
+      },
+    });
+  }
+
+  /**
+   * The subscription event engine's own counters, read at scrape time (fleet/events
+   * `EventEngine.stats`): its replay buffer, its subscribers and its deepest subscriber queue.
+   */
+  eventEngine(stats: () => EventEngineCounters): void {
+    const registers = [this.registry];
+    const read = oncePerScrape(stats);
+    new Gauge({
+      name: 'fleet_graph_subscription_replay_buffer_events',
+      help: 'BundleDeployment events kept for subscription resume (the replay buffer).',
+      registers,
+      collect() {
+        this.set(read().buffered);
+      },
+    });
+    new Gauge({
+      name: 'fleet_graph_subscription_engine_subscribers',
+      help: 'Subscribers of the event engine (BundleDeployment, object and inconsistency streams).',
+      registers,
+      collect() {
+        this.set(read().subscribers);
+      },
+    });
+    new Gauge({
+      name: 'fleet_graph_subscription_engine_deepest_queue',
+      help: 'Events waiting in the deepest subscriber queue of the event engine (a subscriber that cannot keep up).',
+      registers,
+      collect() {
+        this.set(read().deepestQueue);
       },
     });
   }
