@@ -24,6 +24,7 @@ function registered(): string[] {
     clock: new ManualClock(),
   });
   m.alerts({ firing: () => [], snapshot: () => snap });
+  m.eventEngine(() => ({ buffered: 0, subscribers: 0, deepestQueue: 0 }));
   const names = m.registry.getMetricsAsArray().map((x) => x.name);
   m.stop();
   return names.filter((n) => n.startsWith('fleet_graph_')).sort();
