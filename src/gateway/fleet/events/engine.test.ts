@@ -207,8 +207,14 @@ describe('EventEngine: BundleDeployment events', () => {
   });
 
   it('deletions found by one relist share its resourceVersion and get distinct, ordered cursors', async () => {
-    const { store, engine, settle } = setup();
+    const { clock, store, engine, settle } = setup();
     const sub = engine.bundleDeploymentEvents({});
+    // A targets edit that still selects every cluster: it dooms nothing, so it dates nothing.
+    store.put(
+      aGitRepoBundle({ name: 'app-a', repoName: 'app', gitTargets: [{ name: 'any', clusterSelector: {} }] }),
+      69,
+    );
+    await clock.advance(60_000);
     store.remove(bd(dev), 70, true);
     store.remove(bd(prod), 70, true);
     settle();
@@ -219,6 +225,7 @@ describe('EventEngine: BundleDeployment events', () => {
     ]);
     expect(got.every((e) => e.viaRelist && e.removal?.reason === 'TARGET_REMOVED')).toBe(false);
     expect(got.map((e) => e.removal?.reason)).toEqual(['UNKNOWN', 'UNKNOWN']);
+    expect(got.map((e) => e.removal?.cleanupLatencyMs)).toEqual([0, 0]);
   });
 
   it('filters by workspace, cluster group and state; identical filters share one group', async () => {

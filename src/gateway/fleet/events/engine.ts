@@ -317,11 +317,15 @@ export class EventEngine {
     return subscriber.queue;
   }
 
-  /** The newest GitRepo or Cluster each time it changes, coalesced per subscriber. */
+  /**
+   * The newest GitRepo or Cluster each time it changes, coalesced per subscriber, starting with
+   * `initial` (the object as the subscriber first sees it) when given. Ends after its deletion.
+   */
   objectChanges<K extends 'GitRepo' | 'Cluster'>(
     kind: K,
     namespace: string,
     name: string,
+    initial?: ObjectChange<K extends 'GitRepo' ? GitRepoRecord : ClusterRecord>,
   ): AsyncIterableIterator<ObjectChange<K extends 'GitRepo' ? GitRepoRecord : ClusterRecord>, undefined> {
     type R = K extends 'GitRepo' ? GitRepoRecord : ClusterRecord;
     const key = `${kind}:${namespace}/${name}`;
@@ -333,6 +337,7 @@ export class EventEngine {
       if (watchers.size === 0) this.objectWatchers.delete(key);
     });
     watchers.add(queue);
+    if (initial) queue.push(initial);
     // The key names the kind, so every value this queue receives is an R.
     return queue as unknown as AsyncIterableIterator<ObjectChange<R>, undefined>;
   }
@@ -501,8 +506,10 @@ export class EventEngine {
       case 'CLUSTER_DELETED':
         edit = this.deletions.get(`Cluster:${clusterKey}`);
         break;
-      case 'TARGET_REMOVED':
-      case 'UNKNOWN': {
+      case 'UNKNOWN':
+        // Nothing visible doomed it (e.g. deleted by hand): only a stale finding dates it.
+        break;
+      case 'TARGET_REMOVED': {
         // The tracker saw the orphan; failing that, the latest edit that can un-target it.
         const a = this.targetingEdits.get(`Bundle:${bundleKey}`);
         const b = this.targetingEdits.get(`Cluster:${clusterKey}`);
@@ -510,7 +517,7 @@ export class EventEngine {
         break;
       }
     }
-    const deletingEdit = reason === 'TARGET_REMOVED' || reason === 'UNKNOWN' ? undefined : edit;
+    const deletingEdit = reason === 'TARGET_REMOVED' ? undefined : edit;
     let since = deletingEdit ?? staleSince ?? edit ?? removedAt;
     if (since > removedAt) since = removedAt;
     return { reason, orphanedSince: since, cleanupLatencyMs: removedAt - since };
