@@ -8,6 +8,7 @@ import { SystemClock, type Clock } from '../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { AlertEngine } from './fleet/alerts/index.js';
+import { detailSourceOf, fleetDetails } from './fleet/details.js';
 import { FleetCommands, type AuthorizationPolicy } from './fleet/commands/index.js';
 import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
 import { EventEngine, type EventEngineStats } from './fleet/events/index.js';
@@ -18,6 +19,7 @@ import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
 import { GatewayMetrics, staleReason } from './metrics/index.js';
 import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
+import { createDetailLoader, kubeFetcher } from './store/details.js';
 import { createStore, type Store } from './store/store.js';
 import { startWatching, type Watching, type WatchTuning } from './store/watching.js';
 
@@ -200,6 +202,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const stale = staleReason(watching.status(), config.readyStaleSeconds * 1000);
     return stale ? { ready: false, reason: stale } : r;
   };
+  // Details on demand (status lists, raw objects): GETs through the watches' client, batched per operation.
+  const fetchDetails = kubeFetcher(watching.client);
   const app = createApp({
     schema: buildSchema(),
     context: (caller) => {
@@ -212,6 +216,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           caller,
           version: VERSION,
           commands,
+          details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails))),
         });
       // Subscriptions renew the read model per event (no stale snapshot or loaders).
       return withAlerts(withLive(make(), { events, renew: make }), alerts);

@@ -5,6 +5,7 @@
  */
 import DataLoader from 'dataloader';
 import type { FleetCommands } from '../fleet/commands/index.js';
+import type { FleetDetails } from '../fleet/details.js';
 import type { FleetReadModel } from '../fleet/index.js';
 import type { BundleRecord, TargetedCluster } from '../fleet/read-model.js';
 
@@ -36,6 +37,11 @@ export interface GraphQLContext {
   readonly version: string;
   /** The write commands (mutations); absent when the gateway serves reads only (tests over a snapshot). */
   readonly commands?: FleetCommands | undefined;
+  /**
+   * Details read from the API server on demand, batched per operation (one loader per context);
+   * absent when the gateway serves a fixed snapshot (tests): those fields then answer UNAVAILABLE.
+   */
+  readonly details?: FleetDetails | undefined;
 }
 
 export interface ContextOptions {
@@ -51,6 +57,8 @@ export interface ContextOptions {
   readonly authorize?: ((model: FleetReadModel, caller: Caller) => FleetReadModel) | undefined;
   /** The write commands behind the mutations (they authorize each command themselves). */
   readonly commands?: FleetCommands | undefined;
+  /** Details on demand for this operation (a fresh per-operation loader). */
+  readonly details?: FleetDetails | undefined;
 }
 
 /**
@@ -82,6 +90,7 @@ export function createContext(opts: ContextOptions): GraphQLContext {
     caller: opts.caller,
     version: opts.version,
     commands: opts.commands,
+    details: opts.details,
     loaders: {
       targetedClusters: new DataLoader<BundleRecord, readonly TargetedCluster[], string>(
         (bundles) => Promise.resolve(bundles.map((b) => readModel.targetedClusters(b))),

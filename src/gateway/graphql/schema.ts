@@ -18,6 +18,7 @@ import './inconsistency/inconsistency.js';
 import './mutations/mutations.js';
 import './subscriptions/subscriptions.js';
 import './alerts/alerts.js';
+import './details/details.js';
 
 export const VERSION = '0.1.0';
 

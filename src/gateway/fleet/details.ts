@@ -1,0 +1,194 @@
+/**
+ * Details on demand (ARCHITECTURE §3 "Compact cache, details on demand"): the parts of Fleet
+ * objects the compact records leave out (full BundleDeployment status lists, resources, Bundle
+ * resource names, Helm values presence, the raw object) are read from the API server when a query
+ * asks for them. {@link DetailSource} is the port: the gateway's composition implements it with
+ * store/'s per-operation DataLoader (batched GETs, each object at most once per operation), and
+ * graphql/ only sees {@link FleetDetails}, the typed accessors over it.
+ *
+ * A fetched object is what the API server has now, which may be newer than the operation's
+ * snapshot. An object gone since the snapshot, or replaced by another with the same name (another
+ * uid), has no details: null. A failed read is UNAVAILABLE.
+ */
+import type { Bundle, BundleDeployment } from '../../apis/fleet.js';
+import type { KubeObject } from '../../apis/kube.js';
+import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
+import type { DetailLoader } from '../store/details.js';
+import type { BundleDeploymentRecord, BundleRecord, FleetRecord } from '../store/records.js';
+
+/** The kinds whose objects can be read whole. All are namespaced. */
+export type DetailKind = 'GitRepo' | 'HelmOp' | 'Bundle' | 'BundleDeployment' | 'Cluster' | 'ClusterGroup';
+
+/** A record of a kind with details. */
+export type DetailRecord = Extract<FleetRecord, { kind: DetailKind }>;
+
+/** A raw Kubernetes object as JSON. */
+export type RawObject = Readonly<Record<string, unknown>>;
+
+/**
+ * The port: reads one object as the API server has it now; null when it does not exist. Expected
+ * to batch and cache per operation (one instance per operation). Any rejection is a failed read.
+ */
+export interface DetailSource {
+  object(kind: DetailKind, namespace: string, name: string): Promise<RawObject | null>;
+}
+
+/** store/'s per-operation loader as a {@link DetailSource}. */
+export function detailSourceOf(loader: DetailLoader): DetailSource {
+  return {
+    object: (kind, namespace, name) => loader.object({ kind, namespace, name }),
+  };
+}
+
+/** One entry of `BundleDeployment.status.nonReadyStatus` (fleet-model §2.1). */
+export interface NonReadyResourceDetail {
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly state: string | undefined;
+  readonly error: boolean;
+  readonly transitioning: boolean;
+  readonly messages: readonly string[];
+}
+
+/** One entry of `BundleDeployment.status.modifiedStatus` (fleet-model §2.1). */
+export interface ModifiedResourceDetail {
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly missing: boolean;
+  readonly exist: boolean;
+  readonly delete: boolean;
+  readonly patch: string | undefined;
+}
+
+/** One entry of `BundleDeployment.status.resources` (fleet-model §2.5). */
+export interface DeployedResourceDetail {
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly createdAt: string | undefined;
+}
+
+/** The BundleDeployment parts the record leaves out (fleet-model §2.5, §8.2). */
+export interface BundleDeploymentDetails {
+  readonly nonReadyResources: readonly NonReadyResourceDetail[];
+  readonly modifiedResources: readonly ModifiedResourceDetail[];
+  readonly resources: readonly DeployedResourceDetail[];
+  /** `status.incompleteState`: a status list was cut off at 10 entries. */
+  readonly incompleteState: boolean;
+  /** `spec.valuesHash` is set: the Helm values live in a Secret named like the deployment. */
+  readonly helmValuesStored: boolean;
+}
+
+/** The Bundle parts the record leaves out (fleet-model §2.3, §8.2). */
+export interface BundleDetails {
+  /** Names in `spec.resources`, in order, without their content. */
+  readonly resourceNames: readonly string[];
+  /** `spec.valuesHash` is set: the Helm values live in a Secret named like the bundle. */
+  readonly helmValuesStored: boolean;
+}
+
+/** The typed accessors graphql/ uses. Null: the object is gone (or another has its name now). */
+export interface FleetDetails {
+  /** The whole object as the API server has it now, without `metadata.managedFields`. */
+  raw(record: DetailRecord): Promise<RawObject | null>;
+  bundleDeployment(record: BundleDeploymentRecord): Promise<BundleDeploymentDetails | null>;
+  bundle(record: BundleRecord): Promise<BundleDetails | null>;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The typed accessors over a source. Create one per operation, with the source. */
+export function fleetDetails(source: DetailSource): FleetDetails {
+  const bdCache = new WeakMap<object, BundleDeploymentDetails>();
+  const bundleCache = new WeakMap<object, BundleDetails>();
+
+  async function load(record: DetailRecord): Promise<KubeObject | null> {
+    let obj: RawObject | null;
+    try {
+      obj = await source.object(record.kind, record.namespace, record.name);
+    } catch (e) {
+      if (e instanceof FleetGraphError) throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new FleetGraphError(
+        ErrorCode.UNAVAILABLE,
+        `could not read ${record.kind} ${record.key} from the API server: ${reason}`,
+        { kind: record.kind, namespace: record.namespace, name: record.name },
+      );
+    }
+    const o = obj as KubeObject | null;
+    if (!o) return null;
+    // Deleted and created again under the same name: not the object the record describes.
+    if (record.uid && o.metadata?.uid && o.metadata.uid !== record.uid) return null;
+    return o;
+  }
+
+  return {
+    async raw(record) {
+      const o = await load(record);
+      if (!o) return null;
+      const { managedFields: _managed, ...metadata } = o.metadata ?? {};
+      return { ...o, metadata };
+    },
+
+    async bundleDeployment(record) {
+      const o = (await load(record)) as BundleDeployment | null;
+      if (!o) return null;
+      let d = bdCache.get(o);
+      if (!d) {
+        const st = o.status ?? {};
+        d = {
+          nonReadyResources: (st.nonReadyStatus ?? []).map((r) => ({
+            kind: r.kind ?? '',
+            apiVersion: r.apiVersion ?? '',
+            namespace: str(r.namespace),
+            name: r.name ?? '',
+            state: str(r.summary?.state),
+            error: r.summary?.error === true,
+            transitioning: r.summary?.transitioning === true,
+            messages: r.summary?.message ?? [],
+          })),
+          modifiedResources: (st.modifiedStatus ?? []).map((r) => ({
+            kind: r.kind ?? '',
+            apiVersion: r.apiVersion ?? '',
+            namespace: str(r.namespace),
+            name: r.name ?? '',
+            missing: r.missing === true,
+            exist: r.exist === true,
+            delete: r.delete === true,
+            patch: str(r.patch),
+          })),
+          resources: (st.resources ?? []).map((r) => ({
+            kind: r.kind ?? '',
+            apiVersion: r.apiVersion ?? '',
+            namespace: str(r.namespace),
+            name: r.name ?? '',
+            createdAt: str(r.createdAt),
+          })),
+          incompleteState: st.incompleteState === true,
+          helmValuesStored: str(o.spec?.valuesHash) !== undefined,
+        };
+        bdCache.set(o, d);
+      }
+      return d;
+    },
+
+    async bundle(record) {
+      const o = (await load(record)) as Bundle | null;
+      if (!o) return null;
+      let d = bundleCache.get(o);
+      if (!d) {
+        d = {
+          resourceNames: (o.spec?.resources ?? []).flatMap((r) => (r.name ? [r.name] : [])),
+          helmValuesStored: str(o.spec?.valuesHash) !== undefined,
+        };
+        bundleCache.set(o, d);
+      }
+      return d;
+    },
+  };
+}
