@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../../shared/logger.js';
 import { GRAPHQL_PATH, type App } from './app.js';
 import {
+  checkBackpressure,
   DEFAULT_SUBSCRIPTION_LIMITS,
   disconnector,
   limitConnectionsPerClient,
@@ -83,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       execute: (args) => (args.rootValue as Run).execute(args) as never,
       subscribe: (args) => (args.rootValue as Run).subscribe(args) as never,
       onConnect: (ctx) => sameOrigin(ctx.extra.request),
+      onNext: (ctx) => checkBackpressure(ctx.extra.socket, subLimits),
       onSubscribe: async (ctx, _id, params) => {
         // The limit applies to this operation only; the socket's other subscriptions keep flowing.
         const overLimit = subscriptionLimitErrors(Object.keys(ctx.subscriptions).length, subLimits);

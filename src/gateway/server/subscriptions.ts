@@ -13,11 +13,18 @@ export interface SubscriptionLimits {
   readonly subscriptionsPerConnection: number;
   /** Most WebSocket connections from one client address. */
   readonly connectionsPerClient: number;
+  /**
+   * Most bytes a connection may have queued in its socket, unsent, when another message is due.
+   * graphql-ws waits for each send per subscription, so this grows only with many subscriptions
+   * on one connection whose reader stalled; past it the connection is closed like a slow subscriber.
+   */
+  readonly maxBufferedBytes: number;
 }
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   subscriptionsPerConnection: 100,
   connectionsPerClient: 50,
+  maxBufferedBytes: 16 * 1024 * 1024,
 };
 
 /** Close code for limits (graphql-ws leaves 4400–4499 to the application). */
@@ -86,4 +93,14 @@ export function limitConnectionsPerClient(
       else open.set(client, left);
     });
   });
+}
+
+/** Closes a connection whose socket holds more unsent bytes than allowed (backpressure from its reader). */
+export function checkBackpressure(socket: WebSocket, limits: SubscriptionLimits): void {
+  if (socket.bufferedAmount > limits.maxBufferedBytes) {
+    disconnector(socket)(
+      TOO_MANY_CLOSE_CODE,
+      `SUBSCRIBER_TOO_SLOW: more than ${limits.maxBufferedBytes} bytes unsent; resume with the last cursor received`,
+    );
+  }
 }
