@@ -74,9 +74,9 @@ interface Settings {
   outDir: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--clusters N] [--bundles M] [--only 1,3,5,6]
-                        [--seconds S] [--sync-timeout S] [--out DIR]
-  --quick          200 clusters × 20 bundles and shorter loops (about a minute)
+const USAGE = `Usage: npm run bench -- [--quick] [--clusters N] [--bundles M] [--only LIST]
+                        [--subscribers N] [--event-rate R] [--seconds S] [--sync-timeout S] [--out DIR]
+  --quick          200 clusters × 20 bundles and shorter loops, about a minute (env BENCH_QUICK=1)
   --clusters N     clusters in the scale scenario (default 1000; env BENCH_CLUSTERS)
   --bundles M      bundles per cluster (default 50; env BENCH_BUNDLES)
   --only LIST      goals to run, from 1,2,3,5,6 (default all)
@@ -675,7 +675,13 @@ async function withTimeout<T>(p: Promise<T>, timeoutMs: number): Promise<T | 'ti
 }
 
 async function main(): Promise<number> {
-  const s = parseSettings(process.argv.slice(2), process.env);
+  let s: Settings | undefined;
+  try {
+    s = parseSettings(process.argv.slice(2), process.env);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
   if (!s) return 0;
   const started = Date.now();
   const bds = s.clusters * s.bundles;
