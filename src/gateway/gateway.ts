@@ -160,6 +160,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   ];
   const metrics = new GatewayMetrics({ version: VERSION });
   metrics.consistency({ tracker, store, refresh: consistency.flush, clock });
+  metrics.eventEngine(() => events.stats());
   metrics.alerts({ firing: () => alerts.alerts({ states: ['FIRING'] }), snapshot: () => store.snapshot() });
   const stopObservability = () => {
     for (const stop of alertFeeds) stop();
