@@ -181,8 +181,9 @@ const DEFAULTS: Record<SettingName, string> = {
   'alert-status-mismatch-seconds': '30',
   // Fleet's agentCheckinInterval default (fleet-model §5.5).
   'agent-checkin-interval-seconds': '900',
-  // Real API servers send a bookmark about once a minute; two missed ones mean trouble.
-  'ready-stale-seconds': '150',
+  // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
+  // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.
+  'ready-stale-seconds': '360',
 };
 
 function camel(name: string): string {

@@ -1,9 +1,10 @@
 /**
  * Readiness beyond "synced": a watch that has received nothing at all (no event, no bookmark, no
  * list) for longer than a threshold may be half-open or silenced, and the answers built on it may
- * be stale. A real API server sends a bookmark to every watch that asked for them about once a
- * minute, and the reflector's own watchdog only fires after its server timeout plus a margin
- * (about 5 min), so readiness says so earlier.
+ * be stale. The reflector's watchdog reconnects a silent watch after its server timeout plus a
+ * margin (about 5 min); when reconnecting does not bring anything either (a proxy that accepts and
+ * hangs), readiness says so. The threshold must exceed one whole watch: API servers send a
+ * bookmark (`allowWatchBookmarks`) at the latest as a watch times out.
  */
 import type { KindWatchStatus } from '../store/watching.js';
 
