@@ -271,8 +271,22 @@ describe('EventEngine: BundleDeployment events', () => {
 describe('EventEngine: objects and inconsistencies', () => {
   it('coalesces a GitRepo per subscriber: a slow reader gets the newest, never a stale one', async () => {
     const { store, engine, settle } = setup();
-    const sub = engine.objectChanges('GitRepo', WS, 'app');
-    for (let i = 0; i < 5; i++) store.put(aGitRepo({ name: 'app', labels: { n: String(i) } }), 200 + i);
+    // A change already in the initial value is not delivered twice.
+    const initial = aGitRepo({ name: 'app', labels: { n: 'initial' } });
+    store.put(initial, 199);
+    const sub = engine.objectChanges('GitRepo', WS, 'app', {
+      record: initial,
+      observedAt: 0,
+      resourceVersion: '199',
+    });
+    expect((await drain(sub, 1))[0]!.record?.labels).toEqual({ n: 'initial' });
+    const waiting = sub.next();
+    settle();
+    store.put(aGitRepo({ name: 'app', labels: { n: 'next' } }), 200);
+    settle();
+    expect((await waiting).value?.record?.labels).toEqual({ n: 'next' });
+    // Not read for a while: only the newest is kept.
+    for (let i = 0; i < 5; i++) store.put(aGitRepo({ name: 'app', labels: { n: String(i) } }), 201 + i);
     settle();
     const [latest] = await drain(sub, 1);
     expect(latest!.record?.labels).toEqual({ n: '4' });

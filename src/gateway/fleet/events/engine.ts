@@ -220,6 +220,7 @@ export class EventEngine {
   private scheduled = false;
   private readonly groups = new Map<string, Group>();
   private readonly objectWatchers = new Map<string, Set<LatestQueue<AnyChange>>>();
+  private readonly lastPushed = new WeakMap<LatestQueue<AnyChange>, string>();
   private readonly inconsistencySubs = new Set<{
     filter: InconsistencyEventFilter;
     queue: BoundedQueue<InconsistencyEvent>;
@@ -337,7 +338,10 @@ export class EventEngine {
       if (watchers.size === 0) this.objectWatchers.delete(key);
     });
     watchers.add(queue);
-    if (initial) queue.push(initial);
+    if (initial) {
+      queue.push(initial);
+      this.lastPushed.set(queue, initial.resourceVersion);
+    }
     // The key names the kind, so every value this queue receives is an R.
     return queue as unknown as AsyncIterableIterator<ObjectChange<R>, undefined>;
   }
@@ -447,6 +451,9 @@ export class EventEngine {
         resourceVersion: c.resourceVersion,
       };
       for (const q of [...watchers]) {
+        // The initial value may already be this change (taken from a snapshot that included it).
+        if (c.after && this.lastPushed.get(q) === c.resourceVersion) continue;
+        this.lastPushed.set(q, c.resourceVersion);
         q.push(change);
         if (!c.after) q.end();
       }
