@@ -271,6 +271,9 @@ describe('monitoring over the emulator', () => {
     expect(
       sample(text, 'fleet_graph_subscription_events_delivered_total', { subscription: 'alertEvents' }),
     ).toBe(2);
+    // alertEvents is not an event-engine stream: the engine has no subscriber.
+    expect(sample(text, 'fleet_graph_subscription_engine_subscribers')).toBe(0);
+    expect(sample(text, 'fleet_graph_subscription_replay_buffer_events')).toBeGreaterThanOrEqual(0);
 
     const lines = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const mine = lines.filter((l) => l['requestId'] === 'monitoring-req-1');
