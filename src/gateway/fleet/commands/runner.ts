@@ -239,7 +239,12 @@ export class OperationRunner {
           });
       }
     }
-    for (const bd of orphans) waiting.push(`${bd.bundleName}@${bd.clusterName} (removal)`);
+    // Without prune, removals wait for Fleet: at once since v0.12.3, at the cluster's next
+    // check-in before (§6.3) — which can exceed the step timeout; the message says so.
+    for (const bd of orphans)
+      waiting.push(
+        `${bd.bundleName}@${bd.clusterName} (removal${op.prune ? '' : '; prune: ORPHANS removes it on Fleet < 0.12.3'})`,
+      );
     return {
       converged: waiting.length === 0,
       failures,
