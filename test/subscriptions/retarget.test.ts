@@ -40,6 +40,18 @@ const AppEvents = graphql(`
   }
 `);
 
+// Resolved against the store as it is at each event (a stale read model would count 0 bundles forever).
+const RepoBundles = graphql(`
+  subscription RetargetRepoBundles {
+    gitRepoChanged(namespace: "fleet-default", name: "app") {
+      name
+      bundles {
+        totalCount
+      }
+    }
+  }
+`);
+
 let sim: Simulation;
 let gw: Gateway;
 let replica: Gateway;
@@ -112,7 +124,8 @@ describe('bundleDeploymentEvents over the simulated Fleet (prompt cleanup)', () 
     clients.push(ws);
     const all = subscribe(ws, AppEvents, { filter: { workspace: WS, gitRepo: 'app' } });
     const sse = subscribeSse(gw.url, AppEvents, { filter: { gitRepo: 'app', types: ['REMOVED'] } });
-    await expect.poll(() => gw.eventStats().subscribers).toBe(2);
+    const repo = subscribe(ws, RepoBundles);
+    await expect.poll(() => gw.eventStats().subscribers).toBe(3);
     await kube.create('gitrepos', WS, {
       metadata: { name: 'app' },
       spec: {
@@ -129,6 +142,10 @@ describe('bundleDeploymentEvents over the simulated Fleet (prompt cleanup)', () 
       return m;
     };
     await advanceUntil(() => latest().size === 6 && [...latest().values()].every((s) => s === 'READY'));
+
+    expect(repo.data[0]?.gitRepoChanged?.bundles.totalCount).toBe(0);
+    expect(repo.data.at(-1)?.gitRepoChanged?.bundles.totalCount).toBe(2);
+    repo.stop();
 
     // Per deployment: ADDED first, then each event's previous state is the last event's state.
     const byObject = new Map<string, Event[]>();
