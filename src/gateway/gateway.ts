@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { AlertEngine } from './fleet/alerts/index.js';
+import { AlertEngine, followFleet } from './fleet/alerts/index.js';
 import { detailSourceOf, fleetDetails } from './fleet/details.js';
 import { FleetCommands, type AuthorizationPolicy } from './fleet/commands/index.js';
 import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
@@ -143,20 +143,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     onListenerError: (e) => log.error({ err: e }, 'alert listener failed'),
   });
+  const alertLog = log.child({ component: 'alerts' });
   const alertFeeds = [
-    tracker.subscribe(() => alerts.schedule()),
-    // Check-ins move `lastSeen` only, which changes no finding: alerts follow Clusters themselves.
-    store.subscribe((e) => {
-      if (e.kind === 'Cluster') alerts.schedule();
+    followFleet(alerts, { tracker, changes: store }),
+    alerts.subscribe((e) => {
+      const fields = {
+        alert: e.alert.id,
+        rule: e.alert.rule,
+        severity: e.alert.severity,
+        workspace: e.alert.workspace,
+      };
+      if (e.type === 'FIRING') alertLog.warn(fields, 'alert firing');
+      else alertLog.info(fields, 'alert resolved');
     }),
-    alerts.subscribe((e) =>
-      log
-        .child({ component: 'alerts' })
-        [e.type === 'FIRING' ? 'warn' : 'info'](
-          { alert: e.alert.id, rule: e.alert.rule, severity: e.alert.severity, workspace: e.alert.workspace },
-          e.type === 'FIRING' ? 'alert firing' : 'alert resolved',
-        ),
-    ),
   ];
   const metrics = new GatewayMetrics({ version: VERSION });
   metrics.consistency({ tracker, store, refresh: consistency.flush, clock });

@@ -15,6 +15,7 @@ import type { FleetGraphError } from '../../../shared/errors.js';
 import type { ClusterRecord } from '../../store/records.js';
 import { BoundedQueue } from '../events/queue.js';
 import type { Inconsistency } from '../read-model.js';
+import type { ChangedRecord, ConsistencyTracker } from '../tracker.js';
 import type { AlertCondition, AlertRule, AlertSeverity, AlertThresholds } from './rules.js';
 import { alertConditions, nextCheckInDeadline } from './rules.js';
 
@@ -234,4 +235,27 @@ export class AlertEngine {
       if (!this.stopped) this.evaluate();
     }, at - this.clock.now());
   }
+}
+
+/**
+ * Keeps `engine` current: it re-evaluates when a finding appears or clears, and when a Cluster
+ * changes (an agent check-in moves only `status.agent.lastSeen`, which changes no finding, §5.5).
+ * Returns the function that stops following.
+ */
+export function followFleet(
+  engine: AlertEngine,
+  sources: {
+    readonly tracker: Pick<ConsistencyTracker, 'subscribe'>;
+    readonly changes: { subscribe(listener: (change: ChangedRecord) => void): () => void };
+  },
+): () => void {
+  const stops = [
+    sources.tracker.subscribe(() => engine.schedule()),
+    sources.changes.subscribe((c) => {
+      if (c.kind === 'Cluster') engine.schedule();
+    }),
+  ];
+  return () => {
+    for (const stop of stops) stop();
+  };
 }

@@ -1,5 +1,5 @@
 /** fleet/alerts: alert rules over consistency findings and cluster check-ins, with their lifecycle. */
-export { AlertEngine } from './engine.js';
+export { AlertEngine, followFleet } from './engine.js';
 export type {
   Alert,
   AlertEngineOptions,
