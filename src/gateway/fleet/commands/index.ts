@@ -10,7 +10,13 @@ export type {
   RetargetResult,
   UserError,
 } from './commands.js';
-export { RETARGET_OPERATION_ANNOTATION, operationOf, planSteps, strategyProblems } from './operation.js';
+export {
+  RETARGET_OPERATION_ANNOTATION,
+  findOperation,
+  operationOf,
+  planSteps,
+  strategyProblems,
+} from './operation.js';
 export type {
   OperationFailure,
   OperationState,

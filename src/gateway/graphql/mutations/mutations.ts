@@ -9,7 +9,7 @@ import type { GitTarget } from '../../../apis/fleet.js';
 import { InvalidSelectorError } from '../../../apis/selector.js';
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 import type { FleetCommands, UserError } from '../../fleet/commands/index.js';
-import { operationOf, strategyProblems } from '../../fleet/commands/index.js';
+import { findOperation, operationOf, strategyProblems } from '../../fleet/commands/index.js';
 import { builder } from '../builder.js';
 import { GitTargetInput, gitTargetsFromInput, type GitTargetInputShape } from '../common/targets.js';
 import type { GraphQLContext } from '../context.js';
@@ -278,7 +278,8 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A staged retarget by id, as recorded on its GitRepo; null when unknown.',
     args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
-    resolve: (_r, a, ctx) => commands(ctx).retargetOperation(String(a.id))?.operation ?? null,
+    // Read from the operation's own snapshot, like every query (no write side needed).
+    resolve: (_r, a, ctx) => findOperation(ctx.readModel.gitRepos(), String(a.id))?.op ?? null,
   }),
 }));
 
