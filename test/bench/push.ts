@@ -7,7 +7,8 @@
 import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { createClient, type Client } from 'graphql-ws';
 import { Agent } from 'node:http';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
 import { BUNDLE_DEPLOYMENTS } from '../../src/apis/gvr.js';
 import { LABEL_REPO_NAME } from '../../src/apis/labels.js';
 import type { KubeObject } from '../../src/apis/kube.js';
@@ -38,6 +39,19 @@ export interface PushResult {
   /** From the start of the write to the subscriber, every delivery. */
   readonly writeToSubscriber: Latencies;
   readonly sendSeconds: number;
+  /** Goal 4: the same subscribers, a burst of writes as fast as the emulator takes them. */
+  readonly burst: FanoutRate;
+  /** Bytes of one delivered graphql-ws message (for the raw broadcast of the same size). */
+  readonly messageBytes: number;
+}
+
+export interface FanoutRate {
+  readonly events: number;
+  readonly expectedDeliveries: number;
+  readonly deliveries: number;
+  /** Deliveries divided by the time from the first to the last delivery. */
+  readonly deliveriesPerSec: number;
+  readonly seconds: number;
 }
 
 const SUBSCRIPTION = `subscription BenchEvents($gitRepo: String!) {
@@ -89,6 +103,7 @@ export async function measurePush(sim: Simulation, gatewayUrl: string, s: PushSe
   const clients: Client[] = [];
   const disposers: (() => void)[] = [];
   let subscribeError: string | undefined;
+  let messageBytes = 0;
   const wsUrl = gatewayUrl.replace(/^http/, 'ws');
   const writeAgent = new Agent({ keepAlive: true, maxSockets: 4 });
   const writeAt = new Map<string, number>();
@@ -137,6 +152,11 @@ export async function measurePush(sim: Simulation, gatewayUrl: string, s: PushSe
                 return;
               }
               firstSeen.add(i);
+              messageBytes ||= JSON.stringify({
+                id: '00000000-0000-0000-0000-000000000000',
+                type: 'next',
+                payload: msg,
+              }).length;
               let arr = subAt.get(rv);
               if (!arr) subAt.set(rv, (arr = []));
               arr.push(now);
@@ -195,7 +215,32 @@ export async function measurePush(sim: Simulation, gatewayUrl: string, s: PushSe
         if (w !== undefined) extra.push(t - w);
       }
     }
+    // Goal 4: a burst through the same subscribers, each write to a BD not written in the burst yet.
+    subAt.clear();
+    writeAt.clear();
+    const burstEvents = Math.min(s.events, targets.length - 1);
+    let next = 0;
+    const writer = async () => {
+      while (next < burstEvents) await write(1 + next++);
+    };
+    const tb = performance.now();
+    await Promise.all(Array.from({ length: 8 }, writer));
+    const burstExpected = writeAt.size * connected;
+    const burstDeadline = performance.now() + s.drainMs;
+    while (received() < burstExpected && performance.now() < burstDeadline) await sleep(50);
+    const times = [...writeAt.keys()].flatMap((rv) => subAt.get(rv) ?? []);
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    const burst: FanoutRate = {
+      events: writeAt.size,
+      expectedDeliveries: burstExpected,
+      deliveries: times.length,
+      deliveriesPerSec: times.length > 1 ? Math.round((times.length / (last - first)) * 1000) : NaN,
+      seconds: Math.round(last - tb) / 1000,
+    };
     return {
+      burst,
+      messageBytes,
       subscribers: s.subscribers,
       connected,
       events: writeAt.size,
@@ -212,5 +257,65 @@ export async function measurePush(sim: Simulation, gatewayUrl: string, s: PushSe
     await Promise.allSettled(clients.map((c) => Promise.resolve(c.dispose())));
     watchAbort.abort();
     writeAgent.destroy();
+  }
+}
+
+/**
+ * The raw ceiling for goal 4: a bare `ws` server sends the same pre-serialized bytes to every one
+ * of `clients` connections, `events` times; deliveries per second from the first send to the last
+ * receipt. Loopback, bounded by `maxMs`.
+ */
+export async function rawBroadcast(opts: {
+  clients: number;
+  events: number;
+  bytes: number;
+  maxMs: number;
+}): Promise<FanoutRate> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const { port } = wss.address() as AddressInfo;
+  const sockets: WebSocket[] = [];
+  let received = 0;
+  let lastAt = 0;
+  try {
+    await Promise.all(
+      Array.from(
+        { length: opts.clients },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+            sockets.push(ws);
+            ws.on('message', () => {
+              received++;
+              lastAt = performance.now();
+            });
+            ws.once('open', () => resolve());
+            ws.once('error', reject);
+          }),
+      ),
+    );
+    while (wss.clients.size < opts.clients) await sleep(10);
+    const message = Buffer.from(
+      JSON.stringify({ type: 'next', id: 'x', payload: { data: 'y'.repeat(Math.max(0, opts.bytes - 40)) } }),
+    );
+    const expected = opts.clients * opts.events;
+    const t0 = performance.now();
+    for (let e = 0; e < opts.events; e++) {
+      for (const client of wss.clients) client.send(message);
+      // Let receipts and socket writes run between events, as a server broadcasting events would.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const deadline = t0 + opts.maxMs;
+    while (received < expected && performance.now() < deadline) await sleep(20);
+    return {
+      events: opts.events,
+      expectedDeliveries: expected,
+      deliveries: received,
+      deliveriesPerSec: Math.round((received / (lastAt - t0)) * 1000),
+      seconds: Math.round(lastAt - t0) / 1000,
+    };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await new Promise<void>((r) => wss.close(() => r()));
   }
 }
