@@ -19,7 +19,7 @@ import { startSimulation, type Simulation } from '../../src/simulator/index.js';
 import { FleetWriter, clusterNs } from '../gateway/kube-fixtures.js';
 import { run } from '../gateway/support.js';
 import { graphql } from '../gql/index.js';
-import type { AlertEventsSubscription } from '../gql/graphql.js';
+import type { AlertEventsSubscription, MonitoringRemovalsSubscription } from '../gql/graphql.js';
 import { capturingLogger, metric, scrape, sample } from './support.js';
 
 const WS = 'fleet-default';
@@ -62,6 +62,18 @@ const AlertEvents = graphql(`
         clusterRef {
           name
         }
+      }
+    }
+  }
+`);
+
+const Removals = graphql(`
+  subscription MonitoringRemovals {
+    bundleDeploymentEvents(filter: { types: [REMOVED] }) {
+      type
+      removal {
+        reason
+        cleanupLatencyMs
       }
     }
   }
@@ -139,6 +151,17 @@ describe('monitoring over the emulator', () => {
       }
     })();
 
+    // The subscriptions' REMOVED events measure the same cleanup latency: both must agree.
+    const removals: [string | undefined, number | undefined][] = [];
+    const removalStream = ws.iterate<MonitoringRemovalsSubscription>({ query: print(Removals) });
+    const readingRemovals = (async () => {
+      for await (const r of removalStream) {
+        const removal = r.data?.bundleDeploymentEvents.removal;
+        removals.push([removal?.reason, removal?.cleanupLatencyMs]);
+        break;
+      }
+    })();
+
     await kube.cluster('prod', { env: 'prod' });
     await kube.cluster('dev', { env: 'dev' });
     const targets = [{ name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } } }];
@@ -198,6 +221,14 @@ describe('monitoring over the emulator', () => {
         reason: 'TARGET_REMOVED',
       });
     expect([bucket('60'), bucket('120')]).toEqual([0, 1]);
+    await readingRemovals;
+    expect(removals).toEqual([['TARGET_REMOVED', 90_000]]);
+    expect(
+      sample(text, 'fleet_graph_bundledeployment_cleanup_seconds_sum', {
+        workspace: WS,
+        reason: 'TARGET_REMOVED',
+      }),
+    ).toBe(90);
 
     await reading;
     expect(events.map((e) => [e.type, e.alert.state, e.alert.clusterRef?.name])).toEqual([
@@ -271,8 +302,8 @@ describe('monitoring over the emulator', () => {
     expect(
       sample(text, 'fleet_graph_subscription_events_delivered_total', { subscription: 'alertEvents' }),
     ).toBe(2);
-    // alertEvents is not an event-engine stream: the engine has no subscriber.
-    expect(sample(text, 'fleet_graph_subscription_engine_subscribers')).toBe(0);
+    // The removals stream of the alert test ended: the engine has no subscriber left.
+    await expect.poll(() => metric(gw.url, 'fleet_graph_subscription_engine_subscribers')).toBe(0);
     expect(sample(text, 'fleet_graph_subscription_replay_buffer_events')).toBeGreaterThanOrEqual(0);
 
     const lines = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
