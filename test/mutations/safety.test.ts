@@ -113,6 +113,21 @@ describe('retargetGitRepo refuses safely', () => {
     expect(await spec()).toEqual(before);
   });
 
+  it('a staged dry run shows the planned steps, none applied, and writes nothing', async () => {
+    const before = await spec();
+    const d = await env.gql(
+      `mutation($input: RetargetGitRepoInput!) { retargetGitRepo(input: $input) {
+         userErrors { code } operation { state steps { state addedClusters removedClusters targets { clusterName } } } } }`,
+      { input: { namespace: WS, name: 'app', targets: [dev], dryRun: true, strategy: { batchSize: 1 } } },
+    );
+    expect(d.retargetGitRepo.userErrors).toEqual([]);
+    expect(d.retargetGitRepo.operation.steps).toEqual([
+      { state: 'PENDING', addedClusters: [], removedClusters: ['eu-1'], targets: [{ clusterName: null }] },
+    ]);
+    expect(await spec()).toEqual(before);
+    expect((await readBack(env, 'app')).metadata.annotations ?? {}).toEqual({});
+  });
+
   it.each([
     [
       'a selector operator without values',

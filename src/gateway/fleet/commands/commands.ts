@@ -306,7 +306,8 @@ export class FleetCommands {
         state: 'RUNNING',
         strategy,
         prune,
-        steps: steps.map((st, i) => (i === 0 ? { ...st, state: 'APPLIED', appliedAt: now } : st)),
+        // A dry run shows the planned steps, none applied.
+        steps: steps.map((st, i) => (i === 0 && !dryRun ? { ...st, state: 'APPLIED', appliedAt: now } : st)),
         currentStep: 0,
         startedAt: now,
         updatedAt: now,

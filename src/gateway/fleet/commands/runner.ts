@@ -2,14 +2,15 @@
  * Carries staged retargets forward. The state lives in the GitRepo's annotation (operation.ts),
  * so this runner holds nothing that cannot be rebuilt: on start it resumes every RUNNING operation
  * it finds, and it picks up operations another replica started. Each evaluation reads the current
- * snapshot and makes at most one write, guarded by the GitRepo's resourceVersion, so two replicas
- * racing on one operation cannot both advance it (the loser's write gets 409 and re-evaluates).
+ * snapshot and makes at most one write to the GitRepo, guarded by its resourceVersion, so two
+ * replicas racing on one operation cannot both advance it (the loser's write gets 409 and
+ * re-evaluates); orphan deletions carry uid and resourceVersion preconditions, so repeating one is
+ * harmless.
  */
 import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
 import type { GitRepoRecord } from '../read-model.js';
-import { stateOf } from '../view.js';
-import { FleetView } from '../view.js';
+import { FleetView, stateOf } from '../view.js';
 import {
   encodeOperation,
   operationOf,
