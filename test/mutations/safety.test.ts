@@ -185,6 +185,35 @@ describe('retargetGitRepo refuses safely', () => {
     expect(r.plan.warnings.join(' ')).toContain('targets[1] has no criteria');
   });
 
+  it("refuses an edit the gateway has not seen yet (the API server's precondition), and writes nothing", async () => {
+    // The gateway's GitRepo watch goes silent, then someone edits the targets: the store is behind.
+    env.sim.apiServer.faults.silenceWatches({ resource: 'gitrepos' });
+    try {
+      const seen = await resourceVersion();
+      await env.objects.patch('gitrepos', WS, 'app', {
+        spec: { targets: [{ name: 'meanwhile', clusterName: 'eu-1' }] },
+      });
+      expect(await resourceVersion()).toBe(seen);
+      const r = await retarget({ targets: [dev], expectedResourceVersion: seen });
+      expect(r.userErrors).toEqual([
+        expect.objectContaining({ code: 'CONFLICT', field: 'expectedResourceVersion' }),
+      ]);
+      expect(r.userErrors[0].message).toContain('changed on the API server');
+      expect((await spec()).targets).toEqual([{ name: 'meanwhile', clusterName: 'eu-1' }]);
+    } finally {
+      env.sim.apiServer.faults.clear();
+      env.sim.apiServer.faults.endWatches({ resource: 'gitrepos' });
+    }
+    // Once the watch resumes, the gateway shows the edit.
+    await expect
+      .poll(
+        async () =>
+          (await env.gql(`{ gitRepo(namespace: "${WS}", name: "app") { targets { name } } }`)).gitRepo
+            .targets,
+      )
+      .toEqual([{ name: 'meanwhile' }]);
+  });
+
   it('refuses what the authorization policy denies, with FORBIDDEN, and writes nothing', async () => {
     const before = await spec('locked');
     const r = (await env.gql(RETARGET, { input: { namespace: WS, name: 'locked', targets: [prod] } }))

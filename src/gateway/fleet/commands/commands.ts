@@ -202,7 +202,14 @@ export class FleetCommands {
   /** A CONFLICT from the API server, completed with the current object once the store has it. */
   private conflictFromServer(ref: GitRepoRef, expected: string): UserError {
     const repo = this.repo(ref);
-    return repo ? this.conflict(repo, expected) : this.notFound(ref);
+    if (!repo) return this.notFound(ref);
+    if (repo.resourceVersion !== expected) return this.conflict(repo, expected);
+    // The API server is ahead of the gateway's watch: what changed is not known here yet.
+    return userError(
+      ErrorCode.CONFLICT,
+      `GitRepo "${repo.key}" changed on the API server since resourceVersion ${expected}; the gateway has not seen the change yet. Read it again and retry.`,
+      'expectedResourceVersion',
+    );
   }
 
   /** Patch, then wait for the store to hold the write. Returns the new record or a user error. */
