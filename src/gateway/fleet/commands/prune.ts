@@ -30,13 +30,14 @@ export function bundleCarriesGitRepoTargets(
   repo: GitRepoRecord,
   earlier: readonly (readonly GitTarget[])[] = [],
 ): boolean {
-  if (repo.generation !== repo.status.observedGeneration) return false;
+  // Exactly the rebuilt targets: carried, whether or not Fleet has written its status yet.
   const rebuilt = bundleSpecWithGitTargets(bundle, repo.targets);
   if (
     sameTargets(bundle.targets, rebuilt.targets) &&
     sameTargets(bundle.targetRestrictions, rebuilt.targetRestrictions)
   )
     return true;
+  if (repo.generation !== repo.status.observedGeneration) return false;
   if (earlier.some((t) => sameTargets(bundle.targetRestrictions, effectiveGitTargets(t)))) return false;
   return overridesGitRepoTargets(bundle, repo);
 }
