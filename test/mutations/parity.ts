@@ -113,6 +113,7 @@ export async function runParity(env: Env, prune: boolean): Promise<number> {
   await env.settle(async () => Object.keys(await deployed(env, 'app')).length, 2);
   await env.settle(async () => (await deployed(env, 'app'))['app-x']?.length, 5);
   let compared = 0;
+  let changes = 0;
   for (const row of gitTargetRows()) {
     const before = await deployed(env, 'app');
     const input = {
@@ -127,19 +128,24 @@ export async function runParity(env: Env, prune: boolean): Promise<number> {
     expect(applied.userErrors, row.rule).toEqual([]);
     const names = row.targets.map((t) => t.name);
     // Fleet applied the new targets to every Bundle, and deployments follow them.
-    await env.settle(async () => {
-      const r = await restrictions(env);
-      const d = await deployed(env, 'app');
-      const t = await targeted(env, 'app');
-      const done = !prune || (await operationState(env)) === 'SUCCEEDED';
-      return (
-        done &&
-        r.every((x) => JSON.stringify(x) === JSON.stringify(names)) &&
-        JSON.stringify(d) === JSON.stringify(t)
-      );
-    }, true);
+    await env.settle(
+      async () => {
+        const r = await restrictions(env);
+        const d = await deployed(env, 'app');
+        const t = await targeted(env, 'app');
+        const done = !prune || (await operationState(env)) === 'SUCCEEDED';
+        return (
+          done &&
+          r.every((x) => JSON.stringify(x) === JSON.stringify(names)) &&
+          JSON.stringify(d) === JSON.stringify(t)
+        );
+      },
+      true,
+      2_000,
+    );
     const after = await deployed(env, 'app');
     for (const b of dry.plan.bundles) {
+      changes += b.bundleDeploymentsToCreate.length + b.bundleDeploymentsToDelete.length;
       const name = b.bundle.name as string;
       const was = new Set(before[name] ?? []);
       const now = new Set(after[name] ?? []);
@@ -156,5 +162,7 @@ export async function runParity(env: Env, prune: boolean): Promise<number> {
     }
     compared++;
   }
+  // The rows move deployments both ways, so the comparison above is not between empty lists.
+  expect(changes).toBeGreaterThan(20);
   return compared;
 }

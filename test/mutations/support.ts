@@ -100,14 +100,6 @@ export async function startEnv(
   return env;
 }
 
-export const GIT_REPO = `
-  fragment Repo on GitRepo {
-    resourceVersion
-    generation
-    paused
-    targets { name clusterName clusterGroup clusterSelector { matchLabels { key value } } }
-  }`;
-
 /** Per Bundle of a GitRepo: the clusters that have its BundleDeployment (live, not terminating). */
 export async function deployed(env: Env, repo: string): Promise<Record<string, string[]>> {
   const d = await env.gql(
