@@ -74,25 +74,40 @@ export function kubeConfigFor(config: Config): KubeConfig {
  * feed and applied in one batch per turn of the event loop (a relist of thousands of objects is one
  * update, not thousands). An operation flushes what is pending first, so its findings and their
  * `firstSeenAt` match the snapshot it reads.
+ *
+ * Tracking starts only once every kind has been listed (`start`): while the first lists arrive,
+ * BundleDeployments can land before their Bundles and Clusters, which would report them as stale
+ * with a `firstSeenAt` from the start-up and feed alerts and cleanup metrics with findings that
+ * never existed. One full update on the synced snapshot is also far cheaper than hundreds of
+ * incremental updates, one per page of the initial lists.
  */
 function trackConsistency(store: Store, tracker: ConsistencyTracker) {
   let pending = new Map<string, ChangedRecord>();
   let scheduled = false;
+  let active = false;
   const flush = () => {
     scheduled = false;
+    if (!active) return;
     if (pending.size === 0 && tracker.revision === store.revision) return;
     const changed = [...pending.values()];
     pending = new Map();
     tracker.update(store.snapshot(), changed);
   };
   const unsubscribe = store.subscribe((e) => {
+    if (!active) return;
     pending.set(`${e.kind}:${e.key}`, { kind: e.kind, key: e.key });
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
     }
   });
-  return { flush, stop: unsubscribe };
+  const start = () => {
+    if (active) return;
+    active = true;
+    pending = new Map();
+    tracker.update(store.snapshot());
+  };
+  return { flush, start, stop: unsubscribe };
 }
 
 function readinessOf(watching: Watching, draining: boolean): Readiness {
@@ -182,9 +197,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     authorize: opts.authorizeCommand,
   });
   let commandsStopped = false;
-  // Staged retargets recorded on GitRepos resume once the store has listed them.
+  // Findings, and staged retargets recorded on GitRepos, start once the store has listed everything.
   watching.ready.then(
     () => {
+      consistency.start();
       if (!commandsStopped) commands.start();
     },
     () => undefined,
