@@ -131,6 +131,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     onListenerError: (e) => log.error({ err: e }, 'inconsistency listener failed'),
   });
   const consistency = trackConsistency(store, tracker);
+  const metrics = new GatewayMetrics({ version: VERSION });
   // Subscriptions (issue #6): started before the watches, so the initial list sets the resume horizon.
   const events = new EventEngine({
     source: store,
@@ -139,6 +140,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     replayBuffer: config.replayBuffer,
     subscriberQueue: config.subscriberQueue,
     onError: (e) => log.error({ err: e }, 'event engine failed on a change'),
+    observer: metrics.subscriptions,
   });
   events.start();
   // Alerts (issue #7): findings and silent agents that outlive their thresholds, on the gateway clock.
@@ -172,7 +174,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       else alertLog.info(fields, 'alert resolved');
     }),
   ];
-  const metrics = new GatewayMetrics({ version: VERSION });
   metrics.consistency({ tracker, store, refresh: consistency.flush, clock });
   metrics.eventEngine(() => events.stats());
   metrics.alerts({ firing: () => alerts.alerts({ states: ['FIRING'] }), snapshot: () => store.snapshot() });

@@ -5,7 +5,7 @@ import type { FleetRecord, RecordKind } from '../../store/records.js';
 import { aCluster, aDeployment, aGitRepo, aGitRepoBundle, aGroup, snapshotOf } from '../testing.js';
 import { ConsistencyTracker } from '../tracker.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { EventEngine, type BundleDeploymentEvent } from './engine.js';
+import { EventEngine, type BundleDeploymentEvent, type EventEngineObserver } from './engine.js';
 
 const WS = 'fleet-default';
 
@@ -71,7 +71,9 @@ const prodOnly = aGitRepoBundle({
 const bd = (cluster: typeof prod, state: 'Ready' | 'NotReady' = 'Ready') =>
   aDeployment({ bundle: allTargets, cluster, repoName: 'app', state });
 
-function setup(opts: { replayBuffer?: number; subscriberQueue?: number } = {}) {
+function setup(
+  opts: { replayBuffer?: number; subscriberQueue?: number; observer?: EventEngineObserver } = {},
+) {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const store = new FakeStore(clock);
   const tracker = new ConsistencyTracker({ clock });
@@ -83,6 +85,7 @@ function setup(opts: { replayBuffer?: number; subscriberQueue?: number } = {}) {
     replayBuffer: opts.replayBuffer ?? 100,
     subscriberQueue: opts.subscriberQueue ?? 100,
     schedule: (f) => flushes.push(f),
+    observer: opts.observer,
   });
   engine.start();
   // The initial load: state, not events.
@@ -265,6 +268,43 @@ describe('EventEngine: BundleDeployment events', () => {
     expect(overflowed).toEqual(['SUBSCRIBER_TOO_SLOW']);
     await expect(stuck.next()).rejects.toThrow(/fell 6 events behind/);
     expect(engine.stats().subscribers).toBe(1);
+  });
+});
+
+describe('EventEngine: what it reports to metrics', () => {
+  it('counts events lost by a subscriber it cuts off, values coalesced, and live queue depths', async () => {
+    const dropped: [string, number][] = [];
+    const coalesced: string[] = [];
+    const queues = new Map<string, () => number>();
+    const observer: EventEngineObserver = {
+      dropped: (field, n = 1) => void dropped.push([field, n]),
+      coalesced: (field) => void coalesced.push(field),
+      watchQueue: (field, depth) => {
+        queues.set(field, depth);
+        return () => void queues.delete(field);
+      },
+    };
+    const { store, engine, settle } = setup({ subscriberQueue: 3, observer });
+    const stuck = engine.bundleDeploymentEvents({});
+    for (let i = 0; i < 3; i++) {
+      store.put(bd(prod, i % 2 ? 'Ready' : 'NotReady'), 100 + i);
+      settle();
+    }
+    expect(queues.get('bundleDeploymentEvents')?.()).toBe(3);
+    for (let i = 3; i < 6; i++) {
+      store.put(bd(prod, i % 2 ? 'Ready' : 'NotReady'), 100 + i);
+      settle();
+    }
+    // Capacity 4 (queue + 1): the fifth event cuts it off, losing the four queued and itself.
+    expect(dropped).toEqual([['bundleDeploymentEvents', 5]]);
+    expect(queues.has('bundleDeploymentEvents')).toBe(false);
+    await expect(stuck.next()).rejects.toThrow(/behind/);
+
+    const repo = engine.objectChanges('GitRepo', WS, 'app');
+    for (let i = 0; i < 3; i++) store.put(aGitRepo({ name: 'app', labels: { n: String(i) } }), 200 + i);
+    settle();
+    expect(coalesced).toEqual(['gitRepoChanged', 'gitRepoChanged']);
+    await repo.return();
   });
 });
 

@@ -124,6 +124,19 @@ export interface EventEngineOptions {
   /** Runs the batched build; defaults to `setImmediate`. */
   readonly schedule?: ((flush: () => void) => void) | undefined;
   readonly onError?: ((error: unknown) => void) | undefined;
+  readonly observer?: EventEngineObserver | undefined;
+}
+
+/**
+ * What the engine reports about its subscribers, by root field: events lost by subscribers cut off
+ * for falling behind, values coalesced for slow readers, and each live queue's depth. The metrics
+ * layer implements it; the engine does not depend on how it is exported.
+ */
+export interface EventEngineObserver {
+  dropped(subscription: string, count?: number): void;
+  coalesced(subscription: string, count?: number): void;
+  /** Registers a queue read at scrape time; the returned function unregisters it. */
+  watchQueue(subscription: string, depth: () => number): () => void;
 }
 
 export interface SubscribeOptions {
@@ -204,6 +217,7 @@ export class EventEngine {
   private readonly queueSize: number;
   private readonly schedule: (flush: () => void) => void;
   private readonly onError: (error: unknown) => void;
+  private readonly observer: EventEngineObserver | undefined;
 
   /** The replay buffer: a ring of the newest events, ordered by position. */
   private readonly ring: (BundleDeploymentEvent | undefined)[];
@@ -241,6 +255,7 @@ export class EventEngine {
     this.ring = new Array<BundleDeploymentEvent | undefined>(this.capacity);
     this.schedule = opts.schedule ?? ((flush) => void setImmediate(flush));
     this.onError = opts.onError ?? (() => undefined);
+    this.observer = opts.observer;
   }
 
   /** Starts following the store (and the tracker). Call before the watches start, to see the initial load. */
@@ -304,13 +319,16 @@ export class EventEngine {
       queue: new BoundedQueue<BundleDeploymentEvent>({
         capacity: this.queueSize + replay.length + 1,
         onOverflow: opts.onOverflow,
+        onDrop: (n) => this.observer?.dropped('bundleDeploymentEvents', n),
         onClose: () => {
+          unwatch?.();
           const g = this.groups.get(key);
           g?.subscribers.delete(subscriber);
           if (g?.subscribers.size === 0) this.groups.delete(key);
         },
       }),
     };
+    const unwatch = this.observer?.watchQueue('bundleDeploymentEvents', () => subscriber.queue.size);
     if (!group) this.groups.set(key, (group = { filter, subscribers: new Set() }));
     group.subscribers.add(subscriber);
     if (resync) subscriber.queue.push(this.resyncEvent());
@@ -333,10 +351,14 @@ export class EventEngine {
     let set = this.objectWatchers.get(key);
     if (!set) this.objectWatchers.set(key, (set = new Set()));
     const watchers = set;
-    const queue = new LatestQueue<AnyChange>(() => {
-      watchers.delete(queue);
-      if (watchers.size === 0) this.objectWatchers.delete(key);
-    });
+    const field = kind === 'GitRepo' ? 'gitRepoChanged' : 'clusterChanged';
+    const queue = new LatestQueue<AnyChange>(
+      () => {
+        watchers.delete(queue);
+        if (watchers.size === 0) this.objectWatchers.delete(key);
+      },
+      () => this.observer?.coalesced(field),
+    );
     watchers.add(queue);
     if (initial) {
       queue.push(initial);
@@ -356,9 +378,14 @@ export class EventEngine {
       queue: new BoundedQueue<InconsistencyEvent>({
         capacity: this.queueSize,
         onOverflow: opts.onOverflow,
-        onClose: () => this.inconsistencySubs.delete(sub),
+        onDrop: (n) => this.observer?.dropped('inconsistencyEvents', n),
+        onClose: () => {
+          unwatch?.();
+          this.inconsistencySubs.delete(sub);
+        },
       }),
     };
+    const unwatch = this.observer?.watchQueue('inconsistencyEvents', () => sub.queue.size);
     this.inconsistencySubs.add(sub);
     return sub.queue;
   }

@@ -119,6 +119,8 @@ export interface BoundedQueueOptions {
   readonly onOverflow?: ((error: FleetGraphError) => void) | undefined;
   /** Called once when the queue closes for any reason (to detach it from its source). */
   readonly onClose?: (() => void) | undefined;
+  /** Called with the number of events lost when the subscriber is cut off (for metrics). */
+  readonly onDrop?: ((count: number) => void) | undefined;
 }
 
 export class BoundedQueue<T> extends PullQueue<T> {
@@ -126,6 +128,7 @@ export class BoundedQueue<T> extends PullQueue<T> {
   private head = 0;
   private readonly capacity: number;
   private readonly onOverflow: ((error: FleetGraphError) => void) | undefined;
+  private readonly onDrop: ((count: number) => void) | undefined;
   /** The most events this queue ever held at once (for tests and metrics). */
   highWater = 0;
 
@@ -133,6 +136,7 @@ export class BoundedQueue<T> extends PullQueue<T> {
     super(opts.onClose);
     this.capacity = Math.max(1, opts.capacity);
     this.onOverflow = opts.onOverflow;
+    this.onDrop = opts.onDrop;
   }
 
   get size(): number {
@@ -149,6 +153,8 @@ export class BoundedQueue<T> extends PullQueue<T> {
         `the subscriber fell ${this.capacity} events behind and was disconnected; resume with the last cursor it received`,
         { capacity: this.capacity },
       );
+      // Cutting the subscriber off drops what it had queued, and the event it could not take.
+      this.onDrop?.(this.size + 1);
       this.fail(error);
       this.onOverflow?.(error);
       return false;
@@ -180,7 +186,10 @@ export class LatestQueue<T> extends PullQueue<T> {
   /** How many values were replaced before the subscriber pulled them (coalesced). */
   coalesced = 0;
 
-  constructor(onClose?: () => void) {
+  constructor(
+    onClose?: () => void,
+    private readonly onCoalesce?: () => void,
+  ) {
     super(onClose);
   }
 
@@ -192,7 +201,10 @@ export class LatestQueue<T> extends PullQueue<T> {
   push(value: T): boolean {
     if (this.closed || this.ending) return false;
     if (this.deliver(value)) return true;
-    if (this.slot !== EMPTY) this.coalesced++;
+    if (this.slot !== EMPTY) {
+      this.coalesced++;
+      this.onCoalesce?.();
+    }
     this.slot = value;
     return true;
   }
