@@ -303,27 +303,43 @@ interface Payload {
   readonly dryRun: boolean;
 }
 
-const payloadFields = {
-  gitRepo: {
-    description:
-      'The GitRepo after the mutation (as the gateway now serves it), or as it is when nothing was written.',
-  },
-  userErrors: { description: 'Problems that kept the mutation from doing what was asked; empty on success.' },
-  dryRun: { description: 'True when nothing was written.' },
-};
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
-export const GitRepoPayloadRef = builder.objectRef<Payload>('GitRepoPayload').implement({
-  description: 'The result of a GitRepo mutation.',
-  fields: (t) => ({
+/** `userErrors`, shared by every payload (CancelRetargetPayload has no GitRepo, but has these). */
+function userErrorsField<P extends { readonly userErrors: readonly UserError[] }>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+) {
+  return t.field({
+    type: [UserErrorRef],
+    description: 'Problems that kept the mutation from doing what was asked; empty on success.',
+    resolve: (p) => p.userErrors,
+  });
+}
+
+/**
+ * The three fields every GitRepo payload shares, built once so their descriptions cannot drift.
+ * Callers place them around their own fields (the printed schema keeps field order: gitRepo
+ * first, userErrors and dryRun last).
+ */
+function payloadFields<P extends Payload>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  gitRepoDescription = 'The GitRepo after the mutation (as the gateway now serves it), or as it is when nothing was written.',
+) {
+  return {
     gitRepo: t.field({
       type: GitRepoRef,
       nullable: true,
-      ...payloadFields.gitRepo,
+      description: gitRepoDescription,
       resolve: (p) => p.gitRepo,
     }),
-    userErrors: t.field({ type: [UserErrorRef], ...payloadFields.userErrors, resolve: (p) => p.userErrors }),
-    dryRun: t.exposeBoolean('dryRun', payloadFields.dryRun),
-  }),
+    userErrors: userErrorsField(t),
+    dryRun: t.boolean({ description: 'True when nothing was written.', resolve: (p) => p.dryRun }),
+  };
+}
+
+export const GitRepoPayloadRef = builder.objectRef<Payload>('GitRepoPayload').implement({
+  description: 'The result of a GitRepo mutation.',
+  fields: (t) => payloadFields(t),
 });
 
 export const RetargetGitRepoPayloadRef = builder
@@ -333,79 +349,65 @@ export const RetargetGitRepoPayloadRef = builder
   .implement({
     description:
       'The result of `retargetGitRepo`: the GitRepo, the plan, the staged operation, and user errors.',
-    fields: (t) => ({
-      gitRepo: t.field({
-        type: GitRepoRef,
-        nullable: true,
-        ...payloadFields.gitRepo,
-        resolve: (p) => p.gitRepo,
-      }),
-      plan: t.field({
-        type: RetargetPlanRef,
-        nullable: true,
-        description: 'What the retarget does (null when the input was invalid).',
-        resolve: (p) => p.plan,
-      }),
-      operation: t.field({
-        type: RetargetOperationRef,
-        nullable: true,
-        description: 'The staged operation (with `strategy` or `prune`); on a dry run, its planned steps.',
-        resolve: (p) => p.operation,
-      }),
-      userErrors: t.field({
-        type: [UserErrorRef],
-        ...payloadFields.userErrors,
-        resolve: (p) => p.userErrors,
-      }),
-      dryRun: t.exposeBoolean('dryRun', payloadFields.dryRun),
-    }),
+    fields: (t) => {
+      const { gitRepo, userErrors, dryRun } = payloadFields(t);
+      return {
+        gitRepo,
+        plan: t.field({
+          type: RetargetPlanRef,
+          nullable: true,
+          description: 'What the retarget does (null when the input was invalid).',
+          resolve: (p) => p.plan,
+        }),
+        operation: t.field({
+          type: RetargetOperationRef,
+          nullable: true,
+          description: 'The staged operation (with `strategy` or `prune`); on a dry run, its planned steps.',
+          resolve: (p) => p.operation,
+        }),
+        userErrors,
+        dryRun,
+      };
+    },
   });
 
 export const CreateGitRepoPayloadRef = builder
   .objectRef<Payload & { plan: RetargetPlan | null }>('CreateGitRepoPayload')
   .implement({
     description: 'The result of `createGitRepo`: the new GitRepo and what its targets reach.',
-    fields: (t) => ({
-      gitRepo: t.field({
-        type: GitRepoRef,
-        nullable: true,
-        ...payloadFields.gitRepo,
-        resolve: (p) => p.gitRepo,
-      }),
-      plan: t.field({
-        type: RetargetPlanRef,
-        nullable: true,
-        description: 'The clusters its targets reach, with warnings.',
-        resolve: (p) => p.plan,
-      }),
-      userErrors: t.field({
-        type: [UserErrorRef],
-        ...payloadFields.userErrors,
-        resolve: (p) => p.userErrors,
-      }),
-      dryRun: t.exposeBoolean('dryRun', payloadFields.dryRun),
-    }),
+    fields: (t) => {
+      const { gitRepo, userErrors, dryRun } = payloadFields(t);
+      return {
+        gitRepo,
+        plan: t.field({
+          type: RetargetPlanRef,
+          nullable: true,
+          description: 'The clusters its targets reach, with warnings.',
+          resolve: (p) => p.plan,
+        }),
+        userErrors,
+        dryRun,
+      };
+    },
   });
 
 export const DeleteGitRepoPayloadRef = builder
   .objectRef<Payload & { deleted: boolean }>('DeleteGitRepoPayload')
   .implement({
     description: 'The result of `deleteGitRepo`.',
-    fields: (t) => ({
-      gitRepo: t.field({
-        type: GitRepoRef,
-        nullable: true,
-        description: 'The GitRepo as last seen (terminating while Fleet deletes its Bundles).',
-        resolve: (p) => p.gitRepo,
-      }),
-      deleted: t.exposeBoolean('deleted', { description: 'True when the deletion was accepted.' }),
-      userErrors: t.field({
-        type: [UserErrorRef],
-        ...payloadFields.userErrors,
-        resolve: (p) => p.userErrors,
-      }),
-      dryRun: t.exposeBoolean('dryRun', payloadFields.dryRun),
-    }),
+    fields: (t) => {
+      // After a delete the GitRepo is only as last seen, not as the mutation left it.
+      const { gitRepo, userErrors, dryRun } = payloadFields(
+        t,
+        'The GitRepo as last seen (terminating while Fleet deletes its Bundles).',
+      );
+      return {
+        gitRepo,
+        deleted: t.exposeBoolean('deleted', { description: 'True when the deletion was accepted.' }),
+        userErrors,
+        dryRun,
+      };
+    },
   });
 
 const SkippedRef = builder.objectRef<{ bundle: string; reason: string }>('PruneSkippedBundle').implement({
@@ -425,31 +427,25 @@ export const PrunePayloadRef = builder
   >('PruneOrphanedBundleDeploymentsPayload')
   .implement({
     description: 'The result of `pruneOrphanedBundleDeployments`.',
-    fields: (t) => ({
-      gitRepo: t.field({
-        type: GitRepoRef,
-        nullable: true,
-        ...payloadFields.gitRepo,
-        resolve: (p) => p.gitRepo,
-      }),
-      orphans: t.field({
-        type: [BundleDeploymentRef],
-        description:
-          "BundleDeployments whose Bundle's current targets no longer select their cluster: deleted, or on a dry run, would be.",
-        resolve: (p) => p.orphans,
-      }),
-      skippedBundles: t.field({
-        type: [SkippedRef],
-        description: 'Bundles not judged (not updated by Fleet yet, targeting error).',
-        resolve: (p) => p.skipped,
-      }),
-      userErrors: t.field({
-        type: [UserErrorRef],
-        ...payloadFields.userErrors,
-        resolve: (p) => p.userErrors,
-      }),
-      dryRun: t.exposeBoolean('dryRun', payloadFields.dryRun),
-    }),
+    fields: (t) => {
+      const { gitRepo, userErrors, dryRun } = payloadFields(t);
+      return {
+        gitRepo,
+        orphans: t.field({
+          type: [BundleDeploymentRef],
+          description:
+            "BundleDeployments whose Bundle's current targets no longer select their cluster: deleted, or on a dry run, would be.",
+          resolve: (p) => p.orphans,
+        }),
+        skippedBundles: t.field({
+          type: [SkippedRef],
+          description: 'Bundles not judged (not updated by Fleet yet, targeting error).',
+          resolve: (p) => p.skipped,
+        }),
+        userErrors,
+        dryRun,
+      };
+    },
   });
 
 export const CancelRetargetPayloadRef = builder
@@ -465,10 +461,6 @@ export const CancelRetargetPayloadRef = builder
         description: 'The operation after cancelling.',
         resolve: (p) => p.operation,
       }),
-      userErrors: t.field({
-        type: [UserErrorRef],
-        ...payloadFields.userErrors,
-        resolve: (p) => p.userErrors,
-      }),
+      userErrors: userErrorsField(t),
     }),
   });
