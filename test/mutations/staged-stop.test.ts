@@ -5,48 +5,12 @@
  * deployment that fails in a step (ErrApplied) ends it as FAILED, reported, with no later step applied.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deployed, startEnv, WS, type Env } from './support.js';
+import { ALL, deploymentCount, operation, STAGED_RETARGET, startStagedEnv, WS, type Env } from './support.js';
 
 let env: Env;
 
-const RETARGET = `
-  mutation($input: RetargetGitRepoInput!) {
-    retargetGitRepo(input: $input) {
-      userErrors { code field message }
-      gitRepo { targets { clusterName } }
-      operation { id state currentStep steps { addedClusters removedClusters state } strategy { batchSize pauseBetween } }
-    }
-  }`;
-
-const OPERATION = `
-  query($id: ID!) { retargetOperation(id: $id) { state currentStep message steps { state } failures { cluster message } } }`;
-
-const all = [{ name: 'all', clusterSelector: { matchLabels: [{ key: 'fleet', value: 'yes' }] } }];
-
-async function operation(id: string) {
-  return (await env.gql(OPERATION, { id })).retargetOperation;
-}
-
-async function count(repo: string): Promise<number> {
-  return Object.values(await deployed(env, repo)).reduce((n, l) => n + l.length, 0);
-}
-
 beforeAll(async () => {
-  env = await startEnv({ cleanup: 'prompt' });
-  for (let i = 0; i < 30; i++) {
-    const name = `c-${String(i).padStart(2, '0')}`;
-    await env.objects.create('clusters', WS, { metadata: { name, labels: { fleet: 'yes' } }, spec: {} });
-  }
-  for (const name of ['app2', 'app3'])
-    await env.objects.create('gitrepos', WS, {
-      metadata: { name },
-      spec: {
-        repo: 'https://example.com/app',
-        paths: ['a'],
-        targets: [{ name: 'none', clusterSelector: { matchLabels: { stage: 'none' } } }],
-      },
-    });
-  await env.settle(async () => (await env.gql(`{ bundles { totalCount } }`)).bundles.totalCount, 2);
+  env = await startStagedEnv(30, ['app2', 'app3']);
 });
 
 afterAll(async () => {
@@ -55,8 +19,8 @@ afterAll(async () => {
 
 it('cancelRetarget stops an operation where it is', async () => {
   const r = (
-    await env.gql(RETARGET, {
-      input: { namespace: WS, name: 'app2', targets: all, strategy: { batchSize: 10, pauseBetween: 600 } },
+    await env.gql(STAGED_RETARGET, {
+      input: { namespace: WS, name: 'app2', targets: ALL, strategy: { batchSize: 10, pauseBetween: 600 } },
     })
   ).retargetGitRepo;
   expect(r.userErrors).toEqual([]);
@@ -68,10 +32,10 @@ it('cancelRetarget stops an operation where it is', async () => {
   expect(c.cancelRetarget.userErrors).toEqual([]);
   expect(c.cancelRetarget.operation).toMatchObject({ state: 'CANCELLED', currentStep: 0 });
   // Time passes; nothing moves on: Fleet deploys the first step's 10 clusters and no more.
-  await env.settle(async () => count('app2'), 10, 5_000);
+  await env.settle(async () => deploymentCount(env, 'app2'), 10, 5_000);
   await env.clock.advance(20 * 60_000);
-  expect(await operation(id)).toMatchObject({ state: 'CANCELLED', currentStep: 0 });
-  expect(await count('app2')).toBe(10);
+  expect(await operation(env, id)).toMatchObject({ state: 'CANCELLED', currentStep: 0 });
+  expect(await deploymentCount(env, 'app2')).toBe(10);
   const again = await env.gql(`mutation($id: ID!) { cancelRetarget(id: $id) { userErrors { code } } }`, {
     id,
   });
@@ -82,19 +46,23 @@ it('aborts on a failed deployment and reports it (abortOnFailure)', async () => 
   // The agent on c-15 fails to apply app3's Bundle: ErrApplied in the second step.
   env.sim.fleet.injectFault({ cluster: `${WS}/c-15`, bundle: `${WS}/app3-a`, fault: 'ErrApplied' });
   const r = (
-    await env.gql(RETARGET, {
-      input: { namespace: WS, name: 'app3', targets: all, strategy: { batchSize: 10, abortOnFailure: true } },
+    await env.gql(STAGED_RETARGET, {
+      input: { namespace: WS, name: 'app3', targets: ALL, strategy: { batchSize: 10, abortOnFailure: true } },
     })
   ).retargetGitRepo;
   expect(r.userErrors).toEqual([]);
   const id = r.operation.id;
-  await env.settle(async () => (await operation(id)).state, 'FAILED', 2_000);
-  const failed = await operation(id);
+  await env.settle(async () => (await operation(env, id)).state, 'FAILED', 2_000);
+  const failed = await operation(env, id);
   expect(failed.currentStep).toBe(1);
   expect(failed.failures).toEqual([expect.objectContaining({ cluster: 'c-15' })]);
   expect(failed.message).toContain('step 2 failed');
   // The third step was never applied: at most the first two batches are deployed.
   await env.clock.advance(60_000);
-  expect(await count('app3')).toBeLessThanOrEqual(20);
-  expect((await operation(id)).steps.map((s: any) => s.state)).toEqual(['CONVERGED', 'APPLIED', 'PENDING']);
+  expect(await deploymentCount(env, 'app3')).toBeLessThanOrEqual(20);
+  expect((await operation(env, id)).steps.map((s: any) => s.state)).toEqual([
+    'CONVERGED',
+    'APPLIED',
+    'PENDING',
+  ]);
 }, 30_000);

@@ -7,48 +7,12 @@
  * Cancelling and aborting on a failure: staged-stop.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deployed, startEnv, WS, type Env } from './support.js';
+import { ALL, deploymentCount, operation, STAGED_RETARGET, startStagedEnv, WS, type Env } from './support.js';
 
 let env: Env;
 
-const RETARGET = `
-  mutation($input: RetargetGitRepoInput!) {
-    retargetGitRepo(input: $input) {
-      userErrors { code field message }
-      gitRepo { targets { clusterName } }
-      operation { id state currentStep steps { addedClusters removedClusters state } strategy { batchSize pauseBetween } }
-    }
-  }`;
-
-const OPERATION = `
-  query($id: ID!) { retargetOperation(id: $id) { state currentStep message steps { state } failures { cluster message } } }`;
-
-const all = [{ name: 'all', clusterSelector: { matchLabels: [{ key: 'fleet', value: 'yes' }] } }];
-
-async function operation(id: string) {
-  return (await env.gql(OPERATION, { id })).retargetOperation;
-}
-
-async function count(repo: string): Promise<number> {
-  return Object.values(await deployed(env, repo)).reduce((n, l) => n + l.length, 0);
-}
-
 beforeAll(async () => {
-  env = await startEnv({ cleanup: 'prompt' });
-  for (let i = 0; i < 40; i++) {
-    const name = `c-${String(i).padStart(2, '0')}`;
-    await env.objects.create('clusters', WS, { metadata: { name, labels: { fleet: 'yes' } }, spec: {} });
-  }
-  for (const name of ['app'])
-    await env.objects.create('gitrepos', WS, {
-      metadata: { name },
-      spec: {
-        repo: 'https://example.com/app',
-        paths: ['a'],
-        targets: [{ name: 'none', clusterSelector: { matchLabels: { stage: 'none' } } }],
-      },
-    });
-  await env.settle(async () => (await env.gql(`{ bundles { totalCount } }`)).bundles.totalCount, 1);
+  env = await startStagedEnv(40, ['app']);
 });
 
 afterAll(async () => {
@@ -57,8 +21,8 @@ afterAll(async () => {
 
 it('converges step by step and resumes after a gateway restart', async () => {
   const r = (
-    await env.gql(RETARGET, {
-      input: { namespace: WS, name: 'app', targets: all, strategy: { batchSize: 10, pauseBetween: 30 } },
+    await env.gql(STAGED_RETARGET, {
+      input: { namespace: WS, name: 'app', targets: ALL, strategy: { batchSize: 10, pauseBetween: 30 } },
     })
   ).retargetGitRepo;
   expect(r.userErrors).toEqual([]);
@@ -77,26 +41,26 @@ it('converges step by step and resumes after a gateway restart', async () => {
   // Step by step: the deployments never run ahead of the steps applied.
   let seenStep = 0;
   const observe = async () => {
-    const o = await operation(op.id);
-    const n = await count('app');
+    const o = await operation(env, op.id);
+    const n = await deploymentCount(env, 'app');
     expect(n).toBeLessThanOrEqual(10 * (o.currentStep + 1));
     seenStep = Math.max(seenStep, o.currentStep);
     return o.currentStep;
   };
   await env.settle(async () => (await observe()) >= 1, true, 2_000);
-  expect(await count('app')).toBeGreaterThanOrEqual(10);
+  expect(await deploymentCount(env, 'app')).toBeGreaterThanOrEqual(10);
   await env.settle(async () => (await observe()) >= 2, true, 2_000);
 
   // Restart in the middle: the operation lives on the GitRepo, the new gateway carries it on.
   await env.restartGateway();
-  const resumed = await operation(op.id);
+  const resumed = await operation(env, op.id);
   expect(resumed.state).toBe('RUNNING');
   expect(resumed.currentStep).toBeGreaterThanOrEqual(2);
-  await env.settle(async () => (await operation(op.id)).state, 'SUCCEEDED', 2_000, 18_000);
-  const done = await operation(op.id);
+  await env.settle(async () => (await operation(env, op.id)).state, 'SUCCEEDED', 2_000, 18_000);
+  const done = await operation(env, op.id);
   expect(done.steps.map((s: any) => s.state)).toEqual(['CONVERGED', 'CONVERGED', 'CONVERGED', 'CONVERGED']);
   expect(done.failures).toEqual([]);
-  expect(await count('app')).toBe(40);
+  expect(await deploymentCount(env, 'app')).toBe(40);
   // The last step wrote exactly the requested targets.
   const repo = await env.gql(`{ gitRepo(namespace: "${WS}", name: "app") { targets { name } } }`);
   expect(repo.gitRepo.targets).toEqual([{ name: 'all' }]);

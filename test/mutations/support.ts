@@ -140,3 +140,58 @@ export async function readBack(env: Env, name: string): Promise<any> {
     name,
   });
 }
+
+/* The staged-retarget tests (staged.test.ts, staged-stop.test.ts) share one setup and one view of
+   an operation, so the two files read the same fields and seed the fleet the same way. */
+
+/** `retargetGitRepo` with the fields the staged tests read back. */
+export const STAGED_RETARGET = `
+  mutation($input: RetargetGitRepoInput!) {
+    retargetGitRepo(input: $input) {
+      userErrors { code field message }
+      gitRepo { targets { clusterName } }
+      operation { id state currentStep steps { addedClusters removedClusters state } strategy { batchSize pauseBetween } }
+    }
+  }`;
+
+const OPERATION = `
+  query($id: ID!) { retargetOperation(id: $id) { state currentStep message steps { state } failures { cluster message } } }`;
+
+/** One target selecting every cluster the staged setup creates (label `fleet=yes`). */
+export const ALL = [{ name: 'all', clusterSelector: { matchLabels: [{ key: 'fleet', value: 'yes' }] } }];
+
+/**
+ * A simulated fleet of `clusters` clusters labelled `fleet=yes` and one single-path GitRepo per
+ * name in `repos`, each targeting nothing yet; resolves once every GitRepo has its Bundle.
+ */
+export async function startStagedEnv(clusters: number, repos: readonly string[]): Promise<Env> {
+  const env = await startEnv({ cleanup: 'prompt' });
+  for (let i = 0; i < clusters; i++) {
+    const name = `c-${String(i).padStart(2, '0')}`;
+    await env.objects.create('clusters', WS, { metadata: { name, labels: { fleet: 'yes' } }, spec: {} });
+  }
+  for (const name of repos)
+    await env.objects.create('gitrepos', WS, {
+      metadata: { name },
+      spec: {
+        repo: 'https://example.com/app',
+        paths: ['a'],
+        targets: [{ name: 'none', clusterSelector: { matchLabels: { stage: 'none' } } }],
+      },
+    });
+  await env.settle(
+    async () => (await env.gql(`{ bundles { totalCount } }`)).bundles.totalCount,
+    repos.length,
+  );
+  return env;
+}
+
+/** A staged retarget as `retargetOperation` reports it. */
+export async function operation(env: Env, id: string): Promise<any> {
+  return (await env.gql(OPERATION, { id })).retargetOperation;
+}
+
+/** How many live BundleDeployments the GitRepo has, over all its Bundles. */
+export async function deploymentCount(env: Env, repo: string): Promise<number> {
+  return Object.values(await deployed(env, repo)).reduce((n, l) => n + l.length, 0);
+}
