@@ -43,6 +43,12 @@ export function renew(ctx: GraphQLContext): void {
   if (live) Object.assign(ctx, live.renew());
 }
 
+/** A subscription field's `resolve` for events served as they are: renews the context first. */
+export function renewed<E>(event: E, _args: unknown, ctx: GraphQLContext): E {
+  renew(ctx);
+  return event;
+}
+
 /** What a cut-off subscriber's connection gets: a clear close code and reason where there is one. */
 export function onOverflow(ctx: GraphQLContext): (error: FleetGraphError) => void {
   return (error) =>

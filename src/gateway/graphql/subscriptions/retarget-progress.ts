@@ -10,7 +10,7 @@ import type { ObjectChange } from '../../fleet/events/index.js';
 import type { GitRepoRecord } from '../../fleet/read-model.js';
 import { builder } from '../builder.js';
 import { RetargetOperationRef } from '../mutations/types.js';
-import { liveOf, renew } from './live.js';
+import { liveOf, renewed } from './live.js';
 
 interface Progress {
   readonly operation: RetargetOperation;
@@ -125,9 +125,6 @@ builder.subscriptionFields((t) => ({
       });
       return progressOf(source, id);
     },
-    resolve: (progress, _a, ctx) => {
-      renew(ctx);
-      return progress;
-    },
+    resolve: renewed,
   }),
 }));

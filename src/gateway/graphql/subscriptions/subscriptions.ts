@@ -12,17 +12,24 @@ import type {
   BundleDeploymentEventType,
   InconsistencyEvent,
   InconsistencyEventFilter,
+  ObjectChange,
   Removal,
 } from '../../fleet/events/index.js';
-import type { InconsistencyKind, RemovalReason } from '../../fleet/read-model.js';
+import type {
+  ClusterRecord,
+  GitRepoRecord,
+  InconsistencyKind,
+  RemovalReason,
+} from '../../fleet/read-model.js';
 import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
 import { BundleDeploymentRef } from '../bundledeployment/ref.js';
 import { ClusterRef } from '../cluster/ref.js';
 import { BundleStateEnum } from '../common/state.js';
 import { GitRepoRef } from '../gitrepo/ref.js';
 import { InconsistencyKindEnum } from '../inconsistency/inconsistency.js';
 import { InconsistencyRef } from '../inconsistency/ref.js';
-import { liveOf, onOverflow, renew } from './live.js';
+import { liveOf, onOverflow, renew, renewed } from './live.js';
 // retargetProgress, beside the other subscription fields.
 import './retarget-progress.js';
 
@@ -286,6 +293,35 @@ function inconsistencyFilter(
   };
 }
 
+type ChangedRecord<K extends 'GitRepo' | 'Cluster'> = K extends 'GitRepo' ? GitRepoRecord : ClusterRecord;
+
+/**
+ * The stream behind gitRepoChanged and clusterChanged: the object as this operation's snapshot
+ * has it first (so a subscriber needs no query beside it), then each change the engine coalesces.
+ */
+function objectChanges<K extends 'GitRepo' | 'Cluster'>(
+  ctx: GraphQLContext,
+  kind: K,
+  args: { namespace: string; name: string },
+  lookup: (namespace: string, name: string) => ChangedRecord<K> | undefined,
+) {
+  const ns = checkName('namespace', args.namespace)!;
+  const name = checkName('name', args.name)!;
+  const current = lookup(ns, name);
+  return liveOf(ctx).events.objectChanges(
+    kind,
+    ns,
+    name,
+    current && { record: current, observedAt: ctx.readModel.now, resourceVersion: current.resourceVersion },
+  );
+}
+
+/** Each change resolved against the store as it is now; null once the object is deleted. */
+function changedRecord<R>(change: ObjectChange<R>, _args: unknown, ctx: GraphQLContext): R | null {
+  renew(ctx);
+  return change.record ?? null;
+}
+
 builder.subscriptionType({
   description:
     'Live events, over graphql-ws (WebSocket, same path) or Server-Sent Events. A subscriber that falls too far behind is disconnected (close code 4429) and can resume with its last cursor.',
@@ -311,10 +347,7 @@ builder.subscriptionFields((t) => ({
       liveOf(ctx).events.bundleDeploymentEvents(eventFilter(args.filter), checkName('after', args.after), {
         onOverflow: onOverflow(ctx),
       }),
-    resolve: (event, _a, ctx) => {
-      renew(ctx);
-      return event;
-    },
+    resolve: renewed,
   }),
   gitRepoChanged: t.field({
     type: GitRepoRef,
@@ -325,25 +358,8 @@ builder.subscriptionFields((t) => ({
       namespace: t.arg.string({ required: true, description: 'Its namespace (workspace).' }),
       name: t.arg.string({ required: true, description: 'Its name.' }),
     },
-    subscribe: (_r, a, ctx) => {
-      const ns = checkName('namespace', a.namespace)!;
-      const name = checkName('name', a.name)!;
-      const current = ctx.readModel.gitRepo(ns, name);
-      return liveOf(ctx).events.objectChanges(
-        'GitRepo',
-        ns,
-        name,
-        current && {
-          record: current,
-          observedAt: ctx.readModel.now,
-          resourceVersion: current.resourceVersion,
-        },
-      );
-    },
-    resolve: (change, _a, ctx) => {
-      renew(ctx);
-      return change.record ?? null;
-    },
+    subscribe: (_r, a, ctx) => objectChanges(ctx, 'GitRepo', a, (ns, n) => ctx.readModel.gitRepo(ns, n)),
+    resolve: changedRecord,
   }),
   clusterChanged: t.field({
     type: ClusterRef,
@@ -354,25 +370,8 @@ builder.subscriptionFields((t) => ({
       namespace: t.arg.string({ required: true, description: 'Its namespace (workspace).' }),
       name: t.arg.string({ required: true, description: 'Its name.' }),
     },
-    subscribe: (_r, a, ctx) => {
-      const ns = checkName('namespace', a.namespace)!;
-      const name = checkName('name', a.name)!;
-      const current = ctx.readModel.cluster(ns, name);
-      return liveOf(ctx).events.objectChanges(
-        'Cluster',
-        ns,
-        name,
-        current && {
-          record: current,
-          observedAt: ctx.readModel.now,
-          resourceVersion: current.resourceVersion,
-        },
-      );
-    },
-    resolve: (change, _a, ctx) => {
-      renew(ctx);
-      return change.record ?? null;
-    },
+    subscribe: (_r, a, ctx) => objectChanges(ctx, 'Cluster', a, (ns, n) => ctx.readModel.cluster(ns, n)),
+    resolve: changedRecord,
   }),
   inconsistencyEvents: t.field({
     type: InconsistencyEventRef,
@@ -385,9 +384,6 @@ builder.subscriptionFields((t) => ({
       liveOf(ctx).events.inconsistencyEvents(inconsistencyFilter(args.filter), {
         onOverflow: onOverflow(ctx),
       }),
-    resolve: (event, _a, ctx) => {
-      renew(ctx);
-      return event;
-    },
+    resolve: renewed,
   }),
 }));
