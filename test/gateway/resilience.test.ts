@@ -6,12 +6,11 @@
  */
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
+import type { Simulation } from '../../src/simulator/index.js';
 import { graphql } from '../gql/index.js';
 import { clusterNs, FleetWriter } from './kube-fixtures.js';
+import { startEmptySimulation, startSyncedGateway } from './simulated.js';
 import { run } from './support.js';
 
 const Names = graphql(`
@@ -60,21 +59,8 @@ async function converged(): Promise<void> {
 }
 
 beforeAll(async () => {
-  sim = await startSimulation({
-    port: 0,
-    host: '127.0.0.1',
-    scenario: 'empty',
-    cleanup: 'prompt',
-    speed: 1,
-    scaleClusters: 1,
-    scaleBundles: 1,
-    logger: silentLogger(),
-    controllers: false,
-  });
-  gw = await startGateway({
-    config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
-    kubeConfig: sim.kubeConfig,
-    logger: silentLogger(),
+  sim = await startEmptySimulation({ cleanup: 'prompt', controllers: false });
+  gw = await startSyncedGateway(sim, {
     // Short server timeouts and watchdog so a silent watch is noticed within a second or so.
     watchTuning: {
       timeoutSeconds: 2,
@@ -83,9 +69,7 @@ beforeAll(async () => {
       minReconnectDelayMs: 10,
       maxReconnectDelayMs: 100,
     },
-    shutdownGraceMs: 200,
   });
-  await gw.synced;
   kube = new FleetWriter(sim.kubeConfig);
   await kube.cluster('c1', { env: 'prod' });
   for (let i = 0; i < 5; i++) await kube.deployment(`b${next++}`, 'c1', 'app');

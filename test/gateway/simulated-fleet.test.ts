@@ -5,13 +5,18 @@
  * stale deployments (rancher/fleet#3437) and clear when the cluster's check-in cleans them up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import type { Simulation } from '../../src/simulator/index.js';
 import { graphql } from '../gql/index.js';
 import { FleetWriter } from './kube-fixtures.js';
+import {
+  createAppGitRepo,
+  createThreeClusters,
+  startEmptySimulation,
+  startSyncedGateway,
+  STEP_DELAYS,
+} from './simulated.js';
 import { run } from './support.js';
 
 const WS = 'fleet-default';
@@ -110,43 +115,11 @@ async function targetedVersusDeployed() {
 
 beforeAll(async () => {
   clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-  sim = await startSimulation({
-    port: 0,
-    host: '127.0.0.1',
-    scenario: 'empty',
-    cleanup: 'legacy',
-    speed: 1,
-    scaleClusters: 1,
-    scaleBundles: 1,
-    logger: silentLogger(),
-    clock,
-    fleet: { jobDelayMs: 1_000, applyDelayMs: 1_000, readyDelayMs: 1_000, gitRepoStatusDelayMs: 3_000 },
-  });
-  gw = await startGateway({
-    config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
-    kubeConfig: sim.kubeConfig,
-    logger: silentLogger(),
-    clock,
-    watchTuning: { backoff: { initialMs: 20, maxMs: 200 }, minReconnectDelayMs: 10 },
-    shutdownGraceMs: 200,
-  });
-  await gw.synced;
+  sim = await startEmptySimulation({ cleanup: 'legacy', clock, fleet: STEP_DELAYS });
+  gw = await startSyncedGateway(sim, { clock });
   const kube = new FleetWriter(sim.kubeConfig);
-  for (const [name, env] of [
-    ['eu-1', 'prod'],
-    ['eu-2', 'prod'],
-    ['us-1', 'dev'],
-  ] as const) {
-    await kube.create('clusters', WS, { metadata: { name, labels: { env } }, spec: {} });
-  }
-  await kube.create('gitrepos', WS, {
-    metadata: { name: 'app' },
-    spec: {
-      repo: 'https://example.com/app',
-      paths: ['a', 'b'],
-      targets: [{ name: 'all', clusterSelector: {} }],
-    },
-  });
+  await createThreeClusters(kube);
+  await createAppGitRepo(kube);
 });
 
 afterAll(async () => {

@@ -11,12 +11,11 @@ import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import type { Simulation } from '../../src/simulator/index.js';
 import { FleetWriter, clusterNs } from '../gateway/kube-fixtures.js';
+import { startEmptySimulation, startSyncedGateway } from '../gateway/simulated.js';
 import { run } from '../gateway/support.js';
 import { graphql } from '../gql/index.js';
 import type { AlertEventsSubscription, MonitoringRemovalsSubscription } from '../gql/graphql.js';
@@ -91,21 +90,8 @@ const staleGauge = async () =>
 
 beforeAll(async () => {
   clock = new ManualClock(Date.UTC(2026, 0, 1));
-  sim = await startSimulation({
-    port: 0,
-    host: '127.0.0.1',
-    scenario: 'empty',
-    cleanup: 'prompt',
-    speed: 1,
-    scaleClusters: 1,
-    scaleBundles: 1,
-    logger: silentLogger(),
-    clock,
-    controllers: false,
-  });
-  gw = await startGateway({
-    config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
-    kubeConfig: sim.kubeConfig,
+  sim = await startEmptySimulation({ cleanup: 'prompt', clock, controllers: false });
+  gw = await startSyncedGateway(sim, {
     logger: logs.logger,
     clock,
     watchTuning: {
@@ -113,9 +99,7 @@ beforeAll(async () => {
       minReconnectDelayMs: 10,
       maxReconnectDelayMs: 100,
     },
-    shutdownGraceMs: 200,
   });
-  await gw.synced;
   kube = new FleetWriter(sim.kubeConfig);
   ws = createClient({ url: gw.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
 });

@@ -6,12 +6,17 @@
  * them in the bundle reconcile that applies the new targets: the seconds buckets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import type { Simulation } from '../../src/simulator/index.js';
 import { FleetWriter } from '../gateway/kube-fixtures.js';
+import {
+  createAppGitRepo,
+  createThreeClusters,
+  startEmptySimulation,
+  startSyncedGateway,
+  STEP_DELAYS,
+} from '../gateway/simulated.js';
 import { metric, scrape, sample } from './support.js';
 
 const WS = 'fleet-default';
@@ -30,44 +35,12 @@ afterEach(async () => {
 /** A simulated Fleet with three clusters and a GitRepo of two Bundles deployed to all of them. */
 async function converged(cleanup: 'prompt' | 'legacy') {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-  sim = await startSimulation({
-    port: 0,
-    host: '127.0.0.1',
-    scenario: 'empty',
-    cleanup,
-    speed: 1,
-    scaleClusters: 1,
-    scaleBundles: 1,
-    logger: silentLogger(),
-    clock,
-    fleet: { jobDelayMs: 1_000, applyDelayMs: 1_000, readyDelayMs: 1_000, gitRepoStatusDelayMs: 3_000 },
-  });
-  const g = await startGateway({
-    config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
-    kubeConfig: sim.kubeConfig,
-    logger: silentLogger(),
-    clock,
-    watchTuning: { backoff: { initialMs: 20, maxMs: 200 }, minReconnectDelayMs: 10 },
-    shutdownGraceMs: 200,
-  });
+  sim = await startEmptySimulation({ cleanup, clock, fleet: STEP_DELAYS });
+  const g = await startSyncedGateway(sim, { clock });
   gw = g;
-  await g.synced;
   const kube = new FleetWriter(sim.kubeConfig);
-  for (const [name, env] of [
-    ['eu-1', 'prod'],
-    ['eu-2', 'prod'],
-    ['us-1', 'dev'],
-  ] as const) {
-    await kube.create('clusters', WS, { metadata: { name, labels: { env } }, spec: {} });
-  }
-  await kube.create('gitrepos', WS, {
-    metadata: { name: 'app' },
-    spec: {
-      repo: 'https://example.com/app',
-      paths: ['a', 'b'],
-      targets: [{ name: 'all', clusterSelector: {} }],
-    },
-  });
+  await createThreeClusters(kube);
+  await createAppGitRepo(kube);
   /** The GitRepo's BundleDeployments (the agent bundles' are not its). */
   const deployments = async (): Promise<number> =>
     (

@@ -7,13 +7,12 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import type { AuthorizationPolicy } from '../../src/gateway/fleet/commands/index.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import type { Simulation } from '../../src/simulator/index.js';
 import { FleetWriter as Objects } from '../gateway/kube-fixtures.js';
+import { startEmptySimulation, startSyncedGateway, STEP_DELAYS } from '../gateway/simulated.js';
 import { post } from '../gateway/support.js';
 
 export const WS = 'fleet-default';
@@ -36,37 +35,12 @@ export async function startEnv(
   opts: { cleanup: 'prompt' | 'legacy'; authorize?: AuthorizationPolicy } = { cleanup: 'prompt' },
 ): Promise<Env> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-  const sim = await startSimulation({
-    port: 0,
-    host: '127.0.0.1',
-    scenario: 'empty',
+  const sim = await startEmptySimulation({
     cleanup: opts.cleanup,
-    speed: 1,
-    scaleClusters: 1,
-    scaleBundles: 1,
-    logger: silentLogger(),
     clock,
-    fleet: {
-      jobDelayMs: 1_000,
-      applyDelayMs: 1_000,
-      readyDelayMs: 1_000,
-      gitRepoStatusDelayMs: 3_000,
-      agentBundles: false,
-    },
+    fleet: { ...STEP_DELAYS, agentBundles: false },
   });
-  const gateway = async () => {
-    const g = await startGateway({
-      config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
-      kubeConfig: sim.kubeConfig,
-      logger: silentLogger(),
-      clock,
-      watchTuning: { backoff: { initialMs: 20, maxMs: 200 }, minReconnectDelayMs: 10 },
-      shutdownGraceMs: 200,
-      authorizeCommand: opts.authorize,
-    });
-    await g.synced;
-    return g;
-  };
+  const gateway = () => startSyncedGateway(sim, { clock, authorizeCommand: opts.authorize });
   const env: Env = {
     sim,
     clock,

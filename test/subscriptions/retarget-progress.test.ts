@@ -4,13 +4,12 @@
  * stream ends with the converged operation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import type { Simulation } from '../../src/simulator/index.js';
 import { graphql } from '../gql/index.js';
 import { FleetWriter } from '../gateway/kube-fixtures.js';
+import { startEmptySimulation, startSyncedGateway, STEP_DELAYS } from '../gateway/simulated.js';
 import { post } from '../gateway/support.js';
 import { subscribe, tuning, wsClient, type WsClient } from './support.js';
 
@@ -40,27 +39,8 @@ let ws: WsClient;
 
 beforeAll(async () => {
   clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-  sim = await startSimulation({
-    port: 0,
-    host: '127.0.0.1',
-    scenario: 'empty',
-    cleanup: 'prompt',
-    speed: 1,
-    scaleClusters: 1,
-    scaleBundles: 1,
-    logger: silentLogger(),
-    clock,
-    fleet: { jobDelayMs: 1_000, applyDelayMs: 1_000, readyDelayMs: 1_000, gitRepoStatusDelayMs: 3_000 },
-  });
-  gw = await startGateway({
-    config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
-    kubeConfig: sim.kubeConfig,
-    logger: silentLogger(),
-    clock,
-    watchTuning: tuning,
-    shutdownGraceMs: 200,
-  });
-  await gw.synced;
+  sim = await startEmptySimulation({ cleanup: 'prompt', clock, fleet: STEP_DELAYS });
+  gw = await startSyncedGateway(sim, { clock, watchTuning: tuning });
   const kube = new FleetWriter(sim.kubeConfig);
   for (const name of ['c-1', 'c-2', 'c-3', 'c-4'])
     await kube.create('clusters', WS, { metadata: { name, labels: { fleet: 'yes' } }, spec: {} });

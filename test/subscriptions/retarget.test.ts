@@ -5,14 +5,19 @@
  * graphql-ws and SSE alike. A second gateway replica resumes from the first one's cursor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
+import type { Simulation } from '../../src/simulator/index.js';
 import { graphql } from '../gql/index.js';
 import type { RetargetEventsSubscription } from '../gql/graphql.js';
 import { FleetWriter } from '../gateway/kube-fixtures.js';
+import {
+  createAppGitRepo,
+  createThreeClusters,
+  startEmptySimulation,
+  startSyncedGateway,
+  STEP_DELAYS,
+} from '../gateway/simulated.js';
 import { subscribe, subscribeSse, tuning, wsClient, type WsClient } from './support.js';
 
 const WS = 'fleet-default';
@@ -60,16 +65,7 @@ let kube: FleetWriter;
 const clients: WsClient[] = [];
 
 async function gateway(): Promise<Gateway> {
-  const g = await startGateway({
-    config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),
-    kubeConfig: sim.kubeConfig,
-    logger: silentLogger(),
-    clock,
-    watchTuning: tuning,
-    shutdownGraceMs: 200,
-  });
-  await g.synced;
-  return g;
+  return startSyncedGateway(sim, { clock, watchTuning: tuning });
 }
 
 /** Moves simulated time in steps until `done` holds. */
@@ -87,27 +83,10 @@ async function advanceUntil(done: () => boolean, stepMs = 1_000): Promise<void> 
 
 beforeAll(async () => {
   clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-  sim = await startSimulation({
-    port: 0,
-    host: '127.0.0.1',
-    scenario: 'empty',
-    cleanup: 'prompt',
-    speed: 1,
-    scaleClusters: 1,
-    scaleBundles: 1,
-    logger: silentLogger(),
-    clock,
-    fleet: { jobDelayMs: 1_000, applyDelayMs: 1_000, readyDelayMs: 1_000, gitRepoStatusDelayMs: 3_000 },
-  });
+  sim = await startEmptySimulation({ cleanup: 'prompt', clock, fleet: STEP_DELAYS });
   [gw, replica] = await Promise.all([gateway(), gateway()]);
   kube = new FleetWriter(sim.kubeConfig);
-  for (const [name, env] of [
-    ['eu-1', 'prod'],
-    ['eu-2', 'prod'],
-    ['us-1', 'dev'],
-  ] as const) {
-    await kube.create('clusters', WS, { metadata: { name, labels: { env } }, spec: {} });
-  }
+  await createThreeClusters(kube);
 });
 
 afterAll(async () => {
@@ -126,14 +105,7 @@ describe('bundleDeploymentEvents over the simulated Fleet (prompt cleanup)', () 
     const sse = subscribeSse(gw.url, AppEvents, { filter: { gitRepo: 'app', types: ['REMOVED'] } });
     const repo = subscribe(ws, RepoBundles);
     await expect.poll(() => gw.eventStats().subscribers).toBe(3);
-    await kube.create('gitrepos', WS, {
-      metadata: { name: 'app' },
-      spec: {
-        repo: 'https://example.com/app',
-        paths: ['a', 'b'],
-        targets: [{ name: 'all', clusterSelector: {} }],
-      },
-    });
+    await createAppGitRepo(kube);
     const events = () => all.data.map((d): Event => d.bundleDeploymentEvents);
     const latest = () => {
       const m = new Map<string, string | null | undefined>();
