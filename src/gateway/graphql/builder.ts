@@ -54,3 +54,9 @@ export const builder = new SchemaBuilder<{
     pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
   },
 });
+
+/** The `t` a module's `fields: (t) => …` receives, for helpers that build the same field on several types. */
+export type ObjectFieldBuilder<Parent> = PothosSchemaTypes.ObjectFieldBuilder<
+  typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never,
+  Parent
+>;

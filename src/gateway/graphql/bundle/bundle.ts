@@ -10,8 +10,8 @@ import { splitKey } from '../common/ids.js';
 import { ConditionRef, FieldProblemRef } from '../common/meta.js';
 import { FleetObjectRef, isKind } from '../common/object.js';
 import { LabelSelectorRef } from '../common/selector.js';
-import { BundleStateEnum, toBundleState } from '../common/state.js';
-import { BundleSummaryRef, summaryOrZero } from '../common/status.js';
+import { BundleStateEnum } from '../common/state.js';
+import { BundleSummaryRef, displayBundleStateField, summaryOrZero } from '../common/status.js';
 import { BundleTargetRef, TargetCriteriaRef, TargetMatchRef } from '../common/targets.js';
 import { GitRepoRef } from '../gitrepo/ref.js';
 import { HelmOpRef } from '../helmop/ref.js';
@@ -40,12 +40,7 @@ const BundleStatusRef = builder.objectRef<BundleRecord['status']>('BundleStatus'
       description: 'The worst state as Fleet wrote it.',
       resolve: (s) => s.display.state ?? null,
     }),
-    bundleState: t.field({
-      type: BundleStateEnum,
-      nullable: true,
-      description: '`state` as an enum; null when empty.',
-      resolve: (s) => toBundleState(s.display.state) ?? null,
-    }),
+    bundleState: displayBundleStateField(t),
     conditions: t.field({
       type: [ConditionRef],
       description: 'The Ready condition.',
@@ -73,12 +68,7 @@ const RecomputedBundleStatusRef = builder
         description: 'The worst state, as Fleet would write it (empty when all are ready).',
         resolve: (s) => s.display.state,
       }),
-      bundleState: t.field({
-        type: BundleStateEnum,
-        nullable: true,
-        description: '`state` as an enum; null when empty.',
-        resolve: (s) => toBundleState(s.display.state) ?? null,
-      }),
+      bundleState: displayBundleStateField(t),
     }),
   });
 

@@ -10,8 +10,13 @@ import { listArgs, listFilter, statesArg, withStates } from '../common/filters.j
 import { splitKey } from '../common/ids.js';
 import { ConditionRef } from '../common/meta.js';
 import { FleetObjectRef, isKind } from '../common/object.js';
-import { BundleStateEnum, toBundleState } from '../common/state.js';
-import { BundleSummaryRef, countsOrZero, ResourceCountsRef, summaryOrZero } from '../common/status.js';
+import {
+  BundleSummaryRef,
+  countsOrZero,
+  displayBundleStateField,
+  ResourceCountsRef,
+  summaryOrZero,
+} from '../common/status.js';
 import { TargetMatchRef } from '../common/targets.js';
 import { GitRepoRef } from '../gitrepo/ref.js';
 import { InconsistencyRef } from '../inconsistency/ref.js';
@@ -36,12 +41,7 @@ const ClusterStatusRef = builder.objectRef<ClusterRecord['status']>('ClusterStat
       description: 'State as Fleet wrote it (a BundleDeployment state, or `WaitCheckIn`).',
       resolve: (s) => s.display.state ?? null,
     }),
-    bundleState: t.field({
-      type: BundleStateEnum,
-      nullable: true,
-      description: '`state` as an enum; null when empty or not a deployment state.',
-      resolve: (s) => toBundleState(s.display.state) ?? null,
-    }),
+    bundleState: displayBundleStateField(t, '`state` as an enum; null when empty or not a deployment state.'),
     conditions: t.field({
       type: [ConditionRef],
       description: 'Processed, Ready.',
@@ -80,12 +80,10 @@ const RecomputedClusterStatusRef = builder
         description: 'State as Fleet would write it (a deployment state, or `WaitCheckIn`).',
         resolve: (s) => s.display.state,
       }),
-      bundleState: t.field({
-        type: BundleStateEnum,
-        nullable: true,
-        description: '`state` as an enum; null when empty or not a deployment state.',
-        resolve: (s) => toBundleState(s.display.state) ?? null,
-      }),
+      bundleState: displayBundleStateField(
+        t,
+        '`state` as an enum; null when empty or not a deployment state.',
+      ),
       readyGitRepos: t.exposeInt('readyGitRepos', { description: 'GitRepos ready on this cluster.' }),
       desiredReadyGitRepos: t.exposeInt('desiredReadyGitRepos', {
         description: 'GitRepos deployed to this cluster.',

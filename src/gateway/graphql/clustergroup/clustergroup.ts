@@ -9,8 +9,7 @@ import { splitKey } from '../common/ids.js';
 import { ConditionRef } from '../common/meta.js';
 import { FleetObjectRef, isKind } from '../common/object.js';
 import { LabelSelectorRef } from '../common/selector.js';
-import { BundleStateEnum, toBundleState } from '../common/state.js';
-import { BundleSummaryRef, summaryOrZero } from '../common/status.js';
+import { BundleSummaryRef, displayBundleStateField, summaryOrZero } from '../common/status.js';
 import { WorkspaceRef } from '../workspace/ref.js';
 import { ClusterGroupConnectionRef, ClusterGroupRef } from './ref.js';
 
@@ -43,12 +42,7 @@ const ClusterGroupStatusRef = builder
         description: 'The worst state as Fleet wrote it.',
         resolve: (s) => s.display.state ?? null,
       }),
-      bundleState: t.field({
-        type: BundleStateEnum,
-        nullable: true,
-        description: '`state` as an enum; null when empty.',
-        resolve: (s) => toBundleState(s.display.state) ?? null,
-      }),
+      bundleState: displayBundleStateField(t),
       conditions: t.field({
         type: [ConditionRef],
         description: 'Processed, Ready.',
@@ -85,12 +79,7 @@ const RecomputedClusterGroupStatusRef = builder
         description: 'The worst state (empty when all are ready).',
         resolve: (s) => s.display.state,
       }),
-      bundleState: t.field({
-        type: BundleStateEnum,
-        nullable: true,
-        description: '`state` as an enum; null when empty.',
-        resolve: (s) => toBundleState(s.display.state) ?? null,
-      }),
+      bundleState: displayBundleStateField(t),
     }),
   });
 

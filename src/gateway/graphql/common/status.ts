@@ -1,7 +1,7 @@
 /** Fleet's status blocks shared by several nouns (fleet-model §2.1): summaries, counts, display. */
 import type { BundleSummary, NonReadyResource, ResourceCounts } from '../../../apis/fleet.js';
 import type { RecomputedStatus } from '../../fleet/read-model.js';
-import { builder } from '../builder.js';
+import { builder, type ObjectFieldBuilder } from '../builder.js';
 import { BundleStateEnum, toBundleState } from './state.js';
 
 export const NonReadyResourceRef = builder.objectRef<NonReadyResource>('NonReadyResource').implement({
@@ -82,6 +82,22 @@ export function countsOrZero(c: Readonly<ResourceCounts> | undefined): ResourceC
 
 export function summaryOrZero(s: Readonly<BundleSummary> | undefined): BundleSummary {
   return s ?? { ready: 0, desiredReady: 0 };
+}
+
+/**
+ * `bundleState` beside the `state` string of a Bundle, Cluster or ClusterGroup status (as Fleet
+ * wrote it, or recomputed): one mapping of the display state to the enum for all six types. A
+ * Cluster words its description apart: its state may be `WaitCheckIn`, which is no deployment state.
+ */
+export function displayBundleStateField<
+  P extends { readonly display: { readonly state?: string | undefined } },
+>(t: ObjectFieldBuilder<P>, description = '`state` as an enum; null when empty.') {
+  return t.field({
+    type: BundleStateEnum,
+    nullable: true,
+    description,
+    resolve: (s) => toBundleState(s.display.state) ?? null,
+  });
 }
 
 export interface StatusDisplayShape {

@@ -13,7 +13,7 @@ import type {
   UserError,
 } from '../../fleet/commands/index.js';
 import type { BundleDeploymentRecord, GitRepoRecord } from '../../fleet/read-model.js';
-import { builder } from '../builder.js';
+import { builder, type ObjectFieldBuilder } from '../builder.js';
 import { BundleRef } from '../bundle/ref.js';
 import { BundleDeploymentRef } from '../bundledeployment/ref.js';
 import { ClusterRef } from '../cluster/ref.js';
@@ -303,12 +303,8 @@ interface Payload {
   readonly dryRun: boolean;
 }
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
-
 /** `userErrors`, shared by every payload (CancelRetargetPayload has no GitRepo, but has these). */
-function userErrorsField<P extends { readonly userErrors: readonly UserError[] }>(
-  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
-) {
+function userErrorsField<P extends { readonly userErrors: readonly UserError[] }>(t: ObjectFieldBuilder<P>) {
   return t.field({
     type: [UserErrorRef],
     description: 'Problems that kept the mutation from doing what was asked; empty on success.',
@@ -322,7 +318,7 @@ function userErrorsField<P extends { readonly userErrors: readonly UserError[] }
  * first, userErrors and dryRun last).
  */
 function payloadFields<P extends Payload>(
-  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  t: ObjectFieldBuilder<P>,
   gitRepoDescription = 'The GitRepo after the mutation (as the gateway now serves it), or as it is when nothing was written.',
 ) {
   return {
