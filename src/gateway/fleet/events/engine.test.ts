@@ -304,7 +304,7 @@ describe('EventEngine: what it reports to metrics', () => {
     for (let i = 0; i < 3; i++) store.put(aGitRepo({ name: 'app', labels: { n: String(i) } }), 200 + i);
     settle();
     expect(coalesced).toEqual(['gitRepoChanged', 'gitRepoChanged']);
-    await repo.return();
+    await repo.return?.();
   });
 });
 
