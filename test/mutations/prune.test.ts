@@ -31,7 +31,9 @@ const orphanPairs = (list: { bundleName: string; clusterName: string }[]) =>
   list.map((o) => `${o.bundleName}@${o.clusterName}`).sort();
 
 beforeAll(async () => {
-  env = await startEnv({ cleanup: 'legacy' });
+  // Check-ins a day apart: the settle loops below move simulated time while they wait, and a
+  // legacy check-in during them would clean the orphans up before the prune could.
+  env = await startEnv({ cleanup: 'legacy', fleet: { checkInIntervalMs: 24 * 3_600_000 } });
   for (const [name, e] of [
     ['eu-1', 'prod'],
     ['eu-2', 'prod'],
@@ -50,7 +52,7 @@ beforeAll(async () => {
   const all = ['eu-1', 'eu-2', 'us-1'];
   await env.settle(async () => deployed(env, 'app'), { 'app-a': all, 'app-b': all });
   await env.settle(async () => deployed(env, 'other'), { 'other-a': all, 'other-b': all });
-  // Let every cluster check in once, so the next check-in (which would clean up) is 15 minutes away.
+  // Let every cluster check in once, so the next check-in (which would clean up) is a day away.
   await env.clock.advance(20_000);
   // A target edit made elsewhere (kubectl, Rancher): the BDs on us-1 are now orphans.
   await env.objects.patch('gitrepos', WS, 'app', {

@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import type { AuthorizationPolicy } from '../../src/gateway/fleet/commands/index.js';
 import type { Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import type { Simulation } from '../../src/simulator/index.js';
+import type { FleetSettings, Simulation } from '../../src/simulator/index.js';
 import { FleetWriter as Objects } from '../gateway/kube-fixtures.js';
 import { startEmptySimulation, startSyncedGateway, STEP_DELAYS } from '../gateway/simulated.js';
 import { post } from '../gateway/support.js';
@@ -32,13 +32,17 @@ export interface Env {
 }
 
 export async function startEnv(
-  opts: { cleanup: 'prompt' | 'legacy'; authorize?: AuthorizationPolicy } = { cleanup: 'prompt' },
+  opts: {
+    cleanup: 'prompt' | 'legacy';
+    authorize?: AuthorizationPolicy;
+    fleet?: Partial<FleetSettings>;
+  } = { cleanup: 'prompt' },
 ): Promise<Env> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
   const sim = await startEmptySimulation({
     cleanup: opts.cleanup,
     clock,
-    fleet: { ...STEP_DELAYS, agentBundles: false },
+    fleet: { ...STEP_DELAYS, agentBundles: false, ...opts.fleet },
   });
   const gateway = () => startSyncedGateway(sim, { clock, authorizeCommand: opts.authorize });
   const env: Env = {
