@@ -4,6 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GitTarget } from '../../../apis/fleet.js';
+import { ManualClock } from '../../../shared/clock.js';
+import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
+import { silentLogger } from '../../../shared/logger.js';
 import { aCluster, aDeployment, aGitRepo, aGitRepoBundle, aGroup, snapshotOf } from '../testing.js';
 import { FleetView } from '../view.js';
 import {
@@ -13,7 +16,9 @@ import {
   RETARGET_OPERATION_ANNOTATION,
   strategyProblems,
 } from './operation.js';
+import { FleetCommands } from './commands.js';
 import { planRetarget, retargetValidation, sameTargets } from './plan.js';
+import type { FleetWriter, Preconditions, StorePort } from './port.js';
 import { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
 import { changedFields, specView } from './versions.js';
 
@@ -144,6 +149,40 @@ describe('orphan selection (§6.3)', () => {
     ]);
     expect(none.orphans).toEqual([]);
     expect(none.skipped.map((s) => s.bundle.name)).toEqual(['app-web']);
+  });
+});
+
+describe('pruning through the writer', () => {
+  it('retries a delete refused because an agent rewrote the status, judging the deployment again', async () => {
+    const repo = aGitRepo({ name: 'app', targets: devTargets });
+    const bundle = aGitRepoBundle({ name: 'app-web', repoName: 'app', gitTargets: devTargets });
+    const seen = { ...aDeployment({ bundle, cluster: prod, uid: 'bd-1' }), resourceVersion: '10' };
+    const rewritten = { ...seen, resourceVersion: '11' };
+    let snap = snapshotOf([prod, dev, repo, bundle, seen]);
+    const attempts: (string | undefined)[] = [];
+    const writer = {
+      deleteBundleDeployment: (_ns: string, _name: string, pre: Preconditions) => {
+        attempts.push(pre.resourceVersion);
+        if (pre.resourceVersion !== '10') return Promise.resolve();
+        // The agent wrote status after the snapshot the prune judged.
+        snap = snapshotOf([prod, dev, repo, bundle, rewritten]);
+        return Promise.reject(new FleetGraphError(ErrorCode.CONFLICT, 'the object has been modified'));
+      },
+    } as unknown as FleetWriter;
+    const store: StorePort = {
+      snapshot: () => snap,
+      subscribe: () => () => undefined,
+      waitForVersion: () => Promise.resolve(undefined),
+    };
+    const commands = new FleetCommands({ writer, store, clock: new ManualClock(0), logger: silentLogger() });
+    const r = await commands.pruneOrphanedBundleDeployments(
+      { kind: 'anonymous' },
+      { namespace: repo.namespace, name: 'app' },
+    );
+    commands.stop();
+    expect(r.userErrors).toEqual([]);
+    expect(attempts).toEqual(['10', '11']);
+    expect(r.orphans.map((o) => o.resourceVersion)).toEqual(['11']);
   });
 });
 

@@ -412,18 +412,14 @@ export class FleetCommands {
     if (dryRun) return { gitRepo: repo, orphans: sel.orphans, skipped, userErrors: [], dryRun };
     const userErrors: UserError[] = [];
     const deleted: BundleDeploymentRecord[] = [];
-    for (const bd of sel.orphans) {
+    for (const orphan of sel.orphans) {
       try {
-        // Preconditions: only the object judged an orphan, not a successor with the same name.
-        await this.deps.writer.deleteBundleDeployment(bd.namespace, bd.name, {
-          uid: bd.uid,
-          resourceVersion: bd.resourceVersion,
-        });
-        deleted.push(bd);
+        const bd = await this.deleteOrphan(repo, orphan);
+        if (bd) deleted.push(bd);
       } catch (err) {
         const ue = asUserError(err);
         if (ue.code !== ErrorCode.NOT_FOUND)
-          userErrors.push({ ...ue, field: `orphans[${bd.namespace}/${bd.name}]` });
+          userErrors.push({ ...ue, field: `orphans[${orphan.namespace}/${orphan.name}]` });
       }
     }
     // Read-your-writes: wait until the store saw the deletions (or the finalizer-held tombstones).
@@ -437,6 +433,42 @@ export class FleetCommands {
       ),
     );
     return { gitRepo: this.repo(ref) ?? null, orphans: deleted, skipped, userErrors, dryRun };
+  }
+
+  /**
+   * Deletes one orphan, guarded by the uid and resourceVersion it was judged on. Agents rewrite a
+   * deployment's status all the time, so a conflict usually means only that: the store is given
+   * time to see the newer version, the deployment is judged again on that state, and the delete is
+   * retried while it is still an orphan. Returns the record deleted, or undefined when it no
+   * longer is one.
+   */
+  private async deleteOrphan(
+    repo: GitRepoRecord,
+    orphan: BundleDeploymentRecord,
+  ): Promise<BundleDeploymentRecord | undefined> {
+    let bd = orphan;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.writer.deleteBundleDeployment(bd.namespace, bd.name, {
+          uid: bd.uid,
+          resourceVersion: bd.resourceVersion,
+        });
+        return bd;
+      } catch (err) {
+        if (!isFleetGraphError(err) || err.code !== ErrorCode.CONFLICT || attempt >= 3) throw err;
+      }
+      await this.deps.store
+        .waitForVersion('BundleDeployment', bd.key, String(Number(bd.resourceVersion) + 1), {
+          timeoutMs: this.writeWaitMs,
+        })
+        .catch(() => undefined);
+      const view = new FleetView(this.deps.store.snapshot());
+      const again = selectOrphans(view, repo, this.versions.targetHistory(repo.key)).orphans.find(
+        (o) => o.key === bd.key && o.uid === bd.uid,
+      );
+      if (!again) return undefined;
+      bd = again;
+    }
   }
 
   // ─── pause, force sync ──────────────────────────────────────────────────────
