@@ -1,7 +1,8 @@
 /** Fleet's status blocks shared by several nouns (fleet-model §2.1): summaries, counts, display. */
 import type { BundleSummary, NonReadyResource, ResourceCounts } from '../../../apis/fleet.js';
-import type { RecomputedStatus } from '../../fleet/read-model.js';
+import type { HelmOpRecord, RecomputedStatus } from '../../fleet/read-model.js';
 import { builder, type ObjectFieldBuilder } from '../builder.js';
+import { ConditionRef } from './meta.js';
 import { BundleStateEnum, toBundleState } from './state.js';
 
 export const NonReadyResourceRef = builder.objectRef<NonReadyResource>('NonReadyResource').implement({
@@ -165,3 +166,47 @@ export const RecomputedStatusRef = builder.objectRef<RecomputedStatus>('Recomput
     }),
   }),
 });
+
+/** The status block GitRepo and HelmOp share (Fleet's StatusBase, fleet-model §2.1). */
+type ReportedStatusShape = Omit<HelmOpRecord['status'], 'version'>;
+
+/**
+ * The StatusBase fields of a GitRepo or HelmOp status as Fleet reported them: one definition for
+ * both types, each naming its own `kubectl get` kind and the condition types it carries.
+ */
+export function reportedStatusFields<P extends ReportedStatusShape>(
+  t: ObjectFieldBuilder<P>,
+  words: { readonly kubectlKind: string; readonly conditions: string },
+) {
+  return {
+    // `expose*` cannot be checked against a generic parent, so the numbers resolve explicitly.
+    readyClusters: t.int({
+      description: 'Clusters on which every deployment is Ready, per Fleet.',
+      resolve: (s) => s.readyClusters,
+    }),
+    desiredReadyClusters: t.int({
+      description: 'Clusters with deployments, per Fleet.',
+      resolve: (s) => s.desiredReadyClusters,
+    }),
+    summary: t.field({
+      type: BundleSummaryRef,
+      description: 'Deployments by state, per Fleet.',
+      resolve: (s) => summaryOrZero(s.summary),
+    }),
+    display: t.field({
+      type: StatusDisplayRef,
+      description: `What \`kubectl get ${words.kubectlKind}\` shows.`,
+      resolve: (s) => s.display,
+    }),
+    resourceCounts: t.field({
+      type: ResourceCountsRef,
+      description: 'Resources by state, per Fleet.',
+      resolve: (s) => countsOrZero(s.resourceCounts),
+    }),
+    conditions: t.field({
+      type: [ConditionRef],
+      description: words.conditions,
+      resolve: (s) => s.conditions,
+    }),
+  };
+}

@@ -7,16 +7,9 @@ import { ClusterRef } from '../cluster/ref.js';
 import { connectionFrom } from '../common/connection.js';
 import { listArgs, listFilter, statesArg, withStates } from '../common/filters.js';
 import { splitKey } from '../common/ids.js';
-import { ConditionRef, LabelRef, labelList } from '../common/meta.js';
+import { LabelRef, labelList } from '../common/meta.js';
 import { FleetObjectRef, isKind } from '../common/object.js';
-import {
-  BundleSummaryRef,
-  countsOrZero,
-  RecomputedStatusRef,
-  ResourceCountsRef,
-  StatusDisplayRef,
-  summaryOrZero,
-} from '../common/status.js';
+import { RecomputedStatusRef, reportedStatusFields } from '../common/status.js';
 import { GitTargetInput, GitTargetRef, gitTargetsFromInput, TargetMatchRef } from '../common/targets.js';
 import { InconsistencyRef } from '../inconsistency/ref.js';
 import { WorkspaceRef } from '../workspace/ref.js';
@@ -28,31 +21,9 @@ const GitRepoStatusRef = builder.objectRef<GitRepoStatusShape>('GitRepoStatus').
   description:
     "A GitRepo's status exactly as Fleet reported it (it may trail what exists; see `recomputedStatus`).",
   fields: (t) => ({
-    readyClusters: t.exposeInt('readyClusters', {
-      description: 'Clusters on which every deployment is Ready, per Fleet.',
-    }),
-    desiredReadyClusters: t.exposeInt('desiredReadyClusters', {
-      description: 'Clusters with deployments, per Fleet.',
-    }),
-    summary: t.field({
-      type: BundleSummaryRef,
-      description: 'Deployments by state, per Fleet.',
-      resolve: (s) => summaryOrZero(s.summary),
-    }),
-    display: t.field({
-      type: StatusDisplayRef,
-      description: 'What `kubectl get gitrepo` shows.',
-      resolve: (s) => s.display,
-    }),
-    resourceCounts: t.field({
-      type: ResourceCountsRef,
-      description: 'Resources by state, per Fleet.',
-      resolve: (s) => countsOrZero(s.resourceCounts),
-    }),
-    conditions: t.field({
-      type: [ConditionRef],
-      description: 'Ready, Accepted, GitPolling, Reconciling, Stalled…',
-      resolve: (s) => s.conditions,
+    ...reportedStatusFields(t, {
+      kubectlKind: 'gitrepo',
+      conditions: 'Ready, Accepted, GitPolling, Reconciling, Stalled…',
     }),
     observedGeneration: t.exposeInt('observedGeneration', {
       description: 'The spec generation Fleet last acted on.',

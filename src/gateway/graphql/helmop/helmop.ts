@@ -6,16 +6,8 @@ import { BundleDeploymentConnectionRef, BundleDeploymentRef } from '../bundledep
 import { connectionFrom } from '../common/connection.js';
 import { listArgs, listFilter, statesArg, withStates } from '../common/filters.js';
 import { splitKey } from '../common/ids.js';
-import { ConditionRef } from '../common/meta.js';
 import { FleetObjectRef, isKind } from '../common/object.js';
-import {
-  BundleSummaryRef,
-  countsOrZero,
-  RecomputedStatusRef,
-  ResourceCountsRef,
-  StatusDisplayRef,
-  summaryOrZero,
-} from '../common/status.js';
+import { RecomputedStatusRef, reportedStatusFields } from '../common/status.js';
 import { BundleTargetRef } from '../common/targets.js';
 import { WorkspaceRef } from '../workspace/ref.js';
 import { HelmOpConnectionRef, HelmOpRef } from './ref.js';
@@ -23,32 +15,7 @@ import { HelmOpConnectionRef, HelmOpRef } from './ref.js';
 const HelmOpStatusRef = builder.objectRef<HelmOpRecord['status']>('HelmOpStatus').implement({
   description: "A HelmOp's status exactly as Fleet reported it.",
   fields: (t) => ({
-    readyClusters: t.exposeInt('readyClusters', {
-      description: 'Clusters on which every deployment is Ready, per Fleet.',
-    }),
-    desiredReadyClusters: t.exposeInt('desiredReadyClusters', {
-      description: 'Clusters with deployments, per Fleet.',
-    }),
-    summary: t.field({
-      type: BundleSummaryRef,
-      description: 'Deployments by state, per Fleet.',
-      resolve: (s) => summaryOrZero(s.summary),
-    }),
-    display: t.field({
-      type: StatusDisplayRef,
-      description: 'What `kubectl get helmop` shows.',
-      resolve: (s) => s.display,
-    }),
-    resourceCounts: t.field({
-      type: ResourceCountsRef,
-      description: 'Resources by state, per Fleet.',
-      resolve: (s) => countsOrZero(s.resourceCounts),
-    }),
-    conditions: t.field({
-      type: [ConditionRef],
-      description: 'Ready, Accepted, Polled…',
-      resolve: (s) => s.conditions,
-    }),
+    ...reportedStatusFields(t, { kubectlKind: 'helmop', conditions: 'Ready, Accepted, Polled…' }),
     version: t.string({
       nullable: true,
       description: 'The chart version Fleet resolved.',
