@@ -190,17 +190,53 @@ function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export const USAGE = `Usage: fleet-graph <command> [flags]
+const COMMAND_HELP: Record<Command, string> = {
+  serve: 'Run the GraphQL gateway (default backend: the embedded simulator)',
+  simulate: 'Run only the Kubernetes API emulator with a simulated Fleet',
+};
 
-Commands:
-  serve      Run the GraphQL gateway (default backend: the embedded simulator)
-  simulate   Run only the Kubernetes API emulator with a simulated Fleet
+function flagLines(command?: Command): string {
+  return Object.entries(SETTINGS)
+    .filter(([, s]) => command === undefined || (s.commands as readonly string[]).includes(command))
+    .map(([flag, s]) => {
+      const where = command === undefined ? ` (${s.commands.join(', ')})` : '';
+      return `  --${flag.padEnd(16)} ${s.env.padEnd(28)} ${s.help}${where}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Help text: the overview with every flag, or one command's own flags
+ * (`fleet-graph simulate --help`).
+ */
+export function usage(command?: Command): string {
+  if (command !== undefined) {
+    return `Usage: fleet-graph ${command} [flags]
+
+${COMMAND_HELP[command]}
 
 Flags (each also an environment variable):
-${Object.entries(SETTINGS)
-  .map(([flag, s]) => `  --${flag.padEnd(16)} ${s.env.padEnd(28)} ${s.help} (${s.commands.join(', ')})`)
-  .join('\n')}
+${flagLines(command)}
   --help`;
+  }
+  return `Usage: fleet-graph <command> [flags]
+       fleet-graph <command> --help
+
+Commands:
+${COMMANDS.map((c) => `  ${c.padEnd(10)} ${COMMAND_HELP[c]}`).join('\n')}
+
+Flags (each also an environment variable):
+${flagLines()}
+  --help`;
+}
+
+export const USAGE = usage();
+
+/** The command named on a command line, if it is a known one (for per-command help). */
+export function commandOf(argv: readonly string[]): Command | undefined {
+  const first = argv.find((a) => !a.startsWith('-'));
+  return COMMANDS.find((c) => c === first);
+}
 
 /**
  * Reads flags first, then environment variables, then defaults. Throws one INVALID_CONFIG error
