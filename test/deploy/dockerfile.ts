@@ -140,13 +140,20 @@ export async function replayDockerfile(
         }
         break;
       }
-      case 'RUN':
-        if (/\bapt-get\b/.test(args)) {
-          s.skipped.push(args);
+      case 'RUN': {
+        // Build-cache mounts (--mount=type=cache) change where caches live, not what is built;
+        // here the caller's environment decides (the local npm cache).
+        const command = args.replace(/^(--mount=\S+\s+)+/, '');
+        if (/\bapt-get\b/.test(command)) {
+          s.skipped.push(command);
           break;
         }
-        await sh(args, join(s.root, s.workdir), { ...baseEnv, ...s.env });
+        if (/\bcache clean\b|\brm -rf \/root\b/.test(command)) {
+          throw new Error(`RUN ${command}: would clear the caller's caches, not the image's`);
+        }
+        await sh(command, join(s.root, s.workdir), { ...baseEnv, ...s.env });
         break;
+      }
       default:
         throw new Error(`unsupported Dockerfile instruction ${op}`);
     }
