@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.cache/', 'test/gql/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.cache/', 'test/gql/', 'sdk/src/gql/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'scripts/**', '*.config.ts', 'codegen.ts'],
+    files: ['src/config.ts', 'test/**', 'scripts/**', 'examples/**', '*.config.ts', 'codegen.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
