@@ -2,6 +2,7 @@
  * The gateway: watches Fleet through client-node, keeps the read model, serves GraphQL. This is
  * the composition of the layers (kube → store → fleet → graphql → server) and their lifecycle.
  */
+import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   readonly shutdownGraceMs?: number | undefined;
   /** The one authorization point of the write commands (default: allow everything). */
   readonly authorizeCommand?: AuthorizationPolicy | undefined;
+  /** How long a mutation waits for its write to show in the store (default 10 s). */
+  readonly writeWaitMs?: number | undefined;
 }
 
 export interface Gateway {
@@ -50,6 +53,33 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/**
+ * The service account's config, or a clear error outside a cluster. client-node builds the server
+ * URL from KUBERNETES_SERVICE_HOST/PORT, which only a Pod has; without them it would build
+ * `https://undefined:undefined` and every request would fail with "Invalid URL", forever.
+ */
+function inClusterConfig(kc: KubeConfig): KubeConfig {
+  kc.loadFromCluster();
+  const server = kc.getCurrentCluster()?.server ?? '';
+  let host = '';
+  try {
+    host = new URL(server).hostname;
+  } catch {
+    // not a URL: not in a cluster
+  }
+  const user = kc.getCurrentUser();
+  const hasToken = existsSync(IN_CLUSTER_TOKEN) || Boolean(user?.token);
+  if (!host || host === 'undefined' || !hasToken) {
+    throw new FleetGraphError(
+      ErrorCode.INVALID_CONFIG,
+      '--backend in-cluster: not running in a Kubernetes cluster (no KUBERNETES_SERVICE_HOST/PORT or no service account token); use --backend kubeconfig outside one',
+    );
+  }
+  return kc;
+}
+
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
 /** The KubeConfig for the configured backend (the simulator's is handed in by main.ts). */
 export function kubeConfigFor(config: Config): KubeConfig {
   const kc = new KubeConfig();
@@ -59,8 +89,7 @@ export function kubeConfigFor(config: Config): KubeConfig {
       else kc.loadFromDefault();
       return kc;
     case 'in-cluster':
-      kc.loadFromCluster();
-      return kc;
+      return inClusterConfig(kc);
     case 'simulator':
       throw new FleetGraphError(
         ErrorCode.INVALID_CONFIG,
@@ -196,6 +225,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     clock,
     logger: log.child({ component: 'commands' }),
     authorize: opts.authorizeCommand,
+    writeWaitMs: opts.writeWaitMs,
   });
   let commandsStopped = false;
   // Findings, and staged retargets recorded on GitRepos, start once the store has listed everything.

@@ -33,7 +33,13 @@ const orphanPairs = (list: { bundleName: string; clusterName: string }[]) =>
 beforeAll(async () => {
   // Check-ins a day apart: the settle loops below move simulated time while they wait, and a
   // legacy check-in during them would clean the orphans up before the prune could.
-  env = await startEnv({ cleanup: 'legacy', fleet: { checkInIntervalMs: 24 * 3_600_000 } });
+  // Mutations may wait an hour for their writes to show: a prune that answers at all answered
+  // because its deletions became visible, not because a wait ran out.
+  env = await startEnv({
+    cleanup: 'legacy',
+    fleet: { checkInIntervalMs: 24 * 3_600_000 },
+    writeWaitMs: 3_600_000,
+  });
   for (const [name, e] of [
     ['eu-1', 'prod'],
     ['eu-2', 'prod'],
