@@ -101,7 +101,7 @@ async function serverUids(kc: KubeConfig): Promise<Record<string, string>> {
     items: KubeObject[];
   };
   const out: Record<string, string> = {};
-  for (const o of list.items) out[o.metadata.name] = o.metadata.uid ?? '';
+  for (const o of list.items) out[o.metadata.name ?? ''] = o.metadata.uid ?? '';
   return out;
 }
 
