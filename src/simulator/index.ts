@@ -35,6 +35,8 @@ export interface SimulationOptions {
   readonly fleet?: Partial<FleetSettings>;
   /** Start the simulated Fleet's controllers; default true. */
   readonly controllers?: boolean;
+  /** How long the emulator waits for a resourceVersion it has not issued yet (default 3 s). */
+  readonly tooLargeWaitMs?: number;
 }
 
 export interface Simulation {
@@ -86,6 +88,7 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     clock,
     logger: opts.logger,
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
+    ...(opts.tooLargeWaitMs !== undefined ? { tooLargeWaitMs: opts.tooLargeWaitMs } : {}),
   });
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
   try {
