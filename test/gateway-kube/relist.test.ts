@@ -12,6 +12,7 @@ import { SystemClock } from '../../src/shared/clock.js';
 import { createStore, type ChangeEvent, type Store } from '../../src/gateway/store/store.js';
 import { startWatching, type Watching } from '../../src/gateway/store/watching.js';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
+import { startFakeApiServer } from './fake-apiserver.js';
 
 const FAST = {
   timeoutSeconds: 30,
@@ -256,6 +257,23 @@ describe('relist when the history is replaced', () => {
     await expect.poll(() => reflector.stats().errors.relist_after_outage ?? 0).toBeGreaterThanOrEqual(1);
     await expect.poll(() => reflector.stats().lists).toBeGreaterThanOrEqual(2);
     await expect.poll(() => reflector.stats().troubleSince).toBeUndefined();
+  });
+
+  it('relists when a watch event goes back in resourceVersion (another history), and the store matches the server', async () => {
+    const api = await startFakeApiServer();
+    cleanups.push(() => api.stop());
+    api.put('bundledeployments', bd('b1'));
+    api.put('bundledeployments', bd('b2'));
+    const { store, reflector } = watchBDs(api.kubeConfig());
+    await reflector.synced;
+    await expect.poll(() => api.openWatches('bundledeployments')).toBe(1);
+    const ghost = bd('ghost');
+    ghost.metadata.resourceVersion = '5';
+    ghost.metadata.uid = 'uid-ghost';
+    api.sendRaw('bundledeployments', 'ADDED', ghost);
+    await expect.poll(() => reflector.stats().errors.resource_version_backwards ?? 0).toBe(1);
+    await expect.poll(() => reflector.stats().lists).toBe(2);
+    expect(names(store)).toEqual(['b1', 'b2']);
   });
 
   it('resumes without a relist after a short outage', async () => {
