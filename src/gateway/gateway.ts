@@ -163,6 +163,15 @@ function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSo
     const prev = synced.get(r.kind);
     synced.set(r.kind, prev ? Promise.all([prev, r.synced]).then(() => undefined) : r.synced);
   }
+  // Every answer (and every subscription event) asks; under a burst of events, reuse one reading
+  // for a few milliseconds instead of walking every watch scope each time.
+  let cached: { at: number; value: KindFreshness[] } | undefined;
+  const current = (): KindFreshness[] => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 50)
+      cached = { at: now, value: freshnessOf(watching.status(), rules, now) };
+    return cached.value;
+  };
   const listeners = new Map<() => void, { kinds: ReadonlySet<string>; last: string }>();
   let timer: NodeJS.Timeout | undefined;
   const signature = (all: readonly KindFreshness[], kinds: ReadonlySet<string>) =>
@@ -182,7 +191,7 @@ function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSo
   return {
     report(kinds) {
       const wanted = new Set(kinds);
-      const all = freshnessOf(watching.status(), rules).filter((f) => wanted.has(f.kind));
+      const all = current().filter((f) => wanted.has(f.kind));
       const stale = all.filter((f) => f.staleSince !== undefined);
       const since = stale.length > 0 ? Math.min(...stale.map((f) => f.staleSince!)) : undefined;
       return {
