@@ -172,6 +172,12 @@ function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSo
       cached = { at: now, value: freshnessOf(watching.status(), rules, now) };
     return cached.value;
   };
+  // Any change a reflector reports makes the next answer read the watches again.
+  const invalidate = () => {
+    cached = undefined;
+  };
+  for (const r of watching.reflectors)
+    for (const event of ['state', 'synced', 'healthy', 'failure']) r.on(event, invalidate);
   const listeners = new Map<() => void, { kinds: ReadonlySet<string>; last: string }>();
   let timer: NodeJS.Timeout | undefined;
   const signature = (all: readonly KindFreshness[], kinds: ReadonlySet<string>) =>
