@@ -211,6 +211,12 @@ describe('through an outage', () => {
     expect(since).toBeGreaterThanOrEqual(before - 1000);
     expect(since).toBeLessThanOrEqual(Date.now());
     expect((await readyz(gw)).status).toBe(503);
+    // A query over graphql-ws carries the same marks.
+    const overWs = subscribeRaw(ws, `{ gitRepos(first: 5) { totalCount } }`);
+    await expect.poll(() => overWs.completed).toBe(true);
+    expect(overWs.results).toHaveLength(1);
+    expect(overWs.results[0]!.data).toEqual({ gitRepos: { totalCount: 1 } });
+    expect(freshnessOf(overWs.results[0]!)).toMatchObject({ stale: true, staleKinds: ['GitRepo'] });
 
     // Status events: a FRESHNESS_CHANGED with the field and the extension; the GitRepo again, marked.
     const staleStatus = () =>
