@@ -54,19 +54,31 @@ export function teamObjects(): KubeObject[] {
 export interface AuthFixture {
   t: TestApiServer;
   dir: string;
+  /** The audit log file, when asked for. */
+  auditLog: string | undefined;
   stop(): Promise<void>;
 }
 
 /** An emulator with the Fleet CRDs, the token file above and the team objects. */
-export async function startAuthApiServer(opts: TestApiServerOptions = {}): Promise<AuthFixture> {
+export async function startAuthApiServer(
+  opts: TestApiServerOptions & { audit?: boolean } = {},
+): Promise<AuthFixture> {
+  const { audit, ...rest } = opts;
   const dir = await mkdtemp(join(tmpdir(), 'fleet-graph-auth-'));
   const tokenAuthFile = join(dir, 'tokens.csv');
   await writeFile(tokenAuthFile, TOKEN_FILE);
-  const t = await startTestApiServer({ fleet: true, tokenAuthFile, ...opts });
+  const auditLog = audit ? join(dir, 'audit.log') : undefined;
+  const t = await startTestApiServer({
+    fleet: true,
+    tokenAuthFile,
+    ...(auditLog ? { auditLogPath: auditLog } : {}),
+    ...rest,
+  });
   t.server.seed(teamObjects());
   return {
     t,
     dir,
+    auditLog,
     async stop() {
       await t.stop();
       await rm(dir, { recursive: true, force: true });

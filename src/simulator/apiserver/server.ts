@@ -65,7 +65,7 @@ import {
 import type { Resource } from './registry.js';
 import type { StoreEvent, StoreWatcher, ResourceStorage } from './store.js';
 import { partialMetadata, table, type IncludeObject } from './table.js';
-import { decodeProtobufObject } from './protobuf.js';
+import { acceptsProtobuf, decodeProtobufObject } from './protobuf.js';
 import { selfSignedCertificate } from './tls.js';
 import { isObject, type JsonObject } from './types.js';
 
@@ -582,12 +582,7 @@ export class ApiServerImpl implements ApiServer {
   ): Promise<unknown> {
     const raw = await this.readBody(req);
     const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-    if (
-      !allowPatch &&
-      ct === 'application/vnd.kubernetes.protobuf' &&
-      r?.group === '' &&
-      ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
-    ) {
+    if (!allowPatch && ct === 'application/vnd.kubernetes.protobuf' && r && acceptsProtobuf(r)) {
       try {
         return decodeProtobufObject(raw);
       } catch (e) {
@@ -607,7 +602,7 @@ export class ApiServerImpl implements ApiServer {
       throw unsupportedMediaType(
         allowPatch
           ? 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
-          : r?.group === '' && ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
+          : r && acceptsProtobuf(r)
             ? 'application/json, application/yaml, application/vnd.kubernetes.protobuf'
             : 'application/json, application/yaml',
       );

@@ -5,9 +5,10 @@
  * (`responseStatus`). Long-running requests (watches) also log `ResponseStarted`.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Status } from '../../../apis/kube.js';
+import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 import type { RequestInfo } from './attributes.js';
 import { userInfoJson } from './reviews.js';
 import type { UserInfo } from './tokens.js';
@@ -39,7 +40,17 @@ export class AuditLog {
   private readonly stream: WriteStream;
 
   constructor(file: string) {
-    this.stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    let fd: number;
+    try {
+      // Opened now, so a path that cannot be written stops the start instead of losing the log.
+      fd = openSync(file, 'a', 0o600);
+    } catch (e) {
+      throw new FleetGraphError(
+        ErrorCode.INVALID_CONFIG,
+        `cannot open audit log ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    this.stream = createWriteStream('', { fd });
     // A log that cannot be written must not take the server down; the request still completes.
     this.stream.on('error', () => {});
   }

@@ -13,6 +13,7 @@ import type { JsonObject } from '../types.js';
 import { forbiddenError, requestInfo, type Attributes } from './attributes.js';
 import { AuditLog, type AuditRecord } from './audit.js';
 import { impersonate } from './impersonation.js';
+import { registerAuthProtobuf } from './protobuf.js';
 import { RbacAuthorizer } from './rbac.js';
 import { AUTH_RESOURCES, bootstrapPolicy } from './resources.js';
 import { answerReview } from './reviews.js';
@@ -45,6 +46,8 @@ export interface AuthOptions {
   /** Append audit.k8s.io/v1 Events (Metadata level) here, one JSON line each. */
   auditLogPath?: string | undefined;
 }
+
+registerAuthProtobuf();
 
 /** Paths every client may read without credentials (system:public-info-viewer). */
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
