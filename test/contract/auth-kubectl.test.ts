@@ -265,4 +265,29 @@ describe('audit log', () => {
         responseStatus: { status: 'Failure', reason: 'Forbidden', code: 403 },
       });
   });
+
+  it('logs a watch when its response starts and when it ends', async () => {
+    const r = await call(
+      f.t.url,
+      'GET',
+      '/apis/fleet.cattle.io/v1alpha1/namespaces/team-a/gitrepos?watch=true&timeoutSeconds=1',
+      bearer(ALICE),
+    );
+    expect(r.status).toBe(200);
+    const lines = async () =>
+      (await readFile(auditLog, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (l) =>
+            JSON.parse(l) as { verb: string; stage: string; auditID: string; user: { username?: string } },
+        )
+        .filter((e) => e.verb === 'watch' && e.user.username === 'alice');
+    await expect
+      .poll(async () => (await lines()).map((e) => e.stage))
+      .toEqual(['ResponseStarted', 'ResponseComplete']);
+    const [started, complete] = await lines();
+    expect(started!.auditID).toBe(complete!.auditID);
+    expect(r.headers['audit-id']).toBe(started!.auditID);
+  });
 });

@@ -20,7 +20,9 @@ let url: string;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  f = await startAuthApiServer();
+  f = await startAuthApiServer({
+    tokens: [{ token: 'gw-bound-token', user: 'gw', audiences: ['fleet-graph'] }],
+  });
   url = f.t.url;
   admin = bearer(f.t.token);
 });
@@ -402,6 +404,20 @@ describe('reviews', () => {
       spec: { token: ALICE, audiences: ['fleet-graph', 'https://kubernetes.default.svc'] },
     });
     expect(both.body.status.audiences).toEqual(['https://kubernetes.default.svc']);
+    const bound = await call(url, 'POST', TR, admin, {
+      spec: { token: 'gw-bound-token', audiences: ['fleet-graph'] },
+    });
+    expect(bound.body.status).toMatchObject({
+      authenticated: true,
+      user: { username: 'gw' },
+      audiences: ['fleet-graph'],
+    });
+    const unbound = await call(url, 'POST', TR, admin, { spec: { token: 'gw-bound-token' } });
+    expect(unbound.body.status.error).toBe(
+      'token audiences ["fleet-graph"] is invalid for the target audiences ["https://kubernetes.default.svc"]',
+    );
+    // A token bound elsewhere cannot be used against the API server itself.
+    expect((await call(url, 'GET', '/api', bearer('gw-bound-token'))).status).toBe(401);
     const empty = await call(url, 'POST', TR, admin, { spec: {} });
     expect(empty.status).toBe(400);
   });
