@@ -528,3 +528,93 @@ describe('reviews', () => {
     );
   });
 });
+
+describe('RBAC escalation prevention', () => {
+  const RB = '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings';
+  const ROLES = '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles';
+  const binding = (name: string, kind: string, role: string, user: string) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name, namespace: 'team-a' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: role },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+  });
+
+  beforeAll(async () => {
+    await call(url, 'POST', ROLES, admin, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'rbac-writer', namespace: 'team-a' },
+      rules: [
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['roles', 'rolebindings'],
+          verbs: ['create', 'patch'],
+        },
+      ],
+    });
+    await call(url, 'POST', RB, admin, binding('alice-rbac-writer', 'Role', 'rbac-writer', 'alice'));
+  });
+
+  it('refuses a binding that grants more than the writer holds, and stores nothing', async () => {
+    const r = await call(
+      url,
+      'POST',
+      RB,
+      bearer(ALICE),
+      binding('self-admin', 'ClusterRole', 'cluster-admin', 'alice'),
+    );
+    expect(r.status).toBe(403);
+    expect(r.body.message).toBe(
+      'rolebindings.rbac.authorization.k8s.io "self-admin" is forbidden: user "alice" (groups=["team-a-devs" "readers" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
+        '{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}',
+    );
+    expect(r.body.details).toEqual({
+      name: 'self-admin',
+      group: 'rbac.authorization.k8s.io',
+      kind: 'rolebindings',
+    });
+    expect((await call(url, 'GET', `${RB}/self-admin`, admin)).status).toBe(404);
+    expect((await call(url, 'GET', `${GITREPOS}/namespaces/team-a/gitrepos`, bearer(BOB))).status).toBe(403);
+  });
+
+  it('lets the writer pass on what they hold, and refuses a role or patch beyond it', async () => {
+    const ok = await call(
+      url,
+      'POST',
+      RB,
+      bearer(ALICE),
+      binding('bob-editor', 'Role', 'gitrepo-editor', 'bob'),
+    );
+    expect(ok.status).toBe(201);
+    expect((await call(url, 'GET', `${GITREPOS}/namespaces/team-a/gitrepos`, bearer(BOB))).status).toBe(200);
+    const role = await call(url, 'POST', ROLES, bearer(ALICE), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'deleter', namespace: 'team-a' },
+      rules: [
+        {
+          apiGroups: ['fleet.cattle.io'],
+          resources: ['gitrepos'],
+          verbs: ['get', 'delete', 'deletecollection'],
+        },
+      ],
+    });
+    expect(role.status).toBe(403);
+    expect(role.body.message).toMatch(
+      /not currently held:\n\{APIGroups:\["fleet.cattle.io"\], Resources:\["gitrepos"\], Verbs:\["delete" "deletecollection"\]\}$/,
+    );
+    const patch = await call(
+      url,
+      'PATCH',
+      `${RB}/bob-editor`,
+      { ...bearer(ALICE), ...mergePatch },
+      {
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      },
+    );
+    expect(patch.status).toBe(403);
+    const stored = await call(url, 'GET', `${RB}/bob-editor`, admin);
+    expect(stored.body.roleRef.name).toBe('gitrepo-editor');
+  });
+});

@@ -858,11 +858,13 @@ export class ApiServerImpl implements ApiServer {
       case 'create': {
         if (subresource) throw methodNotAllowed();
         const body = await this.parseBody(req, r);
+        this.auth.guardWrite(r, namespace, body, req);
         const w = e.create(r, namespace, body, this.writeOptions(q));
         return out(201, w.object, w.warnings);
       }
       case 'update': {
         const body = await this.parseBody(req, r);
+        this.auth.guardWrite(r, namespace, body, req);
         if (subresource === 'finalize') {
           const w = e.update(r, namespace, name!, body, 'finalize', this.writeOptions(q));
           return out(200, w.object, w.warnings);
@@ -884,6 +886,14 @@ export class ApiServerImpl implements ApiServer {
             'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
           );
         const body = await this.parseBody(req, r, true);
+        if (this.auth.guardsWrites(r, req)) {
+          // Escalation is judged on the object the patch would produce.
+          const dry = e.patch(r, namespace, name!, type, body, subresource, {
+            ...this.writeOptions(q),
+            dryRun: true,
+          });
+          this.auth.guardWrite(r, namespace, dry.object, req);
+        }
         const w = e.patch(r, namespace, name!, type, body, subresource, this.writeOptions(q));
         return out(w.created ? 201 : 200, w.object, w.warnings);
       }

@@ -12,6 +12,7 @@ import type { Resource } from '../registry.js';
 import type { JsonObject } from '../types.js';
 import { forbiddenError, requestInfo, type Attributes } from './attributes.js';
 import { AuditLog, type AuditRecord } from './audit.js';
+import { confirmNoEscalation } from './escalation.js';
 import { impersonate } from './impersonation.js';
 import { registerAuthProtobuf } from './protobuf.js';
 import { RbacAuthorizer } from './rbac.js';
@@ -137,6 +138,17 @@ export class Auth {
       rbac: this.rbac,
       authorize: (a) => this.rbac.authorize(a),
     });
+  }
+
+  /** Whether writes of this kind by this request must pass {@link guardWrite}. */
+  guardsWrites(r: Resource, req: IncomingMessage): boolean {
+    return r.group === 'rbac.authorization.k8s.io' && !this.userOf(req).groups.includes('system:masters');
+  }
+
+  /** Refuses an RBAC write that would grant more than the writer holds (escalation prevention). */
+  guardWrite(r: Resource, namespace: string | undefined, obj: unknown, req: IncomingMessage): void {
+    if (!this.guardsWrites(r, req) || typeof obj !== 'object' || obj === null) return;
+    confirmNoEscalation(this.rbac, this.userOf(req), r, namespace ?? '', obj as Record<string, unknown>);
   }
 
   async close(): Promise<void> {

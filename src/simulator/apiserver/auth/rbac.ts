@@ -109,7 +109,8 @@ export class RbacAuthorizer {
     return this.engine.storageOf(r).items.values();
   }
 
-  private roleRules(ref: RoleRef, namespace: string): PolicyRule[] | string {
+  /** The rules a role reference grants, or why they cannot be found. */
+  roleRefRules(ref: RoleRef, namespace: string): PolicyRule[] | string {
     if (ref.kind === 'Role') {
       const role = this.engine.storageOf(ROLES).items.get(objectKey(namespace, ref.name));
       return role ? rulesOf(role) : `role.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found`;
@@ -135,7 +136,7 @@ export class RbacAuthorizer {
       const subject = appliesTo(user, subjects, ns);
       if (!subject || !isObject(o.roleRef)) continue;
       const ref = o.roleRef as unknown as RoleRef;
-      const rules = this.roleRules(ref, ns);
+      const rules = this.roleRefRules(ref, ns);
       if (typeof rules === 'string') {
         if (!visit(undefined, undefined, rules)) return;
         continue;
