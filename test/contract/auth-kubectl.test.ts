@@ -72,6 +72,10 @@ describe('kubectl create for RBAC kinds', () => {
     const table = await kubectl(['get', 'rolebindings', '-n', 'team-b']);
     expect(table.stdout).toMatch(/^NAME\s+ROLE\s+/);
     expect(table.stdout).toContain('Role/bundle-reader');
+    const explain = await kubectl(['explain', 'rolebinding.roleRef']);
+    expect(explain.stderr).toBe('');
+    expect(explain.stdout).toMatch(/KIND:\s+RoleBinding/);
+    expect(explain.stdout).toMatch(/name\s+<string> -required-/);
   });
 });
 
