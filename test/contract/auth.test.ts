@@ -607,14 +607,55 @@ describe('RBAC escalation prevention', () => {
     const patch = await call(
       url,
       'PATCH',
-      `${RB}/bob-editor`,
-      { ...bearer(ALICE), ...mergePatch },
-      {
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      },
+      `${ROLES}/gitrepo-editor`,
+      { ...bearer(ALICE), 'content-type': 'application/json-patch+json' },
+      [{ op: 'add', path: '/rules/0/verbs/-', value: 'delete' }],
     );
     expect(patch.status).toBe(403);
-    const stored = await call(url, 'GET', `${RB}/bob-editor`, admin);
-    expect(stored.body.roleRef.name).toBe('gitrepo-editor');
+    expect(patch.body.message).toContain('Verbs:["delete"]');
+    const stored = await call(url, 'GET', `${ROLES}/gitrepo-editor`, admin);
+    expect(stored.body.rules[0].verbs).toEqual(['get', 'list', 'watch', 'patch']);
+  });
+});
+
+describe('RBAC validation', () => {
+  const RB = '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings';
+  it('refuses a binding without a proper roleRef, and a change of roleRef', async () => {
+    const bad = await call(url, 'POST', RB, admin, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'broken', namespace: 'team-a' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Thing' },
+      subjects: [{ kind: 'Robot', name: 'r2' }],
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.message).toBe(
+      'RoleBinding.rbac.authorization.k8s.io "broken" is invalid: [roleRef.kind: Unsupported value: "Thing": supported values: "Role", "ClusterRole", roleRef.name: Required value, subjects[0].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"]',
+    );
+    const change = await call(
+      url,
+      'PATCH',
+      `${RB}/alice-gitrepos`,
+      { ...admin, ...mergePatch },
+      {
+        roleRef: { name: 'other' },
+      },
+    );
+    expect(change.status).toBe(422);
+    expect(change.body.message).toContain(
+      'roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"other"}: cannot change roleRef',
+    );
+  });
+
+  it('defaults the API group of user subjects', async () => {
+    const r = await call(url, 'POST', RB, admin, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'defaulted', namespace: 'team-a' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gitrepo-editor' },
+      subjects: [{ kind: 'User', name: 'dave' }],
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.subjects).toEqual([{ kind: 'User', name: 'dave', apiGroup: 'rbac.authorization.k8s.io' }]);
   });
 });
