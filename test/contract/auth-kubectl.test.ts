@@ -270,6 +270,28 @@ describe('audit log', () => {
       });
   });
 
+  it('logs a failed authentication once, without a user, as the apiserver does', async () => {
+    const r = await call(f.t.url, 'GET', '/api/v1/namespaces?probe=401', {
+      ...bearer('stolen'),
+      'x-forwarded-for': '203.0.113.7',
+    });
+    expect(r.status).toBe(401);
+    const find = async () =>
+      (await readFile(auditLog, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => e.requestURI === '/api/v1/namespaces?probe=401');
+    await expect.poll(find).toHaveLength(1);
+    expect((await find())[0]).toMatchObject({
+      stage: 'ResponseStarted',
+      verb: 'list',
+      user: {},
+      sourceIPs: ['203.0.113.7', '127.0.0.1'],
+      responseStatus: { metadata: {}, message: 'Authentication failed, attempted: bearer', code: 401 },
+    });
+  });
+
   it('logs a watch when its response starts and when it ends', async () => {
     const r = await call(
       f.t.url,
