@@ -26,6 +26,8 @@ export type BundleDeploymentEventFilter = {
 export type BundleDeploymentEventType =
   /** The BundleDeployment was created (or first seen after a relist). */
   | 'ADDED'
+  /** A status event: the watches behind this stream turned stale (events may be late; `freshness` says since when) or recovered. No deployment changed; its cursor is that of the last event. Always delivered, whatever the filter. */
+  | 'FRESHNESS_CHANGED'
   /** It is gone from the API server; `removal` says why and how long the cleanup took. */
   | 'REMOVED'
   /** The `after` cursor is older than the replay buffer: events may be missing, so query the current state again. Live events follow. */
