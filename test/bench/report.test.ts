@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  codeOwner,
   compareAnswers,
   dist,
   markdownTable,
   median,
   pct,
+  profileSummary,
   quantiles,
   ratio,
   svgBars,
@@ -206,5 +208,28 @@ describe('SVG charts', () => {
     });
     wellFormed(svg);
     expect(svg.match(/<circle/g)).toHaveLength(5);
+  });
+});
+
+describe('profileSummary', () => {
+  it('adds self time per function and per package or source folder', () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 9 });
+    const s = profileSummary(
+      {
+        nodes: [
+          { id: 1, callFrame: frame('(root)', '') },
+          { id: 2, callFrame: frame('parse', 'file:///x/node_modules/graphql/language/parser.js') },
+          { id: 3, callFrame: frame('apply', 'file:///x/src/gateway/store/store.ts') },
+          { id: 4, callFrame: frame('send', 'file:///x/node_modules/@envelop/core/index.js') },
+        ],
+        samples: [2, 2, 3, 4, 2],
+        timeDeltas: [1000, 1000, 2000, 500, 500],
+      },
+      10,
+    );
+    expect(s.totalMs).toBe(5);
+    expect(s.functions[0]).toEqual({ name: 'parse graphql:10', ms: 3, share: 50 });
+    expect(s.owners.map((o) => o.name)).toEqual(['graphql', 'src/gateway/store', '@envelop/core']);
+    expect(codeOwner('node:internal/streams')).toBe('node (core)');
   });
 });

@@ -333,3 +333,69 @@ export function svgLines(opts: {
   inner.push(...legend(opts.series.map((s) => s.name)));
   return frame(opts.title, opts.xLabel, opts.yLabel, inner);
 }
+
+// ---------------------------------------------------------------------------------------------
+// CPU profiles (node --cpu-prof): where the time goes
+
+export interface CpuProfile {
+  readonly nodes: readonly {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+  }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** Where a frame's code lives: an npm package, a project file, Node itself, or the VM. */
+export function codeOwner(url: string): string {
+  if (url === '') return '(vm/native)';
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  if (url.startsWith('node:')) return 'node (core)';
+  const src = url.indexOf('/src/');
+  if (src >= 0)
+    return url
+      .slice(src + 1)
+      .split('/')
+      .slice(0, 3)
+      .join('/');
+  return url.split('/').slice(-1)[0]!;
+}
+
+/**
+ * Self time by function and by owner (package or source folder), largest first, in ms; the
+ * share of samples in each. `(idle)` and `(program)` are kept so the shares add up.
+ */
+export function profileSummary(p: CpuProfile, top = 25) {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const dt = (p.timeDeltas[i] ?? 0) / 1000;
+    total += dt;
+    self.set(id, (self.get(id) ?? 0) + dt);
+  });
+  const fns = new Map<string, number>();
+  const owners = new Map<string, number>();
+  for (const [id, t] of self) {
+    const f = byId.get(id)?.callFrame;
+    if (!f) continue;
+    const name = `${f.functionName || '(anonymous)'} ${codeOwner(f.url)}:${f.lineNumber + 1}`;
+    fns.set(name, (fns.get(name) ?? 0) + t);
+    const owner = f.url === '' ? f.functionName || '(vm/native)' : codeOwner(f.url);
+    owners.set(owner, (owners.get(owner) ?? 0) + t);
+  }
+  const rank = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({
+        name,
+        ms: Math.round(ms),
+        share: total ? Math.round((ms / total) * 1000) / 10 : 0,
+      }));
+  return { totalMs: Math.round(total), functions: rank(fns), owners: rank(owners) };
+}

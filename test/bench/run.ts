@@ -1047,14 +1047,15 @@ async function main(): Promise<number> {
         gateway = cold.gateway;
         if (has(s, 'P3')) {
           const xlHeap = cold.memory.heapUsed;
+          // The 256 MiB goal is for a million BDs: a smaller XL (--quick) is information only.
           row({
             goal: 'P3',
             metric: `gateway process heap after sync, XL (${num(XLbds)} BDs)`,
             baseline: '',
             fleetGraph: bytes(xlHeap),
             ratio: '',
-            target: '≤ 256 MiB',
-            met: xlHeap <= 256 * 2 ** 20,
+            target: '≤ 256 MiB at 1M BDs',
+            met: XLbds >= 1_000_000 ? xlHeap <= 256 * 2 ** 20 : undefined,
           });
           if (gatewayHeapL) {
             const marginal = (xlHeap - gatewayHeapL.heapUsed) / (XLbds - Lbds);

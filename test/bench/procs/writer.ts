@@ -15,15 +15,19 @@ const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const auth = { authorization: `Bearer ${token}` };
 const T = BUNDLE_DEPLOYMENTS;
 let targets: { namespace: string; name: string }[] = [];
-/** The state each BD was last set to: every write flips it, so every write is a real change. */
+/**
+ * Targets last set to `Modified`: every write flips its target's state, so every write is a real
+ * change (an identical patch would be a no-op without an event).
+ */
 const flipped = new Set<number>();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function writeOne(i: number): Promise<string> {
-  const t = targets[i % targets.length]!;
-  const state = flipped.has(i) ? 'Ready' : 'Modified';
-  if (flipped.has(i)) flipped.delete(i);
-  else flipped.add(i);
+  const k = i % targets.length;
+  const t = targets[k]!;
+  const state = flipped.has(k) ? 'Ready' : 'Modified';
+  if (flipped.has(k)) flipped.delete(k);
+  else flipped.add(k);
   const res = await request(agent, {
     url: new URL(
       `${url}/apis/${T.group}/${T.version}/namespaces/${t.namespace}/${T.plural}/${t.name}/status`,
