@@ -455,23 +455,27 @@ serveParent(
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       const out: number[] = [];
       let errors = 0;
+      let firstError = '';
       const end = now() + p.ms;
       try {
         while (now() < end && out.length < p.maxCount) {
           const t0 = now();
+          // A reset connection is counted as an error and the loop goes on, on a new socket.
           const res = await request(agent, {
             url: new URL(p.url),
             method: 'POST',
             body: p.body,
             headers: { accept: 'application/json' },
-          });
-          if (res.status !== 200 || res.body.includes('"errors"')) errors++;
-          else out.push(now() - t0);
+          }).catch((e: unknown) => ({ status: 0, body: String((e as Error).message) }));
+          if (res.status !== 200 || res.body.includes('"errors"')) {
+            errors++;
+            firstError ||= res.body.slice(0, 200);
+          } else out.push(now() - t0);
         }
       } finally {
         agent.destroy();
       }
-      return { latencies: out, errors };
+      return { latencies: out, errors, firstError };
     },
     coldList: async (p: { kubeconfig: string; pageSize: number }) => {
       const kc = kcOf(p.kubeconfig);
