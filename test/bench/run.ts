@@ -15,7 +15,7 @@
  * Pass/fail is information, never an exit code: the run exits 0 unless the harness itself fails.
  * Everything listens on 127.0.0.1; every loop is bounded in count and in time.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,8 @@ interface Settings {
   outDir: string;
   publish: boolean;
   profile: boolean;
+  /** A results directory whose other goals this run's results are merged with. */
+  merge: string | undefined;
 }
 
 const USAGE = `Usage: npm run bench -- [--quick] [--only P1,P2,…] [--no-xl] [--publish] [--profile] [--out DIR]
@@ -80,6 +82,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--only P1,P2,…] [--no-xl] [-
   --publish        copy the results and charts to docs/performance/
   --profile        write CPU profiles of the gateway process (node --cpu-prof) to <out>/profiles
   --out DIR        results directory (default .cache/bench/<time>)
+  --merge DIR      keep the other goals' results (rows, notes, charts) of the run in DIR
   --clusters N, --bundles M   size of L (default 1000 × 50; quick 200 × 20)
   --subscribers N  P2 subscribers (default 1000; quick 200)
   --fanout LIST    P4 subscriber counts (default 100,1000,10000; quick 100,1000)`;
@@ -99,6 +102,7 @@ function parseSettings(argv: string[]): Settings | undefined {
       only: { type: 'string' },
       'no-xl': { type: 'boolean', default: false },
       publish: { type: 'boolean', default: false },
+      merge: { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
       clusters: { type: 'string' },
@@ -135,7 +139,7 @@ function parseSettings(argv: string[]): Settings | undefined {
       bundles: positive('bundles', values.bundles, quick ? 20 : 50),
     },
     XL: quick ? { clusters: 2000, bundles: 50 } : { clusters: 10_000, bundles: 100 },
-    p1Samples: quick ? 16 : 30,
+    p1Samples: quick ? 16 : 20,
     p5Seconds: quick ? 1.5 : 3,
     reps: quick ? 2 : 3,
     coldReps: quick ? 1 : 3,
@@ -151,6 +155,7 @@ function parseSettings(argv: string[]): Settings | undefined {
     p8Subscribers: quick ? 50 : 100,
     outDir: resolve(ROOT, values.out ?? `.cache/bench/${stamp}`),
     publish: values.publish,
+    merge: values.merge === undefined ? undefined : resolve(ROOT, values.merge),
     profile: values.profile,
   };
 }
@@ -574,7 +579,8 @@ async function p6Clients(s: Settings, clients: Child, env: Env, gwUrl: string) {
   const body = graphqlBody(STATUS_QUERY, { name: GITREPO, namespace: WORKSPACE, first: PAGE_ROWS });
   await env.emulator.call('counts');
   log('P6: apiserver requests while 1 client queries');
-  await clients.call('manyClients', { url: gwUrl, body, clients: 1, each: s.p6Clients });
+  const oneQueries = Math.min(200, s.p6Clients);
+  await clients.call('manyClients', { url: gwUrl, body, clients: 1, each: oneQueries });
   const one = await env.emulator.call<RequestCounts>('counts');
   log(`P6: apiserver requests while ${s.p6Clients} clients query`);
   const many = await clients.call<{ errors: number }>('manyClients', {
@@ -590,7 +596,7 @@ async function p6Clients(s: Settings, clients: Child, env: Env, gwUrl: string) {
   const r = caused(one) === 0 ? (caused(lots) === 0 ? 1 : Infinity) : caused(lots) / caused(one);
   row({
     goal: 'P6',
-    metric: `apiserver LISTs and GETs, ${s.p6Clients} clients vs 1 client (${s.p6Clients} queries each way)`,
+    metric: `apiserver LISTs and GETs, ${s.p6Clients} clients (1 query each) vs 1 client (${oneQueries} queries)`,
     baseline: countsText(one),
     fleetGraph: countsText(lots),
     ratio: ratio(r),
@@ -1014,6 +1020,88 @@ async function main(): Promise<number> {
     `fleet-graph benchmarks: L = ${s.L.clusters} × ${s.L.bundles} (${num(Lbds)} BDs), XL = ${s.XL.clusters} × ${s.XL.bundles} (${num(XLbds)} BDs)${s.quick ? ', quick' : ''}; ` +
       `node ${machine.node}, ${machine.cpus} CPUs, load ${machine.loadAvgAtStart.join(' ')}`,
   );
+  /** Writes the results so far (after each stage, so an interrupted run leaves them), and at the end publishes. */
+  const writeResults = async (final: boolean) => {
+    const allRows = [...rows];
+    const allNotes = [...notes];
+    if (heapPerBd.length)
+      charts['p3-heap.svg'] = svgBars({
+        title: 'P3: retained heap per cached BundleDeployment',
+        yLabel: 'bytes per BD (log)',
+        log: true,
+        groups: heapPerBd.map((h) => ({
+          label: h.label === 'L' ? `L (${num(Lbds)} BDs)` : `XL (${num(XLbds)} BDs)`,
+          bars: [
+            { name: 'fleet-graph store', value: h.store },
+            { name: 'full objects (client-node cache)', value: h.full },
+          ],
+        })),
+        goal: { value: 250, label: 'goal 250 B' },
+      });
+
+    let mergedFrom: { at: string; machine: unknown; goals: string[] } | undefined;
+    if (s.merge && final) {
+      // Re-running some goals: the rest come from an earlier results directory, named in the output.
+      const prev = JSON.parse(await readFile(join(s.merge, 'results.json'), 'utf8')) as {
+        at: string;
+        machine: unknown;
+        rows: ResultRow[];
+        notes: string[];
+        data: Record<string, unknown>;
+      };
+      const ours = (goal: string) => s.goals.has(goal);
+      allRows.push(...prev.rows.filter((r) => !ours(r.goal)));
+      allNotes.push(...prev.notes.filter((n) => !ours(n.slice(0, 2))));
+      for (const [k, v] of Object.entries(prev.data)) if (!(k in data)) data[k] = v;
+      for (const f of await readdir(s.merge))
+        if (f.endsWith('.svg') && !(f in charts) && !ours(f.slice(0, 2).toUpperCase()))
+          charts[f] = await readFile(join(s.merge, f), 'utf8');
+      const kept = [...new Set(prev.rows.filter((r) => !ours(r.goal)).map((r) => r.goal))];
+      mergedFrom = { at: prev.at, machine: prev.machine, goals: kept };
+    }
+    allRows.sort((a, b) => a.goal.localeCompare(b.goal));
+    const elapsedS = Math.round((Date.now() - started) / 100) / 10;
+    const summary = {
+      at: new Date(started).toISOString(),
+      elapsedS,
+      settings: { ...s, goals: [...s.goals] },
+      machine: { ...machine, loadAvgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+      mergedFrom,
+      rows: allRows,
+      notes: allNotes,
+      data,
+      complete: final,
+    };
+    const md = [
+      `${final ? 'Run' : 'Partial results of the run'} ${summary.at}${s.quick ? ' (quick)' : ''}: L = ${s.L.clusters} × ${s.L.bundles} (${num(Lbds)} BDs), XL = ${s.XL.clusters} × ${s.XL.bundles} (${num(XLbds)} BDs), ${elapsedS} s.`,
+      `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}; load average ${machine.loadAvgAtStart.join(' / ')} at start, ${summary.machine.loadAvgAtEnd.join(' / ')} at end.`,
+      ...(mergedFrom
+        ? [
+            `${mergedFrom.goals.join(', ')} from the run of ${mergedFrom.at} (${JSON.stringify(mergedFrom.machine).replace(/"/g, '')}).`,
+          ]
+        : []),
+      '',
+      markdownTable(allRows),
+      '',
+      ...allNotes.map((n) => `- ${n}`),
+      '',
+      ...Object.keys(charts).map((f) => `![${f}](${f})`),
+      '',
+    ].join('\n');
+    await writeFile(join(s.outDir, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(join(s.outDir, 'results.md'), md);
+    for (const [f, svg] of Object.entries(charts)) await writeFile(join(s.outDir, f), svg);
+    if (s.publish && final) {
+      const pub = join(ROOT, 'docs/performance');
+      await mkdir(pub, { recursive: true });
+      for (const f of ['results.json', 'results.md', ...Object.keys(charts)])
+        await copyFile(join(s.outDir, f), join(pub, f));
+    }
+    if (final)
+      process.stdout.write(
+        `\n${md}\nresults: ${relative(process.cwd(), s.outDir)}${s.publish ? ' (and docs/performance/)' : ''}\n`,
+      );
+  };
   let gatewayHeapL: { heapUsed: number } | undefined;
   try {
     // ---- L: one emulator and one gateway for P6 (cold), P1, P5, P6 (clients), P8, P2, P4
@@ -1053,6 +1141,7 @@ async function main(): Promise<number> {
       }
     }
     // ---- P3 (store alone at L and XL) and XL (P3 gateway heap, P6 cold start)
+    await writeResults(false);
     if (has(s, 'P3')) await storeMemory('L', Lbds);
     if (s.xl && has(s, 'P3', 'P6')) {
       log(`seeding the emulator in bulk (XL, ${s.XL.clusters} × ${s.XL.bundles})`);
@@ -1099,8 +1188,10 @@ async function main(): Promise<number> {
         await stop(env.emulator);
       }
     }
-    if (has(s, 'P3') && s.xl) await storeMemory('XL', XLbds);
+    await writeResults(false);
     if (has(s, 'P7')) await guarded('P7', () => p7(s));
+    await writeResults(false);
+    if (has(s, 'P3') && s.xl) await storeMemory('XL', XLbds);
   } catch (e) {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     notes.push(`run failed: ${(e as Error).message.split('\n')[0]}`);
@@ -1109,60 +1200,12 @@ async function main(): Promise<number> {
     await rm(tmp, { recursive: true, force: true });
   }
 
-  if (heapPerBd.length)
-    charts['p3-heap.svg'] = svgBars({
-      title: 'P3: retained heap per cached BundleDeployment',
-      yLabel: 'bytes per BD (log)',
-      log: true,
-      groups: heapPerBd.map((h) => ({
-        label: h.label === 'L' ? `L (${num(Lbds)} BDs)` : `XL (${num(XLbds)} BDs)`,
-        bars: [
-          { name: 'fleet-graph store', value: h.store },
-          { name: 'full objects (client-node cache)', value: h.full },
-        ],
-      })),
-      goal: { value: 250, label: 'goal 250 B' },
-    });
-
-  rows.sort((a, b) => a.goal.localeCompare(b.goal));
-  const elapsedS = Math.round((Date.now() - started) / 100) / 10;
-  const summary = {
-    at: new Date(started).toISOString(),
-    elapsedS,
-    settings: { ...s, goals: [...s.goals] },
-    machine: { ...machine, loadAvgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
-    rows,
-    notes,
-    data,
-  };
-  const md = [
-    `Run ${summary.at}${s.quick ? ' (quick)' : ''}: L = ${s.L.clusters} × ${s.L.bundles} (${num(Lbds)} BDs), XL = ${s.XL.clusters} × ${s.XL.bundles} (${num(XLbds)} BDs), ${elapsedS} s.`,
-    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}; load average ${machine.loadAvgAtStart.join(' / ')} at start, ${summary.machine.loadAvgAtEnd.join(' / ')} at end.`,
-    '',
-    markdownTable(rows),
-    '',
-    ...notes.map((n) => `- ${n}`),
-    '',
-    ...Object.keys(charts).map((f) => `![${f}](${f})`),
-    '',
-  ].join('\n');
-  await writeFile(join(s.outDir, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(join(s.outDir, 'results.md'), md);
-  for (const [f, svg] of Object.entries(charts)) await writeFile(join(s.outDir, f), svg);
-  if (s.publish) {
-    const pub = join(ROOT, 'docs/performance');
-    await mkdir(pub, { recursive: true });
-    for (const f of ['results.json', 'results.md', ...Object.keys(charts)])
-      await copyFile(join(s.outDir, f), join(pub, f));
-  }
+  await writeResults(true);
   if (s.profile) {
     const dir = join(s.outDir, 'profiles');
     const files = await readdir(dir).catch(() => [] as string[]);
     log(`CPU profiles: ${files.map((f) => relative(process.cwd(), join(dir, f))).join(', ') || 'none'}`);
   }
-  process.stdout.write(
-    `\n${md}\nresults: ${relative(process.cwd(), s.outDir)}${s.publish ? ' (and docs/performance/)' : ''}\n`,
-  );
   return 0;
 }
 

@@ -226,17 +226,35 @@ function open(i: number, url: string, mode: Mode, query: string, variables: unkn
     });
     sockets.push(ws);
     let acked = mode === 'raw';
-    ws.once('error', reject);
-    ws.on('close', () => problems.closed++);
+    // A server too busy to read the connection_init in time closes the socket (graphql-ws 4408):
+    // that, an error or a minute without an answer is a failed subscriber, never a hang.
+    const timer = setTimeout(() => {
+      if (!acked) {
+        ws.terminate();
+        reject(new Error('no connection_ack within 60 s'));
+      }
+    }, 60_000);
+    ws.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      clearTimeout(timer);
+      if (!acked) reject(new Error(`closed before connection_ack: ${code} ${reason.toString()}`));
+      else problems.closed++;
+    });
     ws.once('open', () => {
-      if (mode === 'raw') resolve();
-      else ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      if (mode === 'raw') {
+        clearTimeout(timer);
+        resolve();
+      } else ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
     });
     ws.on('message', (data: Buffer) => {
       const text = data.toString();
       if (!acked) {
         if (text.includes('"connection_ack"')) {
           acked = true;
+          clearTimeout(timer);
           ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
           resolve();
         } else reject(new Error(`no connection_ack: ${text.slice(0, 200)}`));
