@@ -241,14 +241,10 @@ async function startEmulator(opts: {
 let profileN = 0;
 async function startGatewayProc(s: Settings, env: Env, big = false): Promise<Child> {
   const execArgv = ['--expose-gc', ...(big ? ['--max-old-space-size=4096'] : [])];
+  // One directory per gateway process: Node writes a profile per thread (the module loader's
+  // thread too), named by pid and thread id; the gateway's is the main thread's (the biggest).
   if (s.profile)
-    execArgv.push(
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      join(s.outDir, 'profiles'),
-      '--cpu-prof-name',
-      `gateway-${++profileN}.cpuprofile`,
-    );
+    execArgv.push('--cpu-prof', '--cpu-prof-dir', join(s.outDir, 'profiles', `gateway-${++profileN}`));
   return child(
     'gateway',
     [
@@ -1203,7 +1199,7 @@ async function main(): Promise<number> {
   await writeResults(true);
   if (s.profile) {
     const dir = join(s.outDir, 'profiles');
-    const files = await readdir(dir).catch(() => [] as string[]);
+    const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
     log(`CPU profiles: ${files.map((f) => relative(process.cwd(), join(dir, f))).join(', ') || 'none'}`);
   }
   return 0;
