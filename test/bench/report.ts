@@ -37,7 +37,7 @@ export function dist(values: readonly number[]): Dist {
     p50: pct(values, 50),
     p95: pct(values, 95),
     p99: pct(values, 99),
-    max: values.length ? Math.max(...values) : NaN,
+    max: values.length ? values.reduce((a, b) => (b > a ? b : a), -Infinity) : NaN,
   };
 }
 

@@ -608,7 +608,11 @@ async function p6Clients(s: Settings, clients: Child, env: Env, gwUrl: string) {
 async function p2(s: Settings, clients: Child, writer: Child, env: Env, gwUrl: string) {
   const wsUrl = gwUrl.replace(/^http/, 'ws');
   log(`P2: ${s.p2Subscribers} subscribers, ${s.p2Events} BD status writes at ${s.p2Rate}/s`);
-  await clients.call('watch', { kubeconfig: env.kubeconfig, kind: 'bd' });
+  await clients.call('watch', {
+    kubeconfig: env.kubeconfig,
+    kind: 'bd',
+    resourceVersion: await env.emulator.call<string>('resourceVersion'),
+  });
   const c = await clients.call<{ open: number; failed: number; firstError: string; ms: number }>('connect', {
     url: wsUrl,
     n: s.p2Subscribers,
@@ -686,7 +690,11 @@ async function p4(s: Settings, clients: Child, writer: Child, raw: Child, env: E
   }[] = [];
   let from = 10_000;
   let messageBytes = 0;
-  await clients.call('watch', { kubeconfig: env.kubeconfig, kind: 'bd' });
+  await clients.call('watch', {
+    kubeconfig: env.kubeconfig,
+    kind: 'bd',
+    resourceVersion: await env.emulator.call<string>('resourceVersion'),
+  });
   for (const n of s.fanout) {
     log(`P4: ${n} subscribers`);
     const c = await clients.call<{ open: number; failed: number; firstError: string; ms: number }>(
@@ -909,7 +917,11 @@ async function p7(s: Settings) {
     const gwUrl = String(gateway.hello['url']);
     clients = await child('clients', []);
     writer = await child('writer', [JSON.stringify({ url: env.url, token: env.token })]);
-    await clients.call('watch', { kubeconfig: env.kubeconfig, kind: 'bundle' });
+    await clients.call('watch', {
+      kubeconfig: env.kubeconfig,
+      kind: 'bundle',
+      resourceVersion: await env.emulator.call<string>('resourceVersion'),
+    });
     await clients.call('connect', {
       url: gwUrl.replace(/^http/, 'ws'),
       n: 1,
@@ -1125,9 +1137,18 @@ async function main(): Promise<number> {
           const after = await env.emulator.call<RequestCounts>('counts');
           data['p6AfterSync'] = after;
         }
-        if (has(s, 'P8')) await guarded('P8', () => p8(s, c, w, g, gwUrl));
-        if (has(s, 'P2')) await guarded('P2', () => p2(s, c, w, env, gwUrl));
-        if (has(s, 'P4')) await guarded('P4', () => p4(s, c, w, r, env, gwUrl));
+        if (has(s, 'P8')) {
+          await guarded('P8', () => p8(s, c, w, g, gwUrl));
+          await c.call('disconnect');
+        }
+        if (has(s, 'P2')) {
+          await guarded('P2', () => p2(s, c, w, env, gwUrl));
+          await c.call('disconnect');
+        }
+        if (has(s, 'P4')) {
+          await guarded('P4', () => p4(s, c, w, r, env, gwUrl));
+          await c.call('disconnect');
+        }
       } finally {
         await stop(raw);
         await stop(writer);

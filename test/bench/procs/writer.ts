@@ -28,14 +28,22 @@ async function writeOne(i: number): Promise<string> {
   const state = flipped.has(k) ? 'Ready' : 'Modified';
   if (flipped.has(k)) flipped.delete(k);
   else flipped.add(k);
-  const res = await request(agent, {
+  const target = {
     url: new URL(
       `${url}/apis/${T.group}/${T.version}/namespaces/${t.namespace}/${T.plural}/${t.name}/status`,
     ),
     method: 'PATCH',
     body: JSON.stringify({ status: { display: { state } } }),
     headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+  } as const;
+  // The emulator closes keep-alive sockets idle for a few seconds: a write on one that just closed
+  // is reset before the server read it, so it is sent once more on a new socket.
+  const res = await request(agent, target).catch((e: unknown) => {
+    const code = (e as { code?: string }).code;
+    if (code === 'ECONNRESET' || (e as Error).message === 'socket hang up') return request(agent, target);
+    throw e;
   });
+
   if (res.status !== 200)
     throw new Error(`status write failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
   return (JSON.parse(res.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
