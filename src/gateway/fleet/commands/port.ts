@@ -63,7 +63,13 @@ export interface StorePort {
 /** Who asks (structurally the GraphQL context's Caller; fleet/ must not import graphql/). */
 export type CommandCaller =
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'user'; readonly name: string; readonly groups: readonly string[] };
+  | {
+      readonly kind: 'user';
+      readonly name: string;
+      readonly uid?: string | undefined;
+      readonly groups: readonly string[];
+      readonly extra?: Readonly<Record<string, readonly string[]>> | undefined;
+    };
 
 export type CommandAction =
   'retarget' | 'prune' | 'cancelRetarget' | 'pause' | 'forceSync' | 'create' | 'update' | 'delete';
