@@ -51,6 +51,13 @@ export interface CallerAccess {
 /** The access of a gateway that does not authenticate: everything is allowed. */
 export const ALLOW_EVERYTHING: CallerAccess = { can: () => Promise.resolve(true) };
 
+/** Where an operation came from, for the audit of writes (never a credential). */
+export interface RequestSource {
+  readonly address?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
 /** Per-operation caches for derived views resolvers ask for more than once per query. */
 export interface Loaders {
   /** Clusters a Bundle's targets select, keyed by the Bundle's key. */
@@ -67,6 +74,8 @@ export interface GraphQLContext {
   readonly caller: Caller;
   /** What the caller may do, per verb, resource and namespace (see {@link CallerAccess}). */
   readonly access: CallerAccess;
+  /** Where the operation came from (client address, Origin, User-Agent), when known. */
+  readonly source?: RequestSource | undefined;
   /** The fleet-graph version serving the operation. */
   readonly version: string;
   /** The write commands (mutations); absent when the gateway serves reads only (tests over a snapshot). */
@@ -84,6 +93,7 @@ export interface ContextOptions {
   readonly caller: Caller;
   /** The caller's access (default: everything allowed, as without authentication). */
   readonly access?: CallerAccess | undefined;
+  readonly source?: RequestSource | undefined;
   readonly version: string;
   /**
    * The one authorization point for reads: given the caller, returns the read model they may see
@@ -125,6 +135,7 @@ export function createContext(opts: ContextOptions): GraphQLContext {
     readModel,
     caller: opts.caller,
     access: opts.access ?? ALLOW_EVERYTHING,
+    source: opts.source,
     version: opts.version,
     commands: opts.commands,
     details: opts.details,

@@ -9,5 +9,6 @@ export {
   type CallerAccess,
   type ContextOptions,
   type GraphQLContext,
+  type RequestSource,
 } from './context.js';
 export { mapError } from './common/errors.js';
