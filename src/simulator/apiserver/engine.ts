@@ -428,7 +428,15 @@ export class Engine {
         message: 'Required value: name or generateName is required',
         field: 'metadata.name',
       });
-    else if (
+    else if (r.group === 'rbac.authorization.k8s.io') {
+      // RBAC names are path segments (`system:masters` is fine), not DNS subdomains.
+      if (name === '.' || name === '..' || /[/%]/.test(name))
+        causes.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${JSON.stringify(name)}: may not be '.' or '..' and may not contain '/' or '%'`,
+          field: 'metadata.name',
+        });
+    } else if (
       r === NAMESPACE_RESOURCE
         ? !DNS1123_LABEL.test(name) || name.length > 63
         : !DNS1123_SUBDOMAIN.test(name) || name.length > 253
