@@ -379,7 +379,8 @@ export class FleetCommands {
       dryRun,
     });
     const forbidden = await this.denied(caller, 'retarget', input, dryRun);
-    if (forbidden) return fail([forbidden]);
+    // A refused caller gets nothing of the object, not even whether it exists.
+    if (forbidden) return fail([forbidden], null);
 
     const v = retargetValidation(input.targets);
     const errors: UserError[] = v.problems.map((p) =>
@@ -496,7 +497,7 @@ export class FleetCommands {
         };
       const { repo, op } = found;
       const forbidden = await this.denied(caller, 'cancelRetarget', repo, false);
-      if (forbidden) return { operation: op, gitRepo: repo, userErrors: [forbidden] };
+      if (forbidden) return { operation: null, gitRepo: null, userErrors: [forbidden] };
       if (op.state !== 'RUNNING')
         return {
           operation: op,
@@ -551,7 +552,7 @@ export class FleetCommands {
   private async prune(caller: CommandCaller, ref: GitRepoRef, dryRun: boolean): Promise<PruneResult> {
     const empty = { orphans: [], skipped: [], dryRun };
     const forbidden = await this.denied(caller, 'prune', ref, dryRun);
-    if (forbidden) return { ...empty, gitRepo: this.repo(ref) ?? null, userErrors: [forbidden] };
+    if (forbidden) return { ...empty, gitRepo: null, userErrors: [forbidden] };
     const repo = this.repo(ref);
     if (!repo) return { ...empty, gitRepo: null, userErrors: [this.notFound(ref)] };
     const view = new FleetView(this.deps.store.snapshot());
@@ -670,7 +671,7 @@ export class FleetCommands {
     const dryRun = input.dryRun ?? false;
     const forbidden = await this.denied(caller, action, input, dryRun);
     const repo = this.repo(input);
-    if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun };
+    if (forbidden) return { gitRepo: null, userErrors: [forbidden], dryRun };
     if (!repo) problems = [...problems, this.notFound(input)];
     if (problems.length > 0 || !repo) return { gitRepo: repo ?? null, userErrors: problems, dryRun };
     const pre = this.precondition(repo, input.expectedResourceVersion);
@@ -765,7 +766,7 @@ export class FleetCommands {
     const dryRun = input.dryRun ?? false;
     const forbidden = await this.denied(caller, 'delete', input, dryRun);
     const repo = this.repo(input);
-    if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun, deleted: false };
+    if (forbidden) return { gitRepo: null, userErrors: [forbidden], dryRun, deleted: false };
     if (!repo) return { gitRepo: null, userErrors: [this.notFound(input)], dryRun, deleted: false };
     const pre = this.precondition(repo, input.expectedResourceVersion);
     if ('code' in pre) return { gitRepo: repo, userErrors: [pre], dryRun, deleted: false };
