@@ -229,7 +229,21 @@ export function createApp(opts: AppOptions): App {
     graphiql:
       opts.graphiql === false
         ? false
-        : { subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY, title: 'fleet-graph' },
+        : {
+            // A browser cannot set headers on a WebSocket upgrade, and GraphiQL sends its header
+            // editor's headers on HTTP requests only: with authentication, subscriptions go over SSE.
+            subscriptionsProtocol: opts.authenticate ? ('SSE' as const) : ('WS' as const),
+            defaultQuery: DEFAULT_QUERY,
+            title: 'fleet-graph',
+            // With authentication the header editor starts open with the header to fill in. It is
+            // not persisted by default, so a token does not outlive the tab.
+            ...(opts.authenticate
+              ? {
+                  headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2),
+                  defaultEditorToolsVisibility: 'headers' as const,
+                }
+              : {}),
+          },
     renderGraphiQL,
     logging: {
       debug: (...args: unknown[]) => log.debug({ yoga: args }, 'yoga'),
