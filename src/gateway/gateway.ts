@@ -60,6 +60,8 @@ export interface GatewayOptions {
    * `--auth kubernetes` a write must pass both this and Kubernetes (SubjectAccessReview).
    */
   readonly authorizeCommand?: AuthorizationPolicy | undefined;
+  /** How long a write waits to see itself in the store (default 10 s; tests shorten it). */
+  readonly writeWaitMs?: number | undefined;
   /** Wall-clock ms for the token and access caches (tests). */
   readonly accessNow?: (() => number) | undefined;
 }
@@ -271,6 +273,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     clock,
     logger: log.child({ component: 'commands' }),
     authorize: authorizeCommand,
+    writeWaitMs: opts.writeWaitMs,
   });
   let commandsStopped = false;
   // Findings, and staged retargets recorded on GitRepos, start once the store has listed everything.

@@ -219,6 +219,37 @@ describe('writes are the caller’s', () => {
   });
 });
 
+describe('a write the API server accepted but the gateway has not seen', () => {
+  it('is reported ACCEPTED_NOT_YET_VISIBLE with its resourceVersion, not as an error', async () => {
+    env.fx.t.server.faults.silenceWatches({ resource: 'gitrepos' });
+    try {
+      const r = await gql(
+        url,
+        `mutation { setGitRepoPaused(input: { namespace: "team-a", name: "app", paused: true }) {
+          outcome writtenResourceVersion userErrors { code } } }`,
+        {},
+        ALICE,
+      );
+      expect(r.errors).toBeUndefined();
+      const p = r.data.setGitRepoPaused;
+      expect(p.userErrors).toEqual([]);
+      expect(p.outcome).toBe('ACCEPTED_NOT_YET_VISIBLE');
+      const o = (await admin().getNamespacedCustomObject({
+        group: 'fleet.cattle.io',
+        version: 'v1alpha1',
+        plural: 'gitrepos',
+        namespace: 'team-a',
+        name: 'app',
+      })) as { metadata: { resourceVersion: string }; spec: { paused?: boolean } };
+      expect(o.spec.paused).toBe(true);
+      expect(p.writtenResourceVersion).toBe(o.metadata.resourceVersion);
+    } finally {
+      env.fx.t.server.faults.clear();
+      env.fx.t.server.faults.endWatches({ resource: 'gitrepos' });
+    }
+  }, 30_000);
+});
+
 describe('live events and revocation', () => {
   it('delivers alice only events she may list, and stops them within seconds of revoking her RoleBinding', async () => {
     const ws = wsSession(url, ALICE);
@@ -251,6 +282,8 @@ describe('live events and revocation', () => {
       );
     };
     try {
+      // The subscription is registered before anything changes.
+      await expect.poll(() => env.gw.eventStats().subscribers, { timeout: 10_000 }).toBeGreaterThan(0);
       // team-b first, then team-a: the team-a event arriving proves the team-b one was withheld.
       await mark('team-b', 'b1', 'one');
       await mark('team-a', 'a1', 'one');

@@ -152,6 +152,8 @@ export async function startAuthGateway(args: string[] = []): Promise<AuthGateway
     logger,
     watchTuning: { backoff: { initialMs: 20, maxMs: 200 }, minReconnectDelayMs: 10 },
     shutdownGraceMs: 100,
+    // Short, so a write the watch does not bring back is reported quickly.
+    writeWaitMs: 3_000,
   });
   try {
     await gw.synced;
