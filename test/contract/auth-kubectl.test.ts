@@ -72,6 +72,10 @@ describe('kubectl create for RBAC kinds', () => {
     const table = await kubectl(['get', 'rolebindings', '-n', 'team-b']);
     expect(table.stdout).toMatch(/^NAME\s+ROLE\s+/);
     expect(table.stdout).toContain('Role/bundle-reader');
+    const explain = await kubectl(['explain', 'rolebinding.roleRef']);
+    expect(explain.stderr).toBe('');
+    expect(explain.stdout).toMatch(/KIND:\s+RoleBinding/);
+    expect(explain.stdout).toMatch(/name\s+<string> -required-/);
   });
 });
 
@@ -264,6 +268,28 @@ describe('audit log', () => {
         user: { username: 'alice' },
         responseStatus: { status: 'Failure', reason: 'Forbidden', code: 403 },
       });
+  });
+
+  it('logs a failed authentication once, without a user, as the apiserver does', async () => {
+    const r = await call(f.t.url, 'GET', '/api/v1/namespaces?probe=401', {
+      ...bearer('stolen'),
+      'x-forwarded-for': '203.0.113.7',
+    });
+    expect(r.status).toBe(401);
+    const find = async () =>
+      (await readFile(auditLog, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => e.requestURI === '/api/v1/namespaces?probe=401');
+    await expect.poll(find).toHaveLength(1);
+    expect((await find())[0]).toMatchObject({
+      stage: 'ResponseStarted',
+      verb: 'list',
+      user: {},
+      sourceIPs: ['203.0.113.7', '127.0.0.1'],
+      responseStatus: { metadata: {}, message: 'Authentication failed, attempted: bearer', code: 401 },
+    });
   });
 
   it('logs a watch when its response starts and when it ends', async () => {

@@ -16,8 +16,9 @@ import { confirmNoEscalation } from './escalation.js';
 import { impersonate } from './impersonation.js';
 import { registerAuthProtobuf } from './protobuf.js';
 import { RbacAuthorizer } from './rbac.js';
-import { AUTH_RESOURCES, bootstrapPolicy } from './resources.js';
+import { AUTH_RESOURCES, bootstrapPolicy, RBAC_GROUP } from './resources.js';
 import { answerReview } from './reviews.js';
+import { validateRbac } from './validation.js';
 import {
   ADMIN_USER,
   ANONYMOUS_USER,
@@ -73,6 +74,9 @@ export class Auth {
     ];
     this.tokens = new TokenAuthenticator(entries, opts.apiAudiences ?? DEFAULT_API_AUDIENCES);
     this.rbac = new RbacAuthorizer(engine);
+    for (const r of AUTH_RESOURCES)
+      if (r.group === RBAC_GROUP)
+        engine.validators.set(r.storageKey, (obj, old) => validateRbac(r.kind, obj, old));
     this.audit = opts.auditLogPath ? new AuditLog(opts.auditLogPath) : undefined;
   }
 

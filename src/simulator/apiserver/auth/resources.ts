@@ -4,8 +4,8 @@
  * authorization.k8s.io/v1 (answered, never stored), plus the bootstrap policy every cluster has.
  */
 import type { KubeObject } from '../../../apis/kube.js';
-import { ALL_VERBS, type Resource, type TableColumn } from '../registry.js';
-import { isObject } from '../types.js';
+import { ALL_VERBS, humanDuration, type Resource, type TableColumn } from '../registry.js';
+import { isObject, type JSONSchemaProps } from '../types.js';
 import { AUTHENTICATED, SYSTEM_MASTERS, UNAUTHENTICATED } from './tokens.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -30,6 +30,75 @@ const createdAt: TableColumn = {
   cell: (o) => o.metadata.creationTimestamp ?? null,
 };
 
+const age: TableColumn = {
+  name: 'Age',
+  type: 'string',
+  format: '',
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  priority: 0,
+  cell: (o, now) => {
+    const t = Date.parse(o.metadata.creationTimestamp ?? '');
+    return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+  },
+};
+
+const strings = (description: string): JSONSchemaProps => ({
+  type: 'array',
+  description,
+  items: { type: 'string' },
+});
+
+/** The rbac/v1 schemas, for `kubectl explain` (the server itself does not prune built-in kinds by them). */
+const POLICY_RULE: JSONSchemaProps = {
+  type: 'object',
+  description: 'PolicyRule holds information that describes a policy rule.',
+  required: ['verbs'],
+  properties: {
+    verbs: strings("Verbs the rule applies to; '*' is all."),
+    apiGroups: strings("API groups of the resources; '' is the core group, '*' is all."),
+    resources: strings("Resources the rule applies to; '*' is all, '*/sub' a subresource of all."),
+    resourceNames: strings('Optional allow list of object names; empty means all.'),
+    nonResourceURLs: strings("Partial URLs a user may reach; a trailing '*' matches a prefix."),
+  },
+};
+const ROLE_SCHEMA: JSONSchemaProps = {
+  type: 'object',
+  description: 'A set of PolicyRules, granted by a binding.',
+  properties: { rules: { type: 'array', description: 'The rules of this role.', items: POLICY_RULE } },
+};
+const SUBJECT: JSONSchemaProps = {
+  type: 'object',
+  description: 'A user, group or service account a binding grants its role to.',
+  required: ['kind', 'name'],
+  properties: {
+    kind: { type: 'string', description: 'User, Group or ServiceAccount.' },
+    apiGroup: {
+      type: 'string',
+      description: "rbac.authorization.k8s.io for User and Group; '' for ServiceAccount.",
+    },
+    name: { type: 'string', description: 'Name of the subject.' },
+    namespace: { type: 'string', description: 'Namespace of a ServiceAccount.' },
+  },
+};
+const BINDING_SCHEMA: JSONSchemaProps = {
+  type: 'object',
+  description: 'Grants the permissions of a role to subjects.',
+  required: ['roleRef'],
+  properties: {
+    subjects: { type: 'array', description: 'Who the role is granted to.', items: SUBJECT },
+    roleRef: {
+      type: 'object',
+      description: 'The Role or ClusterRole granted.',
+      required: ['apiGroup', 'kind', 'name'],
+      properties: {
+        apiGroup: { type: 'string', description: 'rbac.authorization.k8s.io' },
+        kind: { type: 'string', description: 'Role or ClusterRole.' },
+        name: { type: 'string', description: 'Name of the role.' },
+      },
+    },
+  },
+};
+
 function roleRefColumn(): TableColumn {
   return {
     name: 'Role',
@@ -51,8 +120,10 @@ function kind(
   namespaced: boolean,
   verbs: string[],
   columns: TableColumn[],
+  schema?: JSONSchemaProps,
 ): Resource {
   return {
+    ...(schema ? { schema } : {}),
     group,
     version: 'v1',
     kind: kindName,
@@ -71,23 +142,33 @@ function kind(
   };
 }
 
-export const ROLES = kind(RBAC_GROUP, 'Role', 'roles', true, ALL_VERBS, [nameColumn, createdAt]);
-export const CLUSTER_ROLES = kind(RBAC_GROUP, 'ClusterRole', 'clusterroles', false, ALL_VERBS, [
-  nameColumn,
-  createdAt,
-]);
-export const ROLE_BINDINGS = kind(RBAC_GROUP, 'RoleBinding', 'rolebindings', true, ALL_VERBS, [
-  nameColumn,
-  roleRefColumn(),
-  createdAt,
-]);
+export const ROLES = kind(RBAC_GROUP, 'Role', 'roles', true, ALL_VERBS, [nameColumn, createdAt], ROLE_SCHEMA);
+export const CLUSTER_ROLES = kind(
+  RBAC_GROUP,
+  'ClusterRole',
+  'clusterroles',
+  false,
+  ALL_VERBS,
+  [nameColumn, createdAt],
+  ROLE_SCHEMA,
+);
+export const ROLE_BINDINGS = kind(
+  RBAC_GROUP,
+  'RoleBinding',
+  'rolebindings',
+  true,
+  ALL_VERBS,
+  [nameColumn, roleRefColumn(), age],
+  BINDING_SCHEMA,
+);
 export const CLUSTER_ROLE_BINDINGS = kind(
   RBAC_GROUP,
   'ClusterRoleBinding',
   'clusterrolebindings',
   false,
   ALL_VERBS,
-  [nameColumn, roleRefColumn(), createdAt],
+  [nameColumn, roleRefColumn(), age],
+  BINDING_SCHEMA,
 );
 
 const review = (group: string, k: string, plural: string, namespaced = false) =>
