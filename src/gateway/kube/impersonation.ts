@@ -56,7 +56,8 @@ function send(req: RequestContext, extra: OutgoingHttpHeaders): Promise<Response
   const body = req.getBody();
   if (body !== undefined && typeof body !== 'string')
     return Promise.reject(new Error('impersonating client: only string bodies are supported'));
-  const headers: OutgoingHttpHeaders = { ...req.getHeaders(), ...extra };
+  // The API server's audit records the user agent; say who is acting on the caller's behalf.
+  const headers: OutgoingHttpHeaders = { 'User-Agent': 'fleet-graph', ...req.getHeaders(), ...extra };
   if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<ResponseContext>((resolve, reject) => {
