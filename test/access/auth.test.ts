@@ -102,6 +102,19 @@ describe('authentication', () => {
     }
   });
 
+  it('refuses a Server-Sent Events subscription without a token with 401', async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query: 'subscription { gitRepoChanged(namespace: "team-a", name: "app") { name } }',
+      }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    await res.body?.cancel();
+  });
+
   it('serves health and readiness without a token', async () => {
     const base = url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
