@@ -154,6 +154,16 @@ export const SETTINGS = {
     help: "Allow --auth none on a non-loopback --host (anyone who reaches the port reads and writes with the gateway's rights)",
     commands: ['serve'],
   },
+  'sync-wait-seconds': {
+    env: 'FLEET_GRAPH_SYNC_WAIT_SECONDS',
+    help: 'Before the first full list, an operation waits this long, then answers UNAVAILABLE',
+    commands: ['serve'],
+  },
+  'relist-after-outage-seconds': {
+    env: 'FLEET_GRAPH_RELIST_AFTER_OUTAGE_SECONDS',
+    help: 'A watch that could not reconnect for this long relists instead of resuming',
+    commands: ['serve'],
+  },
 } as const;
 
 /** Settings given as a bare flag (`--insecure-allow-anonymous`) or `true`/`false` in the environment. */
@@ -206,6 +216,8 @@ export const ConfigSchema = z.object({
   insecureAllowAnonymous: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .transform((v) => v === 'true'),
+  syncWaitSeconds: intFrom(0, 3_600),
+  relistAfterOutageSeconds: intFrom(1, 31_536_000),
 });
 
 export type AuthMode = 'kubernetes' | 'none';
@@ -250,6 +262,10 @@ const DEFAULTS: Record<SettingName, string> = {
   'auth-cache-seconds': '10',
   'access-cache-seconds': '5',
   'insecure-allow-anonymous': 'false',
+  'sync-wait-seconds': '10',
+  // Long enough that an API server restart or a brief network cut resumes from the
+  // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.
+  'relist-after-outage-seconds': '60',
 };
 
 /** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */

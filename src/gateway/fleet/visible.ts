@@ -145,11 +145,12 @@ export function scopedEvents(engine: EventEngine, may: MayList): LiveEvents {
   return {
     bundleDeploymentEvents: (filter, after, opts) =>
       filterStream(engine.bundleDeploymentEvents(filter, after, opts), async (e) =>
-        // RESYNC_REQUIRED names no object: always delivered.
+        // RESYNC_REQUIRED and FRESHNESS_CHANGED name no object: always delivered.
         e.bundleDeployment ? may('BundleDeployment', e.bundleDeployment.namespace) : true,
       ),
     objectChanges: (kind, namespace, name, initial) =>
       filterStream(engine.objectChanges(kind, namespace, name, initial), () => may(kind, namespace)),
+    freshnessEvent: () => engine.freshnessEvent(),
     inconsistencyEvents: (filter, opts) =>
       filterStream(engine.inconsistencyEvents(filter, opts), (e) => findingAdmitted(may, e.inconsistency)),
   };
@@ -157,7 +158,7 @@ export function scopedEvents(engine: EventEngine, may: MayList): LiveEvents {
 
 export type LiveEvents = Pick<
   EventEngine,
-  'bundleDeploymentEvents' | 'objectChanges' | 'inconsistencyEvents'
+  'bundleDeploymentEvents' | 'objectChanges' | 'inconsistencyEvents' | 'freshnessEvent'
 >;
 
 /** An alert is visible when every object it names is, and its workspace shows anything at all. */

@@ -58,6 +58,13 @@ export interface StorePort {
     resourceVersion: string,
     opts?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<RecordOf<K> | undefined>;
+  /** Resolves once the deletion of `key` (the object with `uid`) is visible in the store. */
+  waitForDeletion(
+    kind: RecordKind,
+    key: string,
+    uid: string,
+    opts?: { timeoutMs?: number; resourceVersion?: string },
+  ): Promise<void>;
 }
 
 /** Where a write came from, for the audit line (never a credential). */
