@@ -9,8 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { GRAPHQL_PATH, type App } from './app.js';
+import type { Caller } from '../graphql/index.js';
+import {
+  bearerToken,
+  GRAPHQL_PATH,
+  UNAUTHENTICATED,
+  UNAUTHENTICATED_CLOSE_CODE,
+  type App,
+  type Authenticate,
+} from './app.js';
 import {
   checkBackpressure,
   DEFAULT_SUBSCRIPTION_LIMITS,
@@ -31,6 +40,21 @@ export interface ServerOptions {
   readonly subscriptionLimits?: Partial<SubscriptionLimits> | undefined;
   /** Called when shutdown begins, so readiness reports "shutting down" at once. */
   readonly onDraining?: (() => void) | undefined;
+  /**
+   * Authentication of WebSocket connections (the same function the app uses for HTTP): the token
+   * comes from the `connection_init` payload (`{"authorization": "Bearer …"}`) or the upgrade
+   * request's Authorization header. A refused connection is closed with 4401.
+   */
+  readonly authenticate?: Authenticate | undefined;
+}
+
+/** The bearer token of a WebSocket connection: connection_init payload first, then the upgrade header. */
+function connectionToken(
+  params: Readonly<Record<string, unknown>> | undefined,
+  req: IncomingMessage,
+): string | undefined {
+  const fromParams = params?.['authorization'] ?? params?.['Authorization'];
+  return bearerToken(typeof fromParams === 'string' ? fromParams : req.headers.authorization);
 }
 
 export interface RunningServer {
@@ -60,6 +84,21 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** A listen failure as one clear sentence (EADDRINUSE, EACCES, EADDRNOTAVAIL). */
+export function listenError(e: unknown, host: string, port: number): Error {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the address is already in use'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EADDRNOTAVAIL'
+          ? 'the address is not available on this machine'
+          : ((e as Error | undefined)?.message ?? String(e));
+  return new FleetGraphError(ErrorCode.UNAVAILABLE, `cannot listen on ${where}: ${why}`, { code });
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { app, logger: log } = opts;
   const grace = opts.shutdownGraceMs ?? 5_000;
@@ -77,13 +116,48 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     void app.requestListener(req, res);
   });
 
+  // Listen before anything else is attached: a taken port must fail here, once, as one error
+  // (a WebSocketServer on an unbound server re-emits the listen error as an unhandled 'error').
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    throw listenError(e, opts.host, opts.port);
+  });
+
   const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: 1_000_000 });
   const ws = useServer(
     {
       execute: (args) => (args.rootValue as Run).execute(args) as never,
       subscribe: (args) => (args.rootValue as Run).subscribe(args) as never,
-      onConnect: (ctx) => sameOrigin(ctx.extra.request),
+      onConnect: async (ctx) => {
+        if (!sameOrigin(ctx.extra.request)) return false;
+        const authenticate = opts.authenticate;
+        if (!authenticate) return true;
+        const close = disconnector(ctx.extra.socket);
+        try {
+          const result = await authenticate(connectionToken(ctx.connectionParams, ctx.extra.request));
+          if (!result.ok) {
+            log.info({ reason: result.reason }, 'WebSocket connection refused: not authenticated');
+            close(
+              UNAUTHENTICATED_CLOSE_CODE,
+              `${UNAUTHENTICATED}: send {"authorization":"Bearer <token>"} in connection_init`,
+            );
+            return false;
+          }
+          (ctx.extra as { caller?: Caller }).caller = result.caller;
+          return true;
+        } catch (e) {
+          log.warn({ err: (e as Error).message }, 'authentication unavailable');
+          // 1013 "try again later" (RFC 6455 registry).
+          close(1013, 'UNAVAILABLE: authentication is unavailable; retry');
+          return false;
+        }
+      },
       onNext: (ctx) => checkBackpressure(ctx.extra.socket, subLimits),
       onSubscribe: async (ctx, _id, params) => {
         // The limit applies to this operation only; the socket's other subscriptions keep flowing.
@@ -95,6 +169,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           socket: ctx.extra.socket,
           params,
           connectionParams: ctx.connectionParams ?? {},
+          caller: (ctx.extra as { caller?: Caller }).caller,
         });
         let document: DocumentNode;
         try {
@@ -120,14 +195,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss,
   );
   limitConnectionsPerClient(wss, subLimits, log);
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
   const { port } = http.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${port}${GRAPHQL_PATH}`;
