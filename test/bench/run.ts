@@ -1072,7 +1072,13 @@ async function main(): Promise<number> {
     const summary = {
       at: new Date(started).toISOString(),
       elapsedS,
-      settings: { ...s, goals: [...s.goals] },
+      // Paths relative to the project: the file may be published.
+      settings: {
+        ...s,
+        goals: [...s.goals],
+        outDir: relative(ROOT, s.outDir),
+        merge: s.merge && relative(ROOT, s.merge),
+      },
       machine: { ...machine, loadAvgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
       mergedFrom,
       rows: allRows,
