@@ -36,7 +36,10 @@ async function serve(config: Config, log: Logger): Promise<Running> {
   }
   const gateway = await startGateway({ config, kubeConfig, logger: log });
   stops.unshift(() => gateway.stop());
-  process.stdout.write(`fleet-graph GraphQL API and GraphiQL at ${gateway.url}\n`);
+  process.stdout.write(
+    `fleet-graph GraphQL API${config.graphiql ? ' and GraphiQL' : ''} at ${gateway.url}\n` +
+      (gateway.metricsUrl ? `metrics at ${gateway.metricsUrl}\n` : ''),
+  );
   return {
     async stop() {
       for (const stop of stops) await stop();

@@ -18,7 +18,14 @@ import { withLive } from './graphql/subscriptions/live.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
 import { GatewayMetrics, staleReason } from './metrics/index.js';
-import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
+import {
+  createApp,
+  startMetricsServer,
+  startServer,
+  type Limits,
+  type MetricsServer,
+  type Readiness,
+} from './server/index.js';
 import { createDetailLoader, kubeFetcher } from './store/details.js';
 import { createStore, type Store } from './store/store.js';
 import { startWatching, type Watching, type WatchTuning } from './store/watching.js';
@@ -41,6 +48,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
+  /** `/metrics` on its own port (`--metrics-port`); undefined when served on the API port. */
+  readonly metricsUrl: string | undefined;
   /** Resolves once every watched kind has been listed. */
   readonly synced: Promise<void>;
   /** What /readyz reports. */
@@ -241,11 +250,24 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
+    corsOrigins: config.corsOrigins,
+    graphiql: config.graphiql,
+    introspection: config.introspection,
     plugins: [metrics.graphql.plugin],
-    metrics: () => metrics.render(),
+    // On the API port only when no metrics port is set.
+    metrics: config.metricsPort === undefined ? () => metrics.render() : undefined,
   });
   let server;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (config.metricsPort !== undefined) {
+      metricsServer = await startMetricsServer({
+        port: config.metricsPort,
+        host: config.host,
+        render: () => metrics.render(),
+        logger: log,
+      });
+    }
     server = await startServer({
       app,
       port: config.port,
@@ -259,8 +281,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       onDraining: () => {
         draining = true;
       },
+      gate: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     });
   } catch (e) {
+    await metricsServer?.stop();
     stopCommands();
     await watching.stop();
     consistency.stop();
@@ -272,6 +296,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     url: running.url,
+    metricsUrl: metricsServer?.url,
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
@@ -284,6 +309,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             await watching.stop();
           },
         });
+        await metricsServer?.stop();
         consistency.stop();
         stopObservability();
       })();

@@ -4,10 +4,11 @@
  * in process through `yoga.fetch`; {@link startServer} puts it on node:http with graphql-ws.
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { GraphQLSchema } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ANONYMOUS, mapError, type Caller, type GraphQLContext } from '../graphql/index.js';
 import type { Logger } from '../../shared/logger.js';
+import { useJsonOnly } from './gate.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { useMetricsEndpoint, useOperationLog, type MetricsText } from './observability.js';
 
@@ -39,11 +40,18 @@ export interface AppOptions {
   readonly limits?: Partial<Limits> | undefined;
   /** Serve GraphiQL to browsers at /graphql (default true). */
   readonly graphiql?: boolean | undefined;
+  /** Answer introspection (`__schema`, `__type`) queries (default true). */
+  readonly introspection?: boolean | undefined;
   /**
    * More yoga/envelop plugins (metrics, subscription helpers…), run after the built-in ones.
    * Envelop hooks apply to HTTP, SSE and WebSocket alike; HTTP hooks (onRequest) to HTTP only.
    */
   readonly plugins?: readonly Plugin[] | undefined;
+  /**
+   * Origins whose browser pages may call the API (CORS). Empty (the default): no CORS headers at all.
+   * The server's gate refuses every other foreign Origin before yoga runs.
+   */
+  readonly corsOrigins?: readonly string[] | undefined;
   /** Renders the Prometheus text served at /metrics; without it there is no /metrics. */
   readonly metrics?: (() => Promise<MetricsText>) | undefined;
 }
@@ -97,15 +105,42 @@ function headerReader(ctx: ServerContext): HeaderReader {
   };
 }
 
+/** Refuses `__schema` and `__type` at validation (GRAPHQL_VALIDATION_FAILED); `__typename` stays. */
+function noIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
 export function createApp(opts: AppOptions): App {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger;
   const identify = opts.identify ?? (() => ANONYMOUS);
+  const corsOrigins = new Set(opts.corsOrigins ?? []);
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: opts.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: HEALTH_PATH,
     landingPage: false,
+    // Multipart is for file uploads, which this API has none of; forms are refused by useJsonOnly.
+    multipart: false,
+    // Yoga's default echoes any Origin with credentials; only listed origins get CORS headers, and
+    // never with credentials (the gate has already refused every other foreign Origin).
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin && corsOrigins.has(origin)
+        ? {
+            origin: [origin],
+            credentials: false,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id'],
+            exposedHeaders: ['x-request-id'],
+            maxAge: 600,
+          }
+        : false;
+    },
     graphiql:
       opts.graphiql === false
         ? false
@@ -129,6 +164,7 @@ export function createApp(opts: AppOptions): App {
       // First, so every later hook and the response see the request id.
       useOperationLog(log),
       ...(opts.metrics ? [useMetricsEndpoint(opts.metrics)] : []),
+      useJsonOnly(),
       ...limitPlugins(limits),
       useReadinessCheck({
         endpoint: READY_PATH,
@@ -139,6 +175,7 @@ export function createApp(opts: AppOptions): App {
           return true;
         },
       }),
+      ...(opts.introspection === false ? [noIntrospection()] : []),
       ...(opts.plugins ?? []),
     ],
   });

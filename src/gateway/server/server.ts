@@ -5,12 +5,13 @@
  * never closes the socket (libraries.md §2.1).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../shared/logger.js';
-import { GRAPHQL_PATH, type App } from './app.js';
+import { GRAPHQL_PATH, HEALTH_PATH, READY_PATH, type App } from './app.js';
+import { createGate, refuse, refuseUpgrade, setSecurityHeaders, type GateOptions } from './gate.js';
 import {
   checkBackpressure,
   DEFAULT_SUBSCRIPTION_LIMITS,
@@ -31,7 +32,22 @@ export interface ServerOptions {
   readonly subscriptionLimits?: Partial<SubscriptionLimits> | undefined;
   /** Called when shutdown begins, so readiness reports "shutting down" at once. */
   readonly onDraining?: (() => void) | undefined;
+  /** Host and Origin allow-lists (see gate.ts). */
+  readonly gate?: GateOptions | undefined;
 }
+
+/**
+ * Socket-level bounds of the node:http server. A client must send its headers within
+ * `headersTimeout` and its whole request within `requestTimeout` (responses, SSE streams included,
+ * are not bounded by these); past `maxConnections` new sockets are dropped at once.
+ */
+export const HTTP_LIMITS = {
+  maxConnections: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  /** Largest graphql-ws message accepted (ws' default is 100 MiB). */
+  maxWsPayloadBytes: 1_000_000,
+} as const;
 
 export interface RunningServer {
   /** `http://host:port/graphql`. */
@@ -49,41 +65,66 @@ type Run = Pick<ExecutionArgs, never> & {
   subscribe: (args: ExecutionArgs) => unknown;
 };
 
-/** Browsers always send Origin; refuse cross-site WebSocket upgrades (CSWSH), allow non-browser clients. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
+/** Upgrades from a foreign Origin: accepted, then closed with 4403 by graphql-ws' onConnect. */
+const foreignOrigin = new WeakSet<IncomingMessage>();
+
+const PROBE_PATHS = new Set([HEALTH_PATH, READY_PATH]);
+
+/** Liveness and readiness answer probes that use the pod address as Host, and reveal nothing. */
+function isProbe(url: string | undefined): boolean {
+  const path = (url ?? '/').split('?')[0]!;
+  return PROBE_PATHS.has(path);
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { app, logger: log } = opts;
   const grace = opts.shutdownGraceMs ?? 5_000;
-  const http: Server = createServer((req, res) => {
-    // Bodies of unknown length cannot be bounded before reading; ask for a declared length.
-    if (req.headers['transfer-encoding'] && !req.headers['content-length'] && req.method === 'POST') {
-      res.writeHead(411, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          errors: [{ message: 'Send a Content-Length header.', extensions: { code: 'LENGTH_REQUIRED' } }],
-        }),
-      );
-      return;
-    }
-    void app.requestListener(req, res);
-  });
+  let listeningPort = opts.port;
+  const gate = createGate(opts.host, () => listeningPort, opts.gate);
+  const http: Server = createServer(
+    { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs },
+    (req, res) => {
+      setSecurityHeaders(res);
+      const refusal = gate.check(req);
+      if (refusal && !isProbe(req.url)) {
+        refuse(res, refusal);
+        return;
+      }
+      // Bodies of unknown length cannot be bounded before reading; ask for a declared length.
+      if (req.headers['transfer-encoding'] && !req.headers['content-length'] && req.method === 'POST') {
+        res.writeHead(411, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            errors: [{ message: 'Send a Content-Length header.', extensions: { code: 'LENGTH_REQUIRED' } }],
+          }),
+        );
+        return;
+      }
+      void app.requestListener(req, res);
+    },
+  );
+  http.maxConnections = HTTP_LIMITS.maxConnections;
 
   const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
-  const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: 1_000_000 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: HTTP_LIMITS.maxWsPayloadBytes });
+  http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== GRAPHQL_PATH) {
+      socket.destroy();
+      return;
+    }
+    const refusal = gate.check(req);
+    if (refusal?.status === 421) {
+      refuseUpgrade(socket, refusal);
+      return;
+    }
+    if (refusal) foreignOrigin.add(req);
+    wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
+  });
   const ws = useServer(
     {
       execute: (args) => (args.rootValue as Run).execute(args) as never,
       subscribe: (args) => (args.rootValue as Run).subscribe(args) as never,
-      onConnect: (ctx) => sameOrigin(ctx.extra.request),
+      onConnect: (ctx) => !foreignOrigin.has(ctx.extra.request),
       onNext: (ctx) => checkBackpressure(ctx.extra.socket, subLimits),
       onSubscribe: async (ctx, _id, params) => {
         // The limit applies to this operation only; the socket's other subscriptions keep flowing.
@@ -129,6 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
   const { port } = http.address() as AddressInfo;
+  listeningPort = port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${port}${GRAPHQL_PATH}`;
   log.info({ url }, 'GraphQL server listening');
