@@ -3,12 +3,12 @@
  * per-operation context, health and readiness, GraphiQL served from local assets. Tests drive it
  * in process through `yoga.fetch`; {@link startServer} puts it on node:http with graphql-ws.
  */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ANONYMOUS, mapError, type Caller, type GraphQLContext } from '../graphql/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { useJsonOnly } from './gate.js';
+import { useGraphiQL } from './graphiql.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { useMetricsEndpoint, useOperationLog, type MetricsText } from './observability.js';
 
@@ -141,11 +141,8 @@ export function createApp(opts: AppOptions): App {
           }
         : false;
     },
-    graphiql:
-      opts.graphiql === false
-        ? false
-        : { subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY, title: 'fleet-graph' },
-    renderGraphiQL,
+    // Served from split, cached local files by useGraphiQL instead (graphiql.ts).
+    graphiql: false,
     logging: {
       debug: (...args: unknown[]) => log.debug({ yoga: args }, 'yoga'),
       info: (...args: unknown[]) => log.info({ yoga: args }, 'yoga'),
@@ -164,6 +161,16 @@ export function createApp(opts: AppOptions): App {
       // First, so every later hook and the response see the request id.
       useOperationLog(log),
       ...(opts.metrics ? [useMetricsEndpoint(opts.metrics)] : []),
+      ...(opts.graphiql === false
+        ? []
+        : [
+            useGraphiQL({
+              endpoint: GRAPHQL_PATH,
+              subscriptionsProtocol: 'WS',
+              defaultQuery: DEFAULT_QUERY,
+              title: 'fleet-graph',
+            }),
+          ]),
       useJsonOnly(),
       ...limitPlugins(limits),
       useReadinessCheck({
