@@ -251,6 +251,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
     corsOrigins: config.corsOrigins,
+    streamLimits: {
+      streamsPerIdentity: config.streamsPerIdentity,
+      streamsPerAddress: config.streamsPerAddress,
+      maxSubscriptions: config.maxSubscriptions,
+    },
     graphiql: config.graphiql,
     introspection: config.introspection,
     plugins: [metrics.graphql.plugin],

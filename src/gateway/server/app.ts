@@ -4,13 +4,26 @@
  * in process through `yoga.fetch`; {@link startServer} puts it on node:http with graphql-ws.
  */
 import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createGraphQLError,
+  createYoga,
+  useReadinessCheck,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { ANONYMOUS, mapError, type Caller, type GraphQLContext } from '../graphql/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { useJsonOnly } from './gate.js';
 import { useGraphiQL } from './graphiql.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { useMetricsEndpoint, useOperationLog, type MetricsText } from './observability.js';
+import {
+  DEFAULT_STREAM_LIMITS,
+  identityKey,
+  STREAM_RETRY_AFTER_SECONDS,
+  StreamLimiter,
+  type StreamLimits,
+} from './subscriptions.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
@@ -38,6 +51,8 @@ export interface AppOptions {
   readonly readiness: () => Readiness;
   readonly logger: Logger;
   readonly limits?: Partial<Limits> | undefined;
+  /** SSE streams and WebSocket connections per caller and address, subscriptions per gateway. */
+  readonly streamLimits?: Partial<StreamLimits> | undefined;
   /** Serve GraphiQL to browsers at /graphql (default true). */
   readonly graphiql?: boolean | undefined;
   /** Answer introspection (`__schema`, `__type`) queries (default true). */
@@ -91,8 +106,13 @@ query Overview {
 
 interface ServerContext {
   readonly request?: Request;
-  /** Set on the WebSocket path (see server.ts). */
-  readonly req?: { headers: Record<string, string | string[] | undefined> };
+  /** node:http's request (HTTP), or the upgrade request (WebSocket path, see server.ts). */
+  readonly req?: {
+    headers: Record<string, string | string[] | undefined>;
+    socket?: { remoteAddress?: string | undefined };
+  };
+  /** node:http's response (HTTP only). */
+  readonly res?: { once(event: 'close', listener: () => void): unknown };
   readonly connectionParams?: Readonly<Record<string, unknown>>;
 }
 
@@ -114,12 +134,33 @@ function noIntrospection(): Plugin {
   };
 }
 
+/** What the server needs of an app besides yoga: the same identity and stream counts for WebSockets. */
+export interface AppInternals {
+  readonly identify: NonNullable<AppOptions['identify']>;
+  readonly streams: StreamLimiter;
+}
+
+const internals = new WeakMap<App, AppInternals>();
+
+export function appInternals(app: App): AppInternals {
+  const found = internals.get(app);
+  if (found) return found;
+  // An app not built by createApp: anonymous callers, default limits.
+  const made: AppInternals = { identify: () => ANONYMOUS, streams: new StreamLimiter(DEFAULT_STREAM_LIMITS) };
+  internals.set(app, made);
+  return made;
+}
+
+const isEventStream = (request: Request) =>
+  (request.headers.get('accept') ?? '').includes('text/event-stream');
+
 export function createApp(opts: AppOptions): App {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger;
   const identify = opts.identify ?? (() => ANONYMOUS);
+  const streams = new StreamLimiter({ ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits });
   const corsOrigins = new Set(opts.corsOrigins ?? []);
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  const app = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: opts.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: HEALTH_PATH,
@@ -155,7 +196,24 @@ export function createApp(opts: AppOptions): App {
     },
     context: (initial) => {
       const ctx = initial as ServerContext;
-      return opts.context(identify(headerReader(ctx), ctx.connectionParams ?? {}));
+      const caller = identify(headerReader(ctx), ctx.connectionParams ?? {});
+      // An SSE response holds a slot of its caller and address until it closes (WebSockets: server.ts).
+      if (ctx.request && ctx.res && isEventStream(ctx.request)) {
+        const address = ctx.req?.socket?.remoteAddress ?? 'unknown';
+        const opened = streams.open(identityKey(caller, address), address, true);
+        if (opened.refusal) {
+          const { code, message, limit } = opened.refusal;
+          throw createGraphQLError(message, {
+            extensions: {
+              code,
+              limit,
+              http: { status: 429, headers: { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) } },
+            },
+          });
+        }
+        ctx.res.once('close', opened.release);
+      }
+      return opts.context(caller);
     },
     plugins: [
       // First, so every later hook and the response see the request id.
@@ -186,4 +244,6 @@ export function createApp(opts: AppOptions): App {
       ...(opts.plugins ?? []),
     ],
   });
+  internals.set(app, { identify, streams });
+  return app;
 }

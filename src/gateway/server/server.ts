@@ -10,12 +10,14 @@ import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../shared/logger.js';
-import { GRAPHQL_PATH, HEALTH_PATH, READY_PATH, type App } from './app.js';
+import { appInternals, GRAPHQL_PATH, HEALTH_PATH, READY_PATH, type App } from './app.js';
 import { createGate, refuse, refuseUpgrade, setSecurityHeaders, type GateOptions } from './gate.js';
 import {
   checkBackpressure,
+  TOO_MANY_CLOSE_CODE,
   DEFAULT_SUBSCRIPTION_LIMITS,
   disconnector,
+  identityKey,
   limitConnectionsPerClient,
   subscriptionLimitErrors,
   type SubscriptionLimits,
@@ -106,6 +108,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   http.maxConnections = HTTP_LIMITS.maxConnections;
 
   const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
+  const { identify, streams } = appInternals(app);
+  // Operations of every open WebSocket, counted with SSE streams against the gateway-wide limit.
+  const sockets = new Set<{ subscriptions: Readonly<Record<string, unknown>> }>();
+  streams.countWebSocketOperations(() => {
+    let n = 0;
+    for (const c of sockets) n += Object.keys(c.subscriptions).length;
+    return n;
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: HTTP_LIMITS.maxWsPayloadBytes });
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== GRAPHQL_PATH) {
@@ -124,12 +134,47 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     {
       execute: (args) => (args.rootValue as Run).execute(args) as never,
       subscribe: (args) => (args.rootValue as Run).subscribe(args) as never,
-      onConnect: (ctx) => !foreignOrigin.has(ctx.extra.request),
+      onConnect: (ctx) => {
+        const req = ctx.extra.request;
+        if (foreignOrigin.has(req)) return false;
+        const address = req.socket.remoteAddress ?? 'unknown';
+        const caller = identify((name) => {
+          const v = req.headers[name.toLowerCase()];
+          return Array.isArray(v) ? v.join(', ') : v;
+        }, ctx.connectionParams ?? {});
+        // A connection holds a slot of its caller and address until it closes, like an SSE stream.
+        const opened = streams.open(identityKey(caller, address), address);
+        if (opened.refusal) {
+          log.warn(
+            { address, limit: opened.refusal.limit },
+            'WebSocket connection refused: too many streams',
+          );
+          disconnector(ctx.extra.socket)(
+            TOO_MANY_CLOSE_CODE,
+            `${opened.refusal.code}: ${opened.refusal.message}`,
+          );
+          return false;
+        }
+        sockets.add(ctx);
+        ctx.extra.socket.once('close', () => {
+          opened.release();
+          sockets.delete(ctx);
+        });
+        return true;
+      },
       onNext: (ctx) => checkBackpressure(ctx.extra.socket, subLimits),
       onSubscribe: async (ctx, _id, params) => {
         // The limit applies to this operation only; the socket's other subscriptions keep flowing.
         const overLimit = subscriptionLimitErrors(Object.keys(ctx.subscriptions).length, subLimits);
         if (overLimit) return overLimit;
+        // This operation is already in ctx.subscriptions, so the count includes it.
+        const total =
+          streams.subscriptions() > streams.limits.maxSubscriptions
+            ? streams.subscriptionRefusal()
+            : undefined;
+        if (total) {
+          return [new GraphQLError(total.message, { extensions: { code: total.code, limit: total.limit } })];
+        }
         const env = app.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
