@@ -22,6 +22,7 @@ import {
   createApp,
   startMetricsServer,
   startServer,
+  type AppOptions,
   type Limits,
   type MetricsServer,
   type Readiness,
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<Limits> | undefined;
   /** How long shutdown waits for open streams (default 5 s). */
   readonly shutdownGraceMs?: number | undefined;
+  /** Who is calling (default: everyone anonymous); see AppOptions.identify. */
+  readonly identify?: AppOptions['identify'];
   /** The one authorization point of the write commands (default: allow everything). */
   readonly authorizeCommand?: AuthorizationPolicy | undefined;
 }
@@ -247,6 +250,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       // Subscriptions renew the read model per event (no stale snapshot or loaders).
       return withAlerts(withLive(make(), { events, renew: make }), alerts);
     },
+    identify: opts.identify,
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,

@@ -87,6 +87,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs },
     (req, res) => {
       setSecurityHeaders(res);
+      // Liveness is answered here, before yoga: it stays fast however busy the GraphQL side is.
+      if (req.url === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+        res.writeHead(200).end();
+        return;
+      }
       const refusal = gate.check(req);
       if (refusal && !isProbe(req.url)) {
         refuse(res, refusal);
