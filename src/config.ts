@@ -59,6 +59,11 @@ export const SETTINGS = {
     help: 'Port of the embedded API emulator in serve mode; 0 picks a free one',
     commands: ['serve'],
   },
+  'api-host': {
+    env: 'FLEET_GRAPH_API_HOST',
+    help: 'Address the embedded API emulator binds in serve mode (loopback unless set)',
+    commands: ['serve'],
+  },
   namespaces: {
     env: 'FLEET_GRAPH_NAMESPACES',
     help: 'Comma-separated workspaces to watch; empty watches all namespaces',
@@ -184,6 +189,7 @@ export const ConfigSchema = z.object({
   scaleBundles: intFrom(1, 10_000),
   kubeconfigOut: z.string().min(1).optional(),
   apiPort: intFrom(0, 65535),
+  apiHost: z.string().min(1),
   namespaces: csv,
   replayBuffer: intFrom(0, 10_000_000),
   subscriberQueue: intFrom(1, 1_000_000),
@@ -234,6 +240,8 @@ const DEFAULTS: Record<SettingName, string> = {
   'scale-bundles': '10',
   'kubeconfig-out': '',
   'api-port': '0',
+  // The emulator holds every object and a full-access token: never exposed by `--host` alone.
+  'api-host': '127.0.0.1',
   namespaces: '',
   'replay-buffer': '10000',
   'subscriber-queue': '1000',

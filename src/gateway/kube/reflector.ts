@@ -123,9 +123,13 @@ export class Reflector extends EventEmitter {
     this.kind = opts.kind;
     this.client = opts.client;
     this.sink = opts.sink;
-    this.logger = opts.logger;
     const type = WATCH_TYPES[opts.kind];
     this.namespace = type.namespaced ? opts.namespace : undefined;
+    // Every line names the watch once, through the bindings (never again in the line's fields).
+    this.logger = opts.logger?.child({
+      kind: this.kind,
+      ...(this.namespace ? { namespace: this.namespace } : {}),
+    });
     this.labelSelector = opts.labelSelector || undefined;
     this.pageSize = opts.pageSize ?? 500;
     this.timeoutSeconds = opts.timeoutSeconds ?? 290;
@@ -175,7 +179,7 @@ export class Reflector extends EventEmitter {
     this.stopController = stop;
     this.loop = this.run(stop.signal).catch((err: unknown) => {
       // run() handles its own errors; reaching here is a bug, logged rather than crashing the process.
-      this.logger?.error({ err, kind: this.kind, namespace: this.namespace }, 'reflector loop crashed');
+      this.logger?.error({ err }, 'reflector loop crashed');
     });
   }
 
@@ -195,7 +199,7 @@ export class Reflector extends EventEmitter {
     if (from === to) return;
     this.state = to;
     const change: StateChange = { kind: this.kind, namespace: this.namespace, from, to, reason };
-    this.logger?.info(change, 'watch state');
+    this.logger?.info({ from, to, reason }, 'watch state');
     this.emit('state', change);
   }
 
@@ -222,7 +226,7 @@ export class Reflector extends EventEmitter {
           // 410: our resourceVersion is older than the server keeps; only a list can catch up.
           // The reconnect pause below also applies, so a server that answers 410 to every fresh
           // watch cannot drive a list/watch hot loop.
-          this.logger?.info({ kind: this.kind, namespace: this.namespace }, 'watch expired (410), relisting');
+          this.logger?.info('watch expired (410), relisting');
           this.rv = undefined;
           break;
         case 'stalled':
@@ -390,7 +394,7 @@ export class Reflector extends EventEmitter {
     } catch (err) {
       // The sink is ours (the store); a throw there is a bug, logged so that one bad object
       // cannot stall the watch for every other one.
-      this.logger?.error({ err, kind: this.kind, namespace: this.namespace }, 'watch sink threw');
+      this.logger?.error({ err }, 'watch sink threw');
     }
   }
 
@@ -400,10 +404,7 @@ export class Reflector extends EventEmitter {
 
   private emitFailure(reason: string, error: Error): void {
     const failure: ReflectorFailure = { kind: this.kind, namespace: this.namespace, reason, error };
-    this.logger?.warn(
-      { kind: this.kind, namespace: this.namespace, reason, err: error.message },
-      'watch failure',
-    );
+    this.logger?.warn({ reason, err: error.message }, 'watch failure');
     this.emit('failure', failure);
   }
 
