@@ -34,10 +34,20 @@ export class FleetGraphError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: { problems?: readonly FieldProblem[]; [k: string]: unknown } = {},
+    /**
+     * What went wrong in words callers must not see (an API server's verbatim answer, an internal
+     * address): for the log only. `message` and `details` are what callers get.
+     */
+    readonly internal?: string,
   ) {
     super(message);
     this.name = 'FleetGraphError';
   }
+}
+
+/** At most `max` characters of text from outside (an attacker's input, a remote error), for logs. */
+export function truncate(text: string, max = 256): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 export function notFound(kind: string, key: string): FleetGraphError {
