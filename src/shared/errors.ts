@@ -19,6 +19,8 @@ export const ErrorCode = {
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
   /** A connection or client asked for more subscriptions or connections than allowed. */
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** One operation asked for details (reads from the API server) of more objects than allowed. */
+  TOO_MANY_DETAIL_READS: 'TOO_MANY_DETAIL_READS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
