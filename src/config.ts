@@ -54,6 +54,21 @@ export const SETTINGS = {
     help: 'Write a kubeconfig for the simulator here',
     commands: ['serve', 'simulate'],
   },
+  'token-auth-file': {
+    env: 'FLEET_GRAPH_TOKEN_AUTH_FILE',
+    help: 'Static token file of the API emulator (kube-apiserver format: token,user,uid,"groups")',
+    commands: ['serve', 'simulate'],
+  },
+  'api-audiences': {
+    env: 'FLEET_GRAPH_API_AUDIENCES',
+    help: "Comma-separated audiences of the API emulator's own tokens; empty means https://kubernetes.default.svc",
+    commands: ['serve', 'simulate'],
+  },
+  'audit-log-path': {
+    env: 'FLEET_GRAPH_AUDIT_LOG_PATH',
+    help: 'Append the API emulator audit log here (audit.k8s.io/v1 Events, Metadata level, JSON lines)',
+    commands: ['serve', 'simulate'],
+  },
   'api-port': {
     env: 'FLEET_GRAPH_API_PORT',
     help: 'Port of the embedded API emulator in serve mode; 0 picks a free one',
@@ -188,6 +203,9 @@ export const ConfigSchema = z.object({
   scaleClusters: intFrom(1, 100_000),
   scaleBundles: intFrom(1, 10_000),
   kubeconfigOut: z.string().min(1).optional(),
+  tokenAuthFile: z.string().min(1).optional(),
+  apiAudiences: csv.optional(),
+  auditLogPath: z.string().min(1).optional(),
   apiPort: intFrom(0, 65535),
   apiHost: z.string().min(1),
   namespaces: csv,
@@ -239,6 +257,9 @@ const DEFAULTS: Record<SettingName, string> = {
   'scale-clusters': '100',
   'scale-bundles': '10',
   'kubeconfig-out': '',
+  'token-auth-file': '',
+  'api-audiences': '',
+  'audit-log-path': '',
   'api-port': '0',
   // The emulator holds every object and a full-access token: never exposed by `--host` alone.
   'api-host': '127.0.0.1',
