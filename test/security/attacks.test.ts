@@ -311,10 +311,17 @@ describe('floods', () => {
     const h = await health.stop();
     const accepted = streams.filter((s) => s.status === 200);
     const refused = streams.filter((s) => s.status === 429);
+    const stillOpen = accepted.filter((s) => s.open()).length;
     for (const s of streams) s.close();
-    console.log(`SSE address flood: /healthz answered ${h.ok} times, p95 ${h.p95Ms} ms`);
-    expect(accepted).toHaveLength(PER_ADDRESS);
-    expect(refused).toHaveLength(1000 - PER_ADDRESS);
+    console.log(
+      `SSE address flood: ${accepted.length} accepted (${stillOpen} still open), ${refused.length} refused; ` +
+        `/healthz answered ${h.ok} times, p95 ${h.p95Ms} ms`,
+    );
+    // Never more open at once than the limit; a slot freed by a stream that ended is reused.
+    expect(stillOpen).toBeLessThanOrEqual(PER_ADDRESS);
+    expect(stillOpen).toBeGreaterThan(0);
+    expect(accepted.length + refused.length).toBe(1000);
+    expect(refused.length).toBeGreaterThan(1000 - 3 * PER_ADDRESS);
     expect(
       refused
         .map((s) => [s.code, s.retryAfter])
@@ -338,8 +345,10 @@ describe('floods', () => {
     const h = await health.stop();
     console.log(`SSE identity flood: /healthz answered ${h.ok} times, p95 ${h.p95Ms} ms`);
     try {
-      expect(streams.filter((s) => s.status === 200)).toHaveLength(PER_IDENTITY);
-      expect(streams.filter((s) => s.status === 429)).toHaveLength(1000 - PER_IDENTITY);
+      const accepted = streams.filter((s) => s.status === 200);
+      expect(accepted.filter((s) => s.open()).length).toBeLessThanOrEqual(PER_IDENTITY);
+      expect(accepted.length + streams.filter((s) => s.status === 429).length).toBe(1000);
+      expect(accepted.length).toBeLessThan(3 * PER_IDENTITY);
       // Another caller at the same address is still served.
       const other = await openSse(gw.url, SUBSCRIPTION, { 'x-test-user': 'alice' });
       other.close();

@@ -39,6 +39,8 @@ export interface OpenSse {
   readonly retryAfter: string | null;
   readonly code: unknown;
   readonly body: string;
+  /** Whether an accepted stream is still open (the server has not ended it). */
+  open(): boolean;
   close(): void;
 }
 
@@ -59,11 +61,20 @@ export async function openSse(
   // Refusals of an SSE request may come as JSON or as one SSE event: read the code either way.
   if (res.status !== 200) body = await res.text();
   if (body) code = /"code":"([A-Z_]+)"/.exec(body)?.[1];
+  let ended = res.status !== 200;
+  if (!ended) {
+    // Drain in the background, noting when the server ends the stream.
+    void res.body
+      ?.pipeTo(new WritableStream())
+      .catch(() => undefined)
+      .finally(() => (ended = true));
+  }
   return {
     status: res.status,
     retryAfter: res.headers.get('retry-after'),
     code,
     body,
+    open: () => !ended,
     close: () => abort.abort(),
   };
 }
