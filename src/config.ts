@@ -174,6 +174,16 @@ export const SETTINGS = {
     help: '/readyz fails when a watch has received nothing (not even a bookmark) for this long',
     commands: ['serve'],
   },
+  'sync-wait-seconds': {
+    env: 'FLEET_GRAPH_SYNC_WAIT_SECONDS',
+    help: 'Before the first full list, an operation waits this long, then answers UNAVAILABLE',
+    commands: ['serve'],
+  },
+  'relist-after-outage-seconds': {
+    env: 'FLEET_GRAPH_RELIST_AFTER_OUTAGE_SECONDS',
+    help: 'A watch that could not reconnect for this long relists instead of resuming',
+    commands: ['serve'],
+  },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -241,6 +251,8 @@ export const ConfigSchema = z.object({
   alertStatusMismatchSeconds: intFrom(0, 31_536_000),
   agentCheckinIntervalSeconds: intFrom(1, 31_536_000),
   readyStaleSeconds: intFrom(1, 31_536_000),
+  syncWaitSeconds: intFrom(0, 3_600),
+  relistAfterOutageSeconds: intFrom(1, 31_536_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -286,6 +298,10 @@ const DEFAULTS: Record<SettingName, string> = {
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.
   'ready-stale-seconds': '360',
+  'sync-wait-seconds': '10',
+  // Long enough that an API server restart or a brief network cut resumes from the
+  // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.
+  'relist-after-outage-seconds': '60',
 };
 
 /** Comma-separated settings, for which empty means an empty list. */
