@@ -21,6 +21,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
+import { SETTINGS } from '../../src/config.js';
 import { startChild, type Child } from './procs/ipc.js';
 import { EVENTS_SUBSCRIPTION, SMALL_QUERY, STALE_SUBSCRIPTION, STATUS_QUERY } from './queries.js';
 import type { LoadResult, RequestCounts } from './lib.js';
@@ -238,6 +239,22 @@ async function startEmulator(opts: {
   return { emulator, kubeconfig, url: String(emulator.hello['url']), token: String(emulator.hello['token']) };
 }
 
+/**
+ * Limits raised so that every subscriber and connection of the benchmark, all from one loopback
+ * address and one (anonymous) caller, is admitted; only the settings this version has are passed.
+ */
+function gatewayLimitFlags(): string[] {
+  const wanted: Record<string, string> = {
+    'connections-per-client': '20000',
+    'subscriptions-per-connection': '100',
+    'subscriber-queue': '100000',
+    'streams-per-address': '100000',
+    'streams-per-identity': '100000',
+    'max-subscriptions': '100000',
+  };
+  return Object.entries(wanted).flatMap(([k, v]) => (Object.hasOwn(SETTINGS, k) ? [`--${k}`, v] : []));
+}
+
 let profileN = 0;
 async function startGatewayProc(s: Settings, env: Env, big = false): Promise<Child> {
   const execArgv = ['--expose-gc', ...(big ? ['--max-old-space-size=4096'] : [])];
@@ -245,20 +262,7 @@ async function startGatewayProc(s: Settings, env: Env, big = false): Promise<Chi
   // thread too), named by pid and thread id; the gateway's is the main thread's (the biggest).
   if (s.profile)
     execArgv.push('--cpu-prof', '--cpu-prof-dir', join(s.outDir, 'profiles', `gateway-${++profileN}`));
-  return child(
-    'gateway',
-    [
-      env.kubeconfig,
-      '--connections-per-client',
-      '20000',
-      '--subscriptions-per-connection',
-      '100',
-      '--subscriber-queue',
-      '100000',
-    ],
-    execArgv,
-    900_000,
-  );
+  return child('gateway', [env.kubeconfig, ...gatewayLimitFlags()], execArgv, 900_000);
 }
 
 const graphqlBody = (query: string, variables: Record<string, unknown>) =>
