@@ -114,6 +114,31 @@ export const SETTINGS = {
     help: '/readyz fails when a watch has received nothing (not even a bookmark) for this long',
     commands: ['serve'],
   },
+  'leader-election': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION',
+    help: 'true: replicas elect one leader on a Lease to run staged retargets; false: this replica always runs them',
+    commands: ['serve'],
+  },
+  'leader-election-namespace': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_NAMESPACE',
+    help: "Namespace of the fleet-graph-leader Lease; empty: the pod's own namespace in a cluster, else default",
+    commands: ['serve'],
+  },
+  'leader-election-lease-seconds': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_LEASE_SECONDS',
+    help: 'How long followers wait after the last observed Lease change before taking over',
+    commands: ['serve'],
+  },
+  'leader-election-renew-seconds': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_RENEW_SECONDS',
+    help: 'How long the leader keeps trying to renew before it stops leading',
+    commands: ['serve'],
+  },
+  'leader-election-retry-seconds': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_RETRY_SECONDS',
+    help: 'How often replicas try to acquire or renew the Lease',
+    commands: ['serve'],
+  },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -127,6 +152,8 @@ const csv = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+
+const seconds = z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').max(3600);
 
 export const ConfigSchema = z.object({
   command: z.enum(COMMANDS),
@@ -153,6 +180,16 @@ export const ConfigSchema = z.object({
   alertStatusMismatchSeconds: intFrom(0, 31_536_000),
   agentCheckinIntervalSeconds: intFrom(1, 31_536_000),
   readyStaleSeconds: intFrom(1, 31_536_000),
+  leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
+  // A DNS-1123 label, as Kubernetes names namespaces.
+  leaderElectionNamespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (DNS-1123 label)')
+    .max(63)
+    .optional(),
+  leaderElectionLeaseSeconds: intFrom(1, 3600),
+  leaderElectionRenewSeconds: seconds,
+  leaderElectionRetrySeconds: seconds,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -184,6 +221,12 @@ const DEFAULTS: Record<SettingName, string> = {
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.
   'ready-stale-seconds': '360',
+  'leader-election': 'true',
+  'leader-election-namespace': '',
+  // client-go's defaults for core clients (tools/leaderelection).
+  'leader-election-lease-seconds': '15',
+  'leader-election-renew-seconds': '10',
+  'leader-election-retry-seconds': '2',
 };
 
 function camel(name: string): string {
@@ -237,6 +280,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           : `${key}: ${issue.message}`,
       );
     }
+  }
+  if (result.success) {
+    // client-go's rule: LeaseDuration > RenewDeadline > JitterFactor (1.2) × RetryPeriod.
+    const c = result.data;
+    if (c.leaderElectionLeaseSeconds <= c.leaderElectionRenewSeconds)
+      problems.push('--leader-election-lease-seconds must be greater than --leader-election-renew-seconds');
+    if (c.leaderElectionRenewSeconds <= 1.2 * c.leaderElectionRetrySeconds)
+      problems.push(
+        '--leader-election-renew-seconds must be greater than 1.2 × --leader-election-retry-seconds',
+      );
   }
   if (problems.length > 0) {
     throw new FleetGraphError(ErrorCode.INVALID_CONFIG, `invalid settings:\n  ${problems.join('\n  ')}`, {

@@ -33,6 +33,10 @@ export interface OperationStep {
   readonly state: StepState;
   readonly appliedAt?: string | undefined;
   readonly convergedAt?: string | undefined;
+  /** The replica (leader-election identity) that applied the step's targets. */
+  readonly appliedBy?: string | undefined;
+  /** The replica that recorded the step as converged. */
+  readonly convergedBy?: string | undefined;
 }
 
 export interface OperationFailure {
@@ -60,6 +64,8 @@ export interface RetargetOperation {
   readonly message?: string | undefined;
   /** Who started it. */
   readonly startedBy?: string | undefined;
+  /** The replica that wrote the record last (its leader-election identity). */
+  readonly updatedBy?: string | undefined;
   /** The GitRepo's targets before the operation (tells a Bundle not yet updated from an overridden one). */
   readonly fromTargets?: readonly GitTarget[] | undefined;
 }
