@@ -123,7 +123,8 @@ function follow(s: Subscriber, index: number): void {
     s.client = undefined;
     void client.dispose();
     s.resumes += 1;
-    setTimeout(() => follow(s, index + 1), 100);
+    // Resume from the last event this subscriber has processed: a slow one finishes its backlog first.
+    void queue.then(() => setTimeout(() => follow(s, index + 1), 100));
   };
   client.subscribe(
     { query: EVENTS, variables: s.last ? { after: s.last } : {} },
