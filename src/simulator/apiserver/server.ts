@@ -3,7 +3,7 @@
  * verbs of the Kubernetes API over node:http, with content negotiation as kube-apiserver does it
  * (JSON or YAML bodies; JSON, YAML, Table or PartialObjectMetadata answers; NDJSON watch streams).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -18,6 +18,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { KubeObject } from '../../apis/kube.js';
 import { SystemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import { Auth, isReview, noteStatus, type AuthOptions, type TokenEntry } from './auth/index.js';
 import {
   aggregated,
   AGGREGATED_CONTENT_TYPE,
@@ -45,7 +46,6 @@ import {
   notAcceptable,
   notFound,
   notFoundPath,
-  unauthorized,
   unsupportedMediaType,
 } from './errors.js';
 import {
@@ -65,7 +65,7 @@ import {
 import type { Resource } from './registry.js';
 import type { StoreEvent, StoreWatcher, ResourceStorage } from './store.js';
 import { partialMetadata, table, type IncludeObject } from './table.js';
-import { decodeProtobufObject } from './protobuf.js';
+import { acceptsProtobuf, decodeProtobufObject } from './protobuf.js';
 import { selfSignedCertificate } from './tls.js';
 import { isObject, type JsonObject } from './types.js';
 
@@ -74,8 +74,18 @@ export interface ApiServerOptions {
   port?: number;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
-  /** Bearer tokens the server accepts; default one random token. The first is the kubeconfig's. */
-  tokens?: string[];
+  /**
+   * Bearer tokens the server accepts. Strings are admin tokens (group `system:masters`), the first
+   * of them the kubeconfig's; entries are ordinary users, judged by RBAC. Without any string, one
+   * random admin token.
+   */
+  tokens?: (string | TokenEntry)[];
+  /** kube-apiserver's `--token-auth-file`: CSV `token,user,uid,"group1,group2"` (see auth/tokens.ts). */
+  tokenAuthFile?: AuthOptions['tokenAuthFile'];
+  /** kube-apiserver's `--api-audiences`; default `https://kubernetes.default.svc`. */
+  apiAudiences?: AuthOptions['apiAudiences'];
+  /** kube-apiserver's `--audit-log-path`: audit.k8s.io/v1 Events at the Metadata level, one JSON line each. */
+  auditLogPath?: AuthOptions['auditLogPath'];
   /**
    * Watch events retained per resource (as kube-apiserver's watch cache keeps a window per resource)
    * for resuming watches and paging old snapshots; default 10000. Older versions get 410.
@@ -307,7 +317,7 @@ export class ApiServerImpl implements ApiServer {
   readonly engine: Engine;
   readonly clock: Clock;
   readonly watches = new Set<WatchStream>();
-  private readonly tokens: Set<string>;
+  readonly auth: Auth;
   readonly token: string;
   private readonly faultState = new FaultState();
   private readonly http: Server;
@@ -334,9 +344,9 @@ export class ApiServerImpl implements ApiServer {
     this.engine.onResourcesChanged = () => {
       this.openApiV3Cache = undefined;
     };
-    const tokens = opts.tokens && opts.tokens.length > 0 ? opts.tokens : [randomBytes(24).toString('hex')];
-    this.tokens = new Set(tokens);
-    this.token = tokens[0]!;
+    for (const r of Auth.resources()) this.engine.registry.add(r);
+    this.auth = new Auth(this.engine, opts);
+    this.token = this.auth.adminToken;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
     this.tooOldWatch = opts.tooOldWatch ?? 'event';
     const flowSchema = randomUUID();
@@ -377,15 +387,16 @@ export class ApiServerImpl implements ApiServer {
     return this.cert.certPem;
   }
 
-  /** The namespaces every cluster starts with. */
+  /** The namespaces and RBAC policy every cluster starts with. */
   private bootstrap(): void {
-    this.engine.seed(
-      ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({
+    this.engine.seed([
+      ...['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({
         apiVersion: 'v1',
         kind: 'Namespace',
         metadata: { name },
       })),
-    );
+      ...Auth.bootstrapObjects(),
+    ]);
   }
 
   async listen(): Promise<void> {
@@ -521,6 +532,7 @@ export class ApiServerImpl implements ApiServer {
       this.https.closeAllConnections();
       for (const s of this.sockets) s.destroy();
     });
+    await this.auth.close();
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
@@ -560,6 +572,7 @@ export class ApiServerImpl implements ApiServer {
       return;
     }
     for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    noteStatus(res, e.status);
     this.send(res, e.code, e.status);
   }
 
@@ -591,12 +604,7 @@ export class ApiServerImpl implements ApiServer {
   ): Promise<unknown> {
     const raw = await this.readBody(req);
     const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-    if (
-      !allowPatch &&
-      ct === 'application/vnd.kubernetes.protobuf' &&
-      r?.group === '' &&
-      ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
-    ) {
+    if (!allowPatch && ct === 'application/vnd.kubernetes.protobuf' && r && acceptsProtobuf(r)) {
       try {
         return decodeProtobufObject(raw);
       } catch (e) {
@@ -616,7 +624,7 @@ export class ApiServerImpl implements ApiServer {
       throw unsupportedMediaType(
         allowPatch
           ? 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
-          : r?.group === '' && ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
+          : r && acceptsProtobuf(r)
             ? 'application/json, application/yaml, application/vnd.kubernetes.protobuf'
             : 'application/json, application/yaml',
       );
@@ -642,12 +650,6 @@ export class ApiServerImpl implements ApiServer {
     }
   }
 
-  private authenticated(req: IncomingMessage): boolean {
-    const h = req.headers.authorization;
-    if (!h?.startsWith('Bearer ')) return false;
-    return this.tokens.has(h.slice(7).trim());
-  }
-
   private openApiDocs(): Map<string, string> {
     this.openApiV3Cache ??= openApiV3Docs(this.engine.registry);
     return this.openApiV3Cache;
@@ -659,11 +661,12 @@ export class ApiServerImpl implements ApiServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    // Authentication, impersonation and RBAC (auth/), before anything else is looked at.
+    this.auth.admit(req, res, url);
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       this.send(res, this.faultState.outage ? 503 : 200, 'ok', 'raw', 'text/plain; charset=utf-8');
       return;
     }
-    if (!this.authenticated(req)) throw unauthorized();
     const route = this.route(path);
     const q = parseQuery(url);
     const verb = route ? this.verbOf(method, route, q) : method.toLowerCase();
@@ -843,6 +846,10 @@ export class ApiServerImpl implements ApiServer {
     q: Record<string, string>,
   ): Promise<void> {
     const { resource: r, namespace, name, subresource } = route;
+    if (isReview(r)) {
+      if (verb !== 'create' || subresource) throw methodNotAllowed();
+      return this.send(res, 201, this.auth.review(r, namespace, await this.parseBody(req, r), req));
+    }
     const e = this.engine;
     const now = this.clock.now();
     const out = (code: number, obj: KubeObject, warnings: string[] = []) => {
@@ -873,11 +880,13 @@ export class ApiServerImpl implements ApiServer {
       case 'create': {
         if (subresource) throw methodNotAllowed();
         const body = await this.parseBody(req, r);
+        this.auth.guardWrite(r, namespace, body, req);
         const w = e.create(r, namespace, body, this.writeOptions(q));
         return out(201, w.object, w.warnings);
       }
       case 'update': {
         const body = await this.parseBody(req, r);
+        this.auth.guardWrite(r, namespace, body, req);
         if (subresource === 'finalize') {
           const w = e.update(r, namespace, name!, body, 'finalize', this.writeOptions(q));
           return out(200, w.object, w.warnings);
@@ -899,6 +908,14 @@ export class ApiServerImpl implements ApiServer {
             'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
           );
         const body = await this.parseBody(req, r, true);
+        if (this.auth.guardsWrites(r, req)) {
+          // Escalation is judged on the object the patch would produce.
+          const dry = e.patch(r, namespace, name!, type, body, subresource, {
+            ...this.writeOptions(q),
+            dryRun: true,
+          });
+          this.auth.guardWrite(r, namespace, dry.object, req);
+        }
         const w = e.patch(r, namespace, name!, type, body, subresource, this.writeOptions(q));
         return out(w.created ? 201 : 200, w.object, w.warnings);
       }
