@@ -73,9 +73,14 @@ export interface Gateway {
 /** The service account's namespace file, present in every pod that mounts its token. */
 const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
-/** The Lease's namespace: the setting, else the pod's own namespace, else `default`. */
+/**
+ * The Lease's namespace: the setting, else (in-cluster) the pod's own namespace, else `default`.
+ * Only the in-cluster backend reads the pod's namespace: with the embedded simulator or a
+ * kubeconfig, the API server is not the pod's own and may not have that namespace.
+ */
 export function leaderElectionNamespace(config: Config): string {
   if (config.leaderElectionNamespace) return config.leaderElectionNamespace;
+  if (config.backend !== 'in-cluster') return 'default';
   try {
     const ns = readFileSync(POD_NAMESPACE_FILE, 'utf8').trim();
     if (ns) return ns;

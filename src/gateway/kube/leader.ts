@@ -201,6 +201,8 @@ export class LeaderElector {
   /** Local clock time at which the record was last seen to change. */
   private observedTime = 0;
   private leading = false;
+  /** A non-conflict failure was logged at warn and no request has succeeded since. */
+  private failing = false;
   private lastHolder = '';
   private transitionsSeen = 0;
   private readonly stopping = new AbortController();
@@ -306,6 +308,7 @@ export class LeaderElector {
   }
 
   private observe(l: ReadLease): void {
+    this.failing = false;
     const raw = JSON.stringify([l.record, l.resourceVersion]);
     if (raw !== this.observedRaw) {
       this.observedRaw = raw;
@@ -381,11 +384,15 @@ export class LeaderElector {
       this.observe(await this.opts.lock.update(next, current.resourceVersion, this.signal()));
       return true;
     } catch (err) {
-      if (!this.stopped)
-        this.opts.logger.debug(
-          { err, lease: this.opts.lock.describe(), conflict: err instanceof LockConflict },
-          'lease not acquired or renewed',
-        );
+      if (this.stopped) return false;
+      // A conflict is the normal race between replicas. Anything else (no RBAC on leases, the
+      // namespace missing) would silently stop staged retargets: say so once, then quietly.
+      const fields = { err, lease: this.opts.lock.describe() };
+      if (err instanceof LockConflict) this.opts.logger.debug(fields, 'lease taken by another replica first');
+      else if (!this.failing) {
+        this.failing = true;
+        this.opts.logger.warn(fields, 'cannot acquire or renew the leader Lease; retrying');
+      } else this.opts.logger.debug(fields, 'lease not acquired or renewed');
       return false;
     }
   }
