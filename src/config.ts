@@ -136,7 +136,7 @@ export const SETTINGS = {
   },
   'leader-election-namespace': {
     env: 'FLEET_GRAPH_LEADER_ELECTION_NAMESPACE',
-    help: "Namespace of the fleet-graph-leader Lease; empty: the pod's own namespace in a cluster, else default",
+    help: "Namespace of the fleet-graph-leader Lease; empty: the pod's own namespace with --backend in-cluster, else default",
     commands: ['serve'],
   },
   'leader-election-lease-seconds': {
