@@ -14,9 +14,13 @@ import {
   Watch,
   type V1Lease,
 } from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { microTimeParseError } from '../../src/simulator/apiserver/lease.js';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
+import { kubectl, kubectlBinary } from '../support/kubectl.js';
 
 let t: TestApiServer;
 let api: CoordinationV1Api;
@@ -189,6 +193,31 @@ describe('Lease on the emulator', () => {
     req.abort();
     await expect.poll(() => done).toBe(true);
   });
+});
+
+describe('Lease through the real kubectl', () => {
+  it('lists leases with their holder and creates one from a manifest', async () => {
+    await kubectlBinary();
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-graph-lease-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      await t.server.writeKubeconfig(kubeconfig);
+      const run = (args: string[], stdin?: string) =>
+        kubectl(args, { kubeconfig, cacheDir: join(dir, 'cache'), stdin });
+      const applied = await run(
+        ['create', '-f', '-'],
+        JSON.stringify(lease('by-kubectl', { holderIdentity: 'kubectl-host_1', leaseDurationSeconds: 15 })),
+      );
+      expect(applied.stderr).toBe('');
+      expect(applied.stdout).toBe('lease.coordination.k8s.io/by-kubectl created\n');
+      const got = await run(['get', 'leases', '-n', 'default']);
+      expect(got.stdout).toMatch(/^NAME\s+HOLDER\s+AGE\nby-kubectl\s+kubectl-host_1\s+\d+s\n$/);
+      const resources = await run(['api-resources', '--api-group', 'coordination.k8s.io']);
+      expect(resources.stdout).toMatch(/leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('microTimeParseError (Go time.Parse with RFC3339Micro)', () => {
