@@ -129,6 +129,16 @@ export const SETTINGS = {
     help: '/readyz fails when a watch has received nothing (not even a bookmark) for this long',
     commands: ['serve'],
   },
+  'sync-wait-seconds': {
+    env: 'FLEET_GRAPH_SYNC_WAIT_SECONDS',
+    help: 'Before the first full list, an operation waits this long, then answers UNAVAILABLE',
+    commands: ['serve'],
+  },
+  'relist-after-outage-seconds': {
+    env: 'FLEET_GRAPH_RELIST_AFTER_OUTAGE_SECONDS',
+    help: 'A watch that could not reconnect for this long relists instead of resuming',
+    commands: ['serve'],
+  },
   'leader-election': {
     env: 'FLEET_GRAPH_LEADER_ELECTION',
     help: 'true: replicas elect one leader on a Lease to run staged retargets; false: this replica always runs them',
@@ -198,6 +208,8 @@ export const ConfigSchema = z.object({
   alertStatusMismatchSeconds: intFrom(0, 31_536_000),
   agentCheckinIntervalSeconds: intFrom(1, 31_536_000),
   readyStaleSeconds: intFrom(1, 31_536_000),
+  syncWaitSeconds: intFrom(0, 3_600),
+  relistAfterOutageSeconds: intFrom(1, 31_536_000),
   leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
   // A DNS-1123 label, as Kubernetes names namespaces.
   leaderElectionNamespace: z
@@ -242,6 +254,10 @@ const DEFAULTS: Record<SettingName, string> = {
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.
   'ready-stale-seconds': '360',
+  'sync-wait-seconds': '10',
+  // Long enough that an API server restart or a brief network cut resumes from the
+  // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.
+  'relist-after-outage-seconds': '60',
   'leader-election': 'true',
   'leader-election-namespace': '',
   // client-go's defaults for core clients (tools/leaderelection).

@@ -41,6 +41,8 @@ export interface SimulationOptions {
   readonly fleet?: Partial<FleetSettings>;
   /** Start the simulated Fleet's controllers; default true. */
   readonly controllers?: boolean;
+  /** How long the emulator waits for a resourceVersion it has not issued yet (default 3 s). */
+  readonly tooLargeWaitMs?: number;
 }
 
 export interface Simulation {
@@ -92,6 +94,7 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     clock,
     logger: opts.logger,
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
+    ...(opts.tooLargeWaitMs !== undefined ? { tooLargeWaitMs: opts.tooLargeWaitMs } : {}),
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
     ...(opts.apiAudiences && opts.apiAudiences.length > 0 ? { apiAudiences: opts.apiAudiences } : {}),
     ...(opts.auditLogPath ? { auditLogPath: opts.auditLogPath } : {}),

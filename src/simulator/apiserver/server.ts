@@ -47,6 +47,7 @@ import {
   notFound,
   notFoundPath,
   unsupportedMediaType,
+  tooLargeResourceVersion,
 } from './errors.js';
 import {
   FaultState,
@@ -95,6 +96,11 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How a watch from a version older than the history fails: an ERROR event (as kube-apiserver's watch cache does, the default) or an HTTP 410. */
   tooOldWatch?: 'event' | 'status';
+  /**
+   * How long a watch or list asking for a resourceVersion newer than the server's waits for it
+   * before failing with 504 "Too large resource version" (kube-apiserver's watch cache: 3 s).
+   */
+  tooLargeWaitMs?: number;
   logger?: Logger;
   /** Source of timestamps (creationTimestamp, deletionTimestamp, ages); default SystemClock. */
   clock?: Clock;
@@ -328,6 +334,7 @@ export class ApiServerImpl implements ApiServer {
   private readonly log: Logger | undefined;
   private readonly bookmarkIntervalMs: number;
   private readonly tooOldWatch: 'event' | 'status';
+  private readonly tooLargeWaitMs: number;
   private openApiV3Cache: Map<string, string> | undefined;
   url = '';
   httpsUrl = '';
@@ -349,6 +356,7 @@ export class ApiServerImpl implements ApiServer {
     this.token = this.auth.adminToken;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
     this.tooOldWatch = opts.tooOldWatch ?? 'event';
+    this.tooLargeWaitMs = opts.tooLargeWaitMs ?? 3_000;
     const flowSchema = randomUUID();
     const priorityLevel = randomUUID();
     const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -958,17 +966,38 @@ export class ApiServerImpl implements ApiServer {
     }
   }
 
-  private list(
+  /**
+   * Waits until the store's resourceVersion reaches `rv`, for at most `tooLargeWaitMs`, as the
+   * watch cache blocks for a version it has not seen yet (pkg/storage/cacher waitUntilFreshAndBlock).
+   * True when reached. A version the server never issued (a client of a replaced server) times out.
+   */
+  private async reachVersion(rv: number, req: IncomingMessage): Promise<boolean> {
+    const deadline = Date.now() + this.tooLargeWaitMs;
+    while (this.engine.store.resourceVersion < rv) {
+      if (Date.now() >= deadline || req.destroyed) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
+  }
+
+  private async list(
     req: IncomingMessage,
     res: ServerResponse,
     r: Resource,
     namespace: string | undefined,
     q: Record<string, string>,
-  ): void {
+  ): Promise<void> {
     const n = negotiate(req.headers.accept, true);
     const limit = q.limit !== undefined ? Number(q.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
       throw badRequest(`limit: Invalid value: "${q.limit}"`);
+    // A list "not older than" (or exactly at) a version from the future: wait for it, then 504
+    // (API concepts, "Semantics for get and list"; the watch cache's fresh-read wait).
+    const wanted = q.resourceVersion !== undefined && !q.continue ? Number(q.resourceVersion) : NaN;
+    if (Number.isInteger(wanted) && wanted > this.engine.store.resourceVersion) {
+      if (!(await this.reachVersion(wanted, req)))
+        throw tooLargeResourceVersion(wanted, this.engine.store.resourceVersion);
+    }
     const l = this.engine.list(r, namespace, {
       labelSelector: q.labelSelector,
       fieldSelector: q.fieldSelector,
@@ -1001,14 +1030,14 @@ export class ApiServerImpl implements ApiServer {
     this.send(res, 200, text, 'raw', 'application/json');
   }
 
-  private watch(
+  private async watch(
     req: IncomingMessage,
     res: ServerResponse,
     r: Resource,
     namespace: string | undefined,
     name: string | undefined,
     q: Record<string, string>,
-  ): void {
+  ): Promise<void> {
     const n = negotiate(req.headers.accept, true);
     let fieldSelector = q.fieldSelector ?? '';
     if (name !== undefined)
@@ -1019,12 +1048,16 @@ export class ApiServerImpl implements ApiServer {
     const sendInitial = boolParam(q.sendInitialEvents);
     let since: StoreEvent[] | undefined = [];
     const goneMode = this.faultState.takeGone(r.plural);
-    const current = this.engine.store.resourceVersion;
+    let tooLarge: ApiError | undefined;
     if (rvParam !== '' && rvParam !== '0' && !sendInitial) {
       const rv = Number(rvParam);
       if (!Number.isInteger(rv) || rv < 0)
         throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
-      since = storage.eventsSince(rv);
+      // A version this server has not issued: wait for it, then answer as kube-apiserver's watch
+      // cache does: HTTP 200, one ERROR event with the 504 Status, EOF (cacher.go newErrWatcher).
+      if (rv > this.engine.store.resourceVersion && !(await this.reachVersion(rv, req)))
+        tooLarge = tooLargeResourceVersion(rv, this.engine.store.resourceVersion);
+      else since = storage.eventsSince(rv);
     }
     const tooOld = since === undefined || goneMode !== undefined;
     const mode = goneMode ?? this.tooOldWatch;
@@ -1057,6 +1090,11 @@ export class ApiServerImpl implements ApiServer {
     );
     this.watches.add(w);
     if (this.faultState.silenced(r.plural)) w.silent = true;
+    if (tooLarge) {
+      w.error(tooLarge);
+      w.end();
+      return;
+    }
     if (tooOld) {
       w.error(tooOldError);
       w.end();
@@ -1071,7 +1109,6 @@ export class ApiServerImpl implements ApiServer {
     } else {
       for (const ev of since!) w.onEvent(ev);
     }
-    void current;
     w.start();
   }
 }
