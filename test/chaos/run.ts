@@ -82,6 +82,68 @@ async function gql(gw: Gateway, query: string, variables?: Record<string, unknow
 
 /** uid → name, for every BundleDeployment ever created; and the uids deleted. */
 const truth = { created: new Map<string, string>(), deleted: new Set<string>(), live: new Set<string>() };
+/** The journal's creations and removals with the time they were committed, in order. */
+const history: { at: number; type: 'ADDED' | 'DELETED'; uid: string }[] = [];
+
+/**
+ * Whether `answer` (a set of uids) equals the emulator's live set at some instant between
+ * `from - LAG_MS` and `to`: a fresh answer may trail the API server by the watch's propagation,
+ * which the freshness rules allow for 2 s before they call a kind stale.
+ */
+const LAG_MS = 2_000;
+function matchesSomeInstant(answer: Set<string>, from: number, to: number): boolean {
+  const live = new Set<string>();
+  let i = 0;
+  for (; i < history.length && history[i]!.at < from - LAG_MS; i++) {
+    const h = history[i]!;
+    if (h.type === 'ADDED') live.add(h.uid);
+    else live.delete(h.uid);
+  }
+  const same = () => live.size === answer.size && [...answer].every((u) => live.has(u));
+  if (same()) return true;
+  for (; i < history.length && history[i]!.at <= to; i++) {
+    const h = history[i]!;
+    if (h.type === 'ADDED') live.add(h.uid);
+    else live.delete(h.uid);
+    if (same()) return true;
+  }
+  return false;
+}
+
+/** Answers sampled all along: right, wrong but marked stale, wrong and unmarked, or errors. */
+const answers = { total: 0, right: 0, markedStale: 0, wrongUnmarked: 0, errors: 0, examples: [] as string[] };
+let sampling = true;
+
+async function sample(): Promise<void> {
+  let n = 0;
+  while (sampling) {
+    n += 1;
+    const live = replicas.filter((r) => !stoppedReplicas.has(r));
+    const gw = live[n % live.length];
+    if (gw) {
+      const from = Date.now();
+      const r = await gql(gw, '{ bundleDeployments(first: 1000) { edges { node { uid } } } }').catch(
+        () => undefined,
+      );
+      const to = Date.now();
+      answers.total += 1;
+      const edges = r?.data?.bundleDeployments?.edges;
+      if (!edges) answers.errors += 1;
+      else {
+        const got = new Set<string>(edges.map((e: any) => e.node.uid as string));
+        const stale = r.extensions?.freshness?.stale === true;
+        if (matchesSomeInstant(got, from, to)) answers.right += 1;
+        else if (stale) answers.markedStale += 1;
+        else {
+          answers.wrongUnmarked += 1;
+          if (answers.examples.length < 3)
+            answers.examples.push(`${got.size} uids at ${new Date(from).toISOString().slice(11, 23)}`);
+        }
+      }
+    }
+    await wait(100);
+  }
+}
 
 // ─── subscribers: follow events, move to another replica on disconnect, resume by cursor ──────
 
@@ -278,9 +340,11 @@ async function main(): Promise<void> {
     if (type === 'ADDED') {
       truth.created.set(uid, o.metadata.name ?? '');
       truth.live.add(uid);
+      history.push({ at: Date.now(), type, uid });
     } else if (type === 'DELETED') {
       truth.deleted.add(uid);
       truth.live.delete(uid);
+      history.push({ at: Date.now(), type, uid });
     }
   });
   const kube = new FleetWriter(sim.kubeConfig);
@@ -317,6 +381,7 @@ async function main(): Promise<void> {
       },
     });
   const churnDone = churn(kube);
+  const samplingDone = sample();
   await wait(2_000);
 
   const f = sim.apiServer.faults;
@@ -377,6 +442,8 @@ async function main(): Promise<void> {
 
   churning = false;
   await churnDone;
+  sampling = false;
+  await samplingDone;
   const finalMs = await timeToConverge();
   // Let subscribers drain their queues before counting.
   await wait(2_000);
@@ -405,6 +472,9 @@ async function main(): Promise<void> {
       `  subscriber ${s.name.padEnd(6)} delivered ${delivered}, lost ${lost}, duplicated after resume ${s.duplicates + dupByKey}, RESYNCs ${s.resyncs}, resumes ${s.resumes}`,
     );
   }
+  rows.push(
+    `query answers sampled: ${answers.total}; right ${answers.right}, wrong but marked stale ${answers.markedStale}, wrong without stale: true ${answers.wrongUnmarked}${answers.examples.length ? ` (${answers.examples.join('; ')})` : ''}, errors ${answers.errors}`,
+  );
   rows.push('time to converge after each fault (every live replica answers the emulator’s set):');
   for (const [name, xs] of convergence)
     rows.push(`  ${name.padEnd(22)} p50 ${pct(xs, 50)}, p99 ${pct(xs, 99)} (n=${xs.length})`);
@@ -422,7 +492,7 @@ async function main(): Promise<void> {
   for (const gw of replicas) if (!stoppedReplicas.has(gw)) await gw.stop();
   await sim.stop();
   const lostAny = subscribers.some((s) => [...expected].some((k) => !s.seen.has(k)));
-  const failed = lostAny || twice > 0 || !Number.isFinite(finalMs);
+  const failed = lostAny || twice > 0 || answers.wrongUnmarked > 0 || !Number.isFinite(finalMs);
   process.exitCode = failed ? 1 : 0;
 }
 
