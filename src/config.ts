@@ -129,6 +129,31 @@ export const SETTINGS = {
     help: '/readyz fails when a watch has received nothing (not even a bookmark) for this long',
     commands: ['serve'],
   },
+  auth: {
+    env: 'FLEET_GRAPH_AUTH',
+    help: 'kubernetes (bearer token checked by TokenReview; reads and writes as the caller) or none; default none on a loopback --host, kubernetes otherwise',
+    commands: ['serve'],
+  },
+  'auth-audiences': {
+    env: 'FLEET_GRAPH_AUTH_AUDIENCES',
+    help: "Comma-separated token audiences the gateway accepts (TokenReview spec.audiences); empty: the API server's own",
+    commands: ['serve'],
+  },
+  'auth-cache-seconds': {
+    env: 'FLEET_GRAPH_AUTH_CACHE_SECONDS',
+    help: 'How long a TokenReview answer is reused (a revoked token works at most this long)',
+    commands: ['serve'],
+  },
+  'access-cache-seconds': {
+    env: 'FLEET_GRAPH_ACCESS_CACHE_SECONDS',
+    help: 'How long a SubjectAccessReview answer is reused (a revoked RoleBinding still shows data at most this long)',
+    commands: ['serve'],
+  },
+  'insecure-allow-anonymous': {
+    env: 'FLEET_GRAPH_INSECURE_ALLOW_ANONYMOUS',
+    help: "Allow --auth none on a non-loopback --host (anyone who reaches the port reads and writes with the gateway's rights)",
+    commands: ['serve'],
+  },
   'sync-wait-seconds': {
     env: 'FLEET_GRAPH_SYNC_WAIT_SECONDS',
     help: 'Before the first full list, an operation waits this long, then answers UNAVAILABLE',
@@ -165,6 +190,9 @@ export const SETTINGS = {
     commands: ['serve'],
   },
 } as const;
+
+/** Settings given as a bare flag (`--insecure-allow-anonymous`) or `true`/`false` in the environment. */
+const BOOLEAN_SETTINGS: ReadonlySet<string> = new Set(['insecure-allow-anonymous']);
 
 type SettingName = keyof typeof SETTINGS;
 
@@ -208,6 +236,13 @@ export const ConfigSchema = z.object({
   alertStatusMismatchSeconds: intFrom(0, 31_536_000),
   agentCheckinIntervalSeconds: intFrom(1, 31_536_000),
   readyStaleSeconds: intFrom(1, 31_536_000),
+  auth: z.enum(['kubernetes', 'none']).optional(),
+  authAudiences: csv,
+  authCacheSeconds: intFrom(0, 3600),
+  accessCacheSeconds: intFrom(0, 3600),
+  insecureAllowAnonymous: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true'),
   syncWaitSeconds: intFrom(0, 3_600),
   relistAfterOutageSeconds: intFrom(1, 31_536_000),
   leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
@@ -222,7 +257,12 @@ export const ConfigSchema = z.object({
   leaderElectionRetrySeconds: seconds,
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type AuthMode = 'kubernetes' | 'none';
+
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'auth'> & {
+  /** Resolved: none on a loopback host, kubernetes otherwise, unless set. */
+  readonly auth: AuthMode;
+};
 
 const DEFAULTS: Record<SettingName, string> = {
   port: '4000',
@@ -254,6 +294,11 @@ const DEFAULTS: Record<SettingName, string> = {
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.
   'ready-stale-seconds': '360',
+  auth: '',
+  'auth-audiences': '',
+  'auth-cache-seconds': '10',
+  'access-cache-seconds': '5',
+  'insecure-allow-anonymous': 'false',
   'sync-wait-seconds': '10',
   // Long enough that an API server restart or a brief network cut resumes from the
   // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.
@@ -265,6 +310,14 @@ const DEFAULTS: Record<SettingName, string> = {
   'leader-election-renew-seconds': '10',
   'leader-election-retry-seconds': '2',
 };
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1'
+  );
+}
 
 function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -288,8 +341,11 @@ ${Object.entries(SETTINGS)
  */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const options = Object.fromEntries(
-    Object.keys(SETTINGS).map((k) => [k, { type: 'string' as const }]),
-  ) as Record<SettingName, { type: 'string' }>;
+    Object.keys(SETTINGS).map((k) => [
+      k,
+      { type: BOOLEAN_SETTINGS.has(k) ? ('boolean' as const) : ('string' as const) },
+    ]),
+  ) as Record<SettingName, { type: 'string' | 'boolean' }>;
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -301,10 +357,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (extra.length > 0) problems.push(`unexpected arguments: ${extra.join(' ')}`);
   const raw: Record<string, unknown> = { command };
   for (const name of Object.keys(SETTINGS) as SettingName[]) {
-    const fromFlag = parsed.values[name];
+    const flagValue = parsed.values[name];
+    const fromFlag = typeof flagValue === 'boolean' ? String(flagValue) : flagValue;
     const fromEnv = env[SETTINGS[name].env];
     const value = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULTS[name]);
-    raw[camel(name)] = value === '' && name !== 'namespaces' ? undefined : value;
+    raw[camel(name)] = value === '' && name !== 'namespaces' && name !== 'auth-audiences' ? undefined : value;
   }
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
@@ -333,5 +390,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       problems: problems.map((message) => ({ field: '', message })),
     });
   }
-  return result.data!;
+  const data = result.data!;
+  const loopback = isLoopbackHost(data.host);
+  const auth: AuthMode = data.auth ?? (loopback ? 'none' : 'kubernetes');
+  // Anyone who reaches a non-loopback port would read and write with the gateway's own rights.
+  if (data.command === 'serve' && auth === 'none' && !loopback && !data.insecureAllowAnonymous)
+    throw new FleetGraphError(
+      ErrorCode.INVALID_CONFIG,
+      `--auth none on non-loopback --host ${data.host} serves every caller anonymously with the gateway's rights; use --auth kubernetes, or add --insecure-allow-anonymous`,
+    );
+  return { ...data, auth };
 }

@@ -22,6 +22,7 @@ import {
 import type { ResourceType } from '../../apis/gvr.js';
 import type { KubeList, KubeObject, Status, WatchEventType } from '../../apis/kube.js';
 import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
+import { makeImpersonatingApiClient, type Impersonation } from './impersonation.js';
 
 export interface ListPageOptions {
   readonly limit?: number | undefined;
@@ -135,13 +136,22 @@ function plainNamespace(ns: { metadata?: object; status?: object }): KubeObject 
 }
 
 export class KubeClient {
-  private readonly custom: CustomObjectsApi;
+  /** Fleet's objects; impersonating the given user when there is one. */
+  readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
   private readonly watcher: Watch;
 
-  constructor(readonly kubeConfig: KubeConfig) {
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  /** With `impersonate`, every call through this client acts as that user (impersonation.ts). */
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    impersonate?: Impersonation,
+  ) {
+    this.custom = impersonate
+      ? makeImpersonatingApiClient(kubeConfig, CustomObjectsApi, impersonate)
+      : kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = impersonate
+      ? makeImpersonatingApiClient(kubeConfig, CoreV1Api, impersonate)
+      : kubeConfig.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kubeConfig);
   }
 

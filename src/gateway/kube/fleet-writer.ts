@@ -5,7 +5,7 @@
  * (`DeleteOptions.preconditions`: the API server answers 409 when uid or resourceVersion differ).
  * Declared structurally here: kube/ must not import fleet/.
  */
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { GitRepoSpec } from '../../apis/fleet.js';
 import { BUNDLE_DEPLOYMENTS, FLEET_API_VERSION, GITREPOS, type ResourceType } from '../../apis/gvr.js';
 import type { KubeObject } from '../../apis/kube.js';
@@ -60,8 +60,9 @@ function writeError(type: ResourceType, key: string, verb: string, e: KubeReques
 export class KubeFleetWriter {
   private readonly custom: CustomObjectsApi;
 
+  /** Writes through `client`: as the caller when the client impersonates one (impersonation.ts). */
   constructor(private readonly client: KubeClient) {
-    this.custom = client.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.custom = client.custom;
   }
 
   async patchGitRepo(

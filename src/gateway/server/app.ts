@@ -5,8 +5,20 @@
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { ANONYMOUS, mapError, type Caller, type GraphQLContext } from '../graphql/index.js';
+import {
+  createGraphQLError,
+  createYoga,
+  useReadinessCheck,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
+import {
+  ANONYMOUS,
+  mapError,
+  type Caller,
+  type GraphQLContext,
+  type RequestSource,
+} from '../graphql/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { useMetricsEndpoint, useOperationLog, type MetricsText } from './observability.js';
@@ -24,10 +36,31 @@ export interface Readiness {
 /** Reads a request header, whether the operation came over HTTP or a WebSocket. */
 export type HeaderReader = (name: string) => string | undefined;
 
+/** What a bearer token is worth: a user, or a refusal with its reason (logged, never shown). */
+export type Authenticated =
+  { readonly ok: true; readonly caller: Caller } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Checks the bearer token of a request, connection or stream (`undefined`: none was sent). May
+ * throw (the API server cannot answer): the request then fails as UNAVAILABLE.
+ */
+export type Authenticate = (token: string | undefined) => Promise<Authenticated>;
+
+/** The code and close code of a refused caller (HTTP 401; graphql-ws reserves 4400–4499 for the app). */
+export const UNAUTHENTICATED = 'UNAUTHENTICATED';
+export const UNAUTHENTICATED_CLOSE_CODE = 4401;
+
 export interface AppOptions {
   readonly schema: GraphQLSchema;
   /** Builds one operation's context for a caller (see graphql/context.ts `createContext`). */
-  readonly context: (caller: Caller) => GraphQLContext;
+  readonly context: (caller: Caller, source: RequestSource) => GraphQLContext | Promise<GraphQLContext>;
+  /**
+   * Authentication (`--auth kubernetes`): every GraphQL request must carry
+   * `Authorization: Bearer <token>`; one without, or with a bad token, gets HTTP 401 with
+   * `extensions.code: UNAUTHENTICATED` and `WWW-Authenticate: Bearer`. Absent (`--auth none`):
+   * every caller is anonymous (or whoever `identify` says).
+   */
+  readonly authenticate?: Authenticate | undefined;
   /**
    * Who is calling. The seam for authentication: today the default treats every caller as
    * anonymous; a deployment behind an authenticating proxy can map its headers here.
@@ -83,9 +116,22 @@ query Overview {
 
 interface ServerContext {
   readonly request?: Request;
-  /** Set on the WebSocket path (see server.ts). */
-  readonly req?: { headers: Record<string, string | string[] | undefined> };
+  /** Set on the WebSocket path: the caller authenticated when the connection was opened. */
+  readonly caller?: Caller;
+  /** The Node request (HTTP), or the upgrade request (WebSocket, see server.ts). */
+  readonly req?: {
+    headers: Record<string, string | string[] | undefined>;
+    socket?: { remoteAddress?: string | undefined };
+  };
   readonly connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+function sourceOf(ctx: ServerContext, header: HeaderReader): RequestSource {
+  return {
+    address: ctx.req?.socket?.remoteAddress,
+    origin: header('origin'),
+    userAgent: header('user-agent'),
+  };
 }
 
 function headerReader(ctx: ServerContext): HeaderReader {
@@ -97,10 +143,84 @@ function headerReader(ctx: ServerContext): HeaderReader {
   };
 }
 
+/** The body and headers of a 401: a GraphQL error response, so clients handle it like any other. */
+export function unauthenticatedResponse(fetchAPI: { Response: typeof Response }): Response {
+  return new fetchAPI.Response(
+    JSON.stringify({
+      errors: [
+        {
+          message: 'Authentication required: send Authorization: Bearer <token> (a Kubernetes token).',
+          extensions: { code: UNAUTHENTICATED },
+        },
+      ],
+    }),
+    {
+      status: 401,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' },
+    },
+  );
+}
+
+function unavailable(message: string) {
+  return createGraphQLError(message, { extensions: { code: 'UNAVAILABLE', http: { status: 503 } } });
+}
+
+/**
+ * Authenticates every GraphQL request over HTTP (queries, mutations, SSE) before it is parsed, and
+ * remembers the caller for the context. GraphiQL's page, /healthz, /readyz and /metrics are served
+ * before this hook runs, so they need no token.
+ */
+function useAuthentication(
+  authenticate: Authenticate,
+  callers: WeakMap<Request, Caller>,
+  log: Logger,
+): Plugin {
+  return {
+    async onRequest(args) {
+      const { request, url, fetchAPI } = args;
+      const endResponse = (r: Response) => args.endResponse(r);
+      if (url.pathname !== GRAPHQL_PATH) return;
+      const token = bearerToken(request.headers.get('authorization'));
+      let result: Authenticated;
+      try {
+        result = await authenticate(token);
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'authentication unavailable');
+        endResponse(
+          new fetchAPI.Response(
+            JSON.stringify({
+              errors: [
+                { message: 'Authentication is unavailable; retry.', extensions: { code: 'UNAVAILABLE' } },
+              ],
+            }),
+            { status: 503, headers: { 'content-type': 'application/json; charset=utf-8' } },
+          ),
+        );
+        return;
+      }
+      if (!result.ok) {
+        log.info({ reason: result.reason }, 'request refused: not authenticated');
+        endResponse(unauthenticatedResponse(fetchAPI));
+        return;
+      }
+      callers.set(request, result.caller);
+    },
+  };
+}
+
+/** The token in an `Authorization: Bearer …` value, or undefined. */
+export function bearerToken(header: string | undefined | null): string | undefined {
+  if (!header) return undefined;
+  const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}
+
 export function createApp(opts: AppOptions): App {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger;
   const identify = opts.identify ?? (() => ANONYMOUS);
+  const callers = new WeakMap<Request, Caller>();
+  const authenticate = opts.authenticate;
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: opts.schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -109,7 +229,21 @@ export function createApp(opts: AppOptions): App {
     graphiql:
       opts.graphiql === false
         ? false
-        : { subscriptionsProtocol: 'WS', defaultQuery: DEFAULT_QUERY, title: 'fleet-graph' },
+        : {
+            // A browser cannot set headers on a WebSocket upgrade, and GraphiQL sends its header
+            // editor's headers on HTTP requests only: with authentication, subscriptions go over SSE.
+            subscriptionsProtocol: opts.authenticate ? ('SSE' as const) : ('WS' as const),
+            defaultQuery: DEFAULT_QUERY,
+            title: 'fleet-graph',
+            // With authentication the header editor starts open with the header to fill in. It is
+            // not persisted by default, so a token does not outlive the tab.
+            ...(opts.authenticate
+              ? {
+                  headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2),
+                  defaultEditorToolsVisibility: 'headers' as const,
+                }
+              : {}),
+          },
     renderGraphiQL,
     logging: {
       debug: (...args: unknown[]) => log.debug({ yoga: args }, 'yoga'),
@@ -123,7 +257,13 @@ export function createApp(opts: AppOptions): App {
     },
     context: (initial) => {
       const ctx = initial as ServerContext;
-      return opts.context(identify(headerReader(ctx), ctx.connectionParams ?? {}));
+      const header = headerReader(ctx);
+      const source = sourceOf(ctx, header);
+      if (!authenticate) return opts.context(identify(header, ctx.connectionParams ?? {}), source);
+      // Authenticated by the transport (HTTP: useAuthentication; WebSocket: on connect).
+      const caller = ctx.caller ?? (ctx.request ? callers.get(ctx.request) : undefined);
+      if (!caller) throw unavailable('The caller was not authenticated.');
+      return opts.context(caller, source);
     },
     plugins: [
       // First, so every later hook and the response see the request id.
@@ -139,6 +279,8 @@ export function createApp(opts: AppOptions): App {
           return true;
         },
       }),
+      // After the health, readiness and metrics endpoints, which need no token.
+      ...(authenticate ? [useAuthentication(authenticate, callers, log)] : []),
       ...(opts.plugins ?? []),
     ],
   });

@@ -11,7 +11,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { GRAPHQL_PATH, type App } from './app.js';
+import type { Caller } from '../graphql/index.js';
+import {
+  bearerToken,
+  GRAPHQL_PATH,
+  UNAUTHENTICATED,
+  UNAUTHENTICATED_CLOSE_CODE,
+  type App,
+  type Authenticate,
+} from './app.js';
 import {
   checkBackpressure,
   DEFAULT_SUBSCRIPTION_LIMITS,
@@ -32,6 +40,21 @@ export interface ServerOptions {
   readonly subscriptionLimits?: Partial<SubscriptionLimits> | undefined;
   /** Called when shutdown begins, so readiness reports "shutting down" at once. */
   readonly onDraining?: (() => void) | undefined;
+  /**
+   * Authentication of WebSocket connections (the same function the app uses for HTTP): the token
+   * comes from the `connection_init` payload (`{"authorization": "Bearer …"}`) or the upgrade
+   * request's Authorization header. A refused connection is closed with 4401.
+   */
+  readonly authenticate?: Authenticate | undefined;
+}
+
+/** The bearer token of a WebSocket connection: connection_init payload first, then the upgrade header. */
+function connectionToken(
+  params: Readonly<Record<string, unknown>> | undefined,
+  req: IncomingMessage,
+): string | undefined {
+  const fromParams = params?.['authorization'] ?? params?.['Authorization'];
+  return bearerToken(typeof fromParams === 'string' ? fromParams : req.headers.authorization);
 }
 
 export interface RunningServer {
@@ -129,7 +152,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     {
       execute: (args) => (args.rootValue as Run).execute(args) as never,
       subscribe: (args) => (args.rootValue as Run).subscribe(args) as never,
-      onConnect: (ctx) => sameOrigin(ctx.extra.request),
+      onConnect: async (ctx) => {
+        if (!sameOrigin(ctx.extra.request)) return false;
+        const authenticate = opts.authenticate;
+        if (!authenticate) return true;
+        const close = disconnector(ctx.extra.socket);
+        try {
+          const result = await authenticate(connectionToken(ctx.connectionParams, ctx.extra.request));
+          if (!result.ok) {
+            log.info({ reason: result.reason }, 'WebSocket connection refused: not authenticated');
+            close(
+              UNAUTHENTICATED_CLOSE_CODE,
+              `${UNAUTHENTICATED}: send {"authorization":"Bearer <token>"} in connection_init`,
+            );
+            return false;
+          }
+          (ctx.extra as { caller?: Caller }).caller = result.caller;
+          return true;
+        } catch (e) {
+          log.warn({ err: (e as Error).message }, 'authentication unavailable');
+          // 1013 "try again later" (RFC 6455 registry).
+          close(1013, 'UNAVAILABLE: authentication is unavailable; retry');
+          return false;
+        }
+      },
       onNext: (ctx) => checkBackpressure(ctx.extra.socket, subLimits),
       onSubscribe: async (ctx, _id, params) => {
         // The limit applies to this operation only; the socket's other subscriptions keep flowing.
@@ -141,6 +187,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           socket: ctx.extra.socket,
           params,
           connectionParams: ctx.connectionParams ?? {},
+          caller: (ctx.extra as { caller?: Caller }).caller,
         });
         let document: DocumentNode;
         try {

@@ -20,7 +20,7 @@ import {
   type OperationStep,
   type RetargetOperation,
 } from './operation.js';
-import type { CommandDeps } from './port.js';
+import type { CommandCaller, CommandDeps, FleetWriter } from './port.js';
 import { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
 import { sameTargets } from './plan.js';
 
@@ -134,19 +134,41 @@ export class OperationRunner {
     t.timer = this.deps.clock.setTimeout(() => this.wake(key), Math.max(0, at - this.deps.clock.now()));
   }
 
+  /**
+   * The writer acting as whoever started the operation, so each later step is authorized and
+   * audited as theirs; undefined when that is nobody the gateway may act as (an operation recorded
+   * without a user while authentication is on).
+   */
+  private writerOf(op: RetargetOperation): FleetWriter | undefined {
+    if (!this.deps.writerFor) return this.deps.writer;
+    const u = op.startedByUser;
+    const caller: CommandCaller = u
+      ? { kind: 'user', name: u.name, uid: u.uid, groups: u.groups, extra: u.extra }
+      : { kind: 'anonymous' };
+    return this.deps.writerFor(caller);
+  }
+
   private async evaluate(key: string): Promise<void> {
     if (this.stopped) return;
     const snapshot = this.deps.store.snapshot();
     const repo = snapshot.get('GitRepo', key);
     const op = repo && operationOf(repo);
     if (!repo || !op || op.state !== 'RUNNING') return;
+    const writer = this.writerOf(op);
+    if (!writer) {
+      this.deps.logger.warn(
+        { gitRepo: key, operation: op.id },
+        'staged retarget records no user to act as; not carried on (cancel it, or retarget again)',
+      );
+      return;
+    }
+    const write = (o: RetargetOperation, apply?: OperationStep) => this.write(writer, repo, o, apply);
     const now = this.deps.clock.now();
     const i = op.currentStep;
     const step = op.steps[i];
-    if (!step) return this.write(repo, { ...op, state: 'SUCCEEDED' });
+    if (!step) return write({ ...op, state: 'SUCCEEDED' });
     if (step.state === 'PENDING')
-      return this.write(
-        repo,
+      return write(
         withStep(op, i, {
           state: 'APPLIED',
           appliedAt: isoNow(this.deps.clock),
@@ -156,7 +178,7 @@ export class OperationRunner {
       );
     if (step.state === 'CONVERGED') {
       const next = op.steps[i + 1];
-      if (!next) return this.write(repo, { ...op, state: 'SUCCEEDED', currentStep: op.steps.length });
+      if (!next) return write({ ...op, state: 'SUCCEEDED', currentStep: op.steps.length });
       const due = Date.parse(step.convergedAt ?? '') + op.strategy.pauseBetweenMs;
       if (now < due) return this.wakeAt(key, due);
       const advanced = withStep({ ...op, currentStep: i + 1 }, i + 1, {
@@ -164,23 +186,23 @@ export class OperationRunner {
         appliedAt: isoNow(this.deps.clock),
         appliedBy: this.deps.identity,
       });
-      return this.write(repo, advanced, next);
+      return write(advanced, next);
     }
     // APPLIED: the targets must still be the step's; someone else's edit ends the operation.
     if (!sameTargets(repo.targets, step.targets)) {
-      return this.write(repo, {
+      return write({
         ...op,
         state: 'FAILED',
         message: `step ${i + 1}: spec.targets was changed outside the operation`,
       });
     }
-    const progress = await this.progress(repo, op, step, i);
+    const progress = await this.progress(writer, repo, op, step, i);
     const appliedAt = Date.parse(step.appliedAt ?? '') || now;
     const timedOut = now - appliedAt >= op.strategy.stepTimeoutMs;
     const failed = progress.failures.filter((f) => f.state === 'ErrApplied');
     if (op.strategy.abortOnFailure && (failed.length > 0 || (timedOut && !progress.converged))) {
       const failures = failed.length > 0 ? failed : progress.failures;
-      return this.write(repo, {
+      return write({
         ...op,
         state: 'FAILED',
         failures: [...op.failures, ...failures],
@@ -194,7 +216,7 @@ export class OperationRunner {
         convergedAt: isoNow(this.deps.clock),
         convergedBy: this.deps.identity,
       });
-      return this.write(repo, {
+      return write({
         ...done,
         message: progress.converged ? undefined : `step ${i + 1}: ${progress.waitingFor}`,
       });
@@ -208,6 +230,7 @@ export class OperationRunner {
    * on a cluster the targets dropped (pruned here when asked, §6.3).
    */
   private async progress(
+    writer: FleetWriter,
     repo: GitRepoRecord,
     op: RetargetOperation,
     step: OperationStep,
@@ -235,7 +258,7 @@ export class OperationRunner {
       for (const bd of orphans) {
         if (this.stopped) break;
         try {
-          await this.deps.writer.deleteBundleDeployment(bd.namespace, bd.name, {
+          await writer.deleteBundleDeployment(bd.namespace, bd.name, {
             uid: bd.uid,
             resourceVersion: bd.resourceVersion,
           });
@@ -285,7 +308,12 @@ export class OperationRunner {
   }
 
   /** One guarded write of the annotation (and the step's targets when a step is being applied). */
-  private async write(repo: GitRepoRecord, op: RetargetOperation, apply?: OperationStep): Promise<void> {
+  private async write(
+    writer: FleetWriter,
+    repo: GitRepoRecord,
+    op: RetargetOperation,
+    apply?: OperationStep,
+  ): Promise<void> {
     // Leadership lost while this evaluation read its snapshot: leave the step to the new leader.
     if (this.stopped) return;
     const next = { ...op, updatedAt: isoNow(this.deps.clock), updatedBy: this.deps.identity };
@@ -294,7 +322,7 @@ export class OperationRunner {
     };
     if (apply) patch['spec'] = { targets: apply.targets };
     try {
-      const w = await this.deps.writer.patchGitRepo(repo.namespace, repo.name, patch, repo.resourceVersion);
+      const w = await writer.patchGitRepo(repo.namespace, repo.name, patch, repo.resourceVersion);
       await this.deps.store.waitForVersion('GitRepo', repo.key, w.resourceVersion, {
         timeoutMs: this.deps.writeWaitMs,
       });
