@@ -117,6 +117,9 @@ const stepSchema = z.object({
   state: z.enum(['PENDING', 'APPLIED', 'CONVERGED']),
   appliedAt: isoTime.optional(),
   convergedAt: isoTime.optional(),
+  // Replica identities (leader election): shown, never acted on; bounded like a Lease holder.
+  appliedBy: z.string().max(253).optional(),
+  convergedBy: z.string().max(253).optional(),
 });
 
 /**
@@ -152,6 +155,7 @@ const operationSchema = z.object({
   ),
   message: z.string().optional(),
   startedBy: z.string().optional(),
+  updatedBy: z.string().max(253).optional(),
   startedByUser: z
     .object({
       name: z.string().min(1),
