@@ -74,6 +74,11 @@ export const SETTINGS = {
     help: 'Port of the embedded API emulator in serve mode; 0 picks a free one',
     commands: ['serve'],
   },
+  'api-host': {
+    env: 'FLEET_GRAPH_API_HOST',
+    help: 'Address the embedded API emulator binds in serve mode (loopback unless set)',
+    commands: ['serve'],
+  },
   namespaces: {
     env: 'FLEET_GRAPH_NAMESPACES',
     help: 'Comma-separated workspaces to watch; empty watches all namespaces',
@@ -97,6 +102,46 @@ export const SETTINGS = {
   'connections-per-client': {
     env: 'FLEET_GRAPH_CONNECTIONS_PER_CLIENT',
     help: 'Most WebSocket connections from one client address',
+    commands: ['serve'],
+  },
+  'streams-per-identity': {
+    env: 'FLEET_GRAPH_STREAMS_PER_IDENTITY',
+    help: 'Most SSE streams and WebSocket connections open at once for one caller (user, else address)',
+    commands: ['serve'],
+  },
+  'streams-per-address': {
+    env: 'FLEET_GRAPH_STREAMS_PER_ADDRESS',
+    help: 'Most SSE streams and WebSocket connections open at once from one client address',
+    commands: ['serve'],
+  },
+  'max-subscriptions': {
+    env: 'FLEET_GRAPH_MAX_SUBSCRIPTIONS',
+    help: 'Most subscriptions (SSE and WebSocket) the gateway runs at once',
+    commands: ['serve'],
+  },
+  'cors-origins': {
+    env: 'FLEET_GRAPH_CORS_ORIGINS',
+    help: 'Comma-separated origins whose browser pages may call the API; empty: none (no CORS)',
+    commands: ['serve'],
+  },
+  'allowed-hosts': {
+    env: 'FLEET_GRAPH_ALLOWED_HOSTS',
+    help: 'Comma-separated Host names accepted besides the loopback names (DNS rebinding guard)',
+    commands: ['serve'],
+  },
+  graphiql: {
+    env: 'FLEET_GRAPH_GRAPHIQL',
+    help: 'Serve GraphiQL to browsers at /graphql: true or false',
+    commands: ['serve'],
+  },
+  introspection: {
+    env: 'FLEET_GRAPH_INTROSPECTION',
+    help: 'Answer introspection queries: true or false',
+    commands: ['serve'],
+  },
+  'metrics-port': {
+    env: 'FLEET_GRAPH_METRICS_PORT',
+    help: 'Port of /metrics, apart from the API; 0 picks a free one, empty serves it on the API port',
     commands: ['serve'],
   },
   'log-level': {
@@ -207,6 +252,7 @@ const csv = z.string().transform((s) =>
 );
 
 const seconds = z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').max(3600);
+const bool = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 
 export const ConfigSchema = z.object({
   command: z.enum(COMMANDS),
@@ -225,11 +271,34 @@ export const ConfigSchema = z.object({
   apiAudiences: csv.optional(),
   auditLogPath: z.string().min(1).optional(),
   apiPort: intFrom(0, 65535),
+  apiHost: z.string().min(1),
   namespaces: csv,
   replayBuffer: intFrom(0, 10_000_000),
   subscriberQueue: intFrom(1, 1_000_000),
   subscriptionsPerConnection: intFrom(1, 10_000),
   connectionsPerClient: intFrom(1, 100_000),
+  streamsPerIdentity: intFrom(1, 100_000),
+  streamsPerAddress: intFrom(1, 100_000),
+  maxSubscriptions: intFrom(1, 10_000_000),
+  corsOrigins: csv.pipe(
+    z.array(
+      z
+        .string()
+        .refine((o) => o !== '*', 'a wildcard is not allowed; list the origins')
+        .refine((o) => {
+          try {
+            const u = new URL(o);
+            return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+          } catch {
+            return false;
+          }
+        }, 'each origin is scheme://host[:port], no path'),
+    ),
+  ),
+  allowedHosts: csv,
+  graphiql: bool,
+  introspection: bool,
+  metricsPort: intFrom(0, 65535).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   logFormat: z.enum(['auto', 'pretty', 'json']),
   alertStaleDeploymentSeconds: intFrom(0, 31_536_000),
@@ -280,11 +349,22 @@ const DEFAULTS: Record<SettingName, string> = {
   'api-audiences': '',
   'audit-log-path': '',
   'api-port': '0',
+  // The emulator holds every object and a full-access token: never exposed by `--host` alone.
+  'api-host': '127.0.0.1',
   namespaces: '',
   'replay-buffer': '10000',
   'subscriber-queue': '1000',
   'subscriptions-per-connection': '100',
   'connections-per-client': '50',
+  'streams-per-identity': '50',
+  'streams-per-address': '50',
+  'max-subscriptions': '10000',
+  'cors-origins': '',
+  'allowed-hosts': '',
+  // On for the embedded default (a developer on loopback); the container image turns both off.
+  graphiql: 'true',
+  introspection: 'true',
+  'metrics-port': '',
   'log-level': 'info',
   'log-format': 'auto',
   'alert-stale-deployment-seconds': '60',
@@ -318,6 +398,9 @@ export function isLoopbackHost(host: string): boolean {
     h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1'
   );
 }
+
+/** Comma-separated settings, for which empty means an empty list. */
+const LISTS = new Set<SettingName>(['namespaces', 'auth-audiences', 'cors-origins', 'allowed-hosts']);
 
 function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -361,7 +444,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const fromFlag = typeof flagValue === 'boolean' ? String(flagValue) : flagValue;
     const fromEnv = env[SETTINGS[name].env];
     const value = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULTS[name]);
-    raw[camel(name)] = value === '' && name !== 'namespaces' && name !== 'auth-audiences' ? undefined : value;
+    raw[camel(name)] = value === '' && !LISTS.has(name) ? undefined : value;
   }
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {

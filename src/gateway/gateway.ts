@@ -48,7 +48,16 @@ import {
   type KindFreshness,
 } from './metrics/index.js';
 import type { FreshnessSource } from './graphql/common/freshness.js';
-import { createApp, startServer, type Authenticate, type Limits, type Readiness } from './server/index.js';
+import {
+  createApp,
+  startMetricsServer,
+  startServer,
+  type AppOptions,
+  type Authenticate,
+  type Limits,
+  type MetricsServer,
+  type Readiness,
+} from './server/index.js';
 import { useFreshness } from './server/freshness.js';
 import { createDetailLoader, kubeFetcher } from './store/details.js';
 import { createStore, type Store } from './store/store.js';
@@ -65,6 +74,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<Limits> | undefined;
   /** How long shutdown waits for open streams (default 5 s). */
   readonly shutdownGraceMs?: number | undefined;
+  /** Who is calling when authentication is off (default: everyone anonymous); see AppOptions.identify. */
+  readonly identify?: AppOptions['identify'];
   /**
    * An extra authorization point of the write commands (default: allow everything). With
    * `--auth kubernetes` a write must pass both this and Kubernetes (SubjectAccessReview).
@@ -114,6 +125,8 @@ const VISIBILITY_REFRESH_MS = 1_000;
 export interface Gateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
+  /** `/metrics` on its own port (`--metrics-port`); undefined when served on the API port. */
+  readonly metricsUrl: string | undefined;
   /** Resolves once every watched kind has been listed. */
   readonly synced: Promise<void>;
   /** What /readyz reports. */
@@ -560,24 +573,48 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           source,
           version: VERSION,
           commands,
-          details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails))),
+          // raw comes back whole only to a caller Kubernetes lets read Secrets in that namespace.
+          details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails)), {
+            mayReadSecrets: scope
+              ? (namespace) => scope.access.can({ verb: 'get', group: '', resource: 'secrets', namespace })
+              : undefined,
+          }),
         });
       const liveEvents: LiveEvents = scope?.events ?? events;
       const liveAlerts: LiveAlerts = scope?.alerts ?? alerts;
       // Subscriptions renew the read model per event (no stale snapshot or loaders).
       return withAlerts(withLive(make(), { events: liveEvents, renew: make, freshness }), liveAlerts);
     },
+    identify: opts.identify,
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
+    corsOrigins: config.corsOrigins,
+    streamLimits: {
+      streamsPerIdentity: config.streamsPerIdentity,
+      streamsPerAddress: config.streamsPerAddress,
+      maxSubscriptions: config.maxSubscriptions,
+    },
+    graphiql: config.graphiql,
+    introspection: config.introspection,
     plugins: [
       useFreshness({ source: freshness, syncWaitMs: config.syncWaitSeconds * 1000 }),
       metrics.graphql.plugin,
     ],
-    metrics: () => metrics.render(),
+    // On the API port only when no metrics port is set.
+    metrics: config.metricsPort === undefined ? () => metrics.render() : undefined,
   });
   let server;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (config.metricsPort !== undefined) {
+      metricsServer = await startMetricsServer({
+        port: config.metricsPort,
+        host: config.host,
+        render: () => metrics.render(),
+        logger: log,
+      });
+    }
     server = await startServer({
       app,
       port: config.port,
@@ -592,8 +629,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       onDraining: () => {
         draining = true;
       },
+      gate: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     });
   } catch (e) {
+    await metricsServer?.stop();
     await stopCommands(true);
     freshness.stop();
     await watching.stop();
@@ -606,6 +645,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     url: running.url,
+    metricsUrl: metricsServer?.url,
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
@@ -622,6 +662,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             await watching.stop();
           },
         });
+        await metricsServer?.stop();
         consistency.stop();
         stopObservability();
       })();

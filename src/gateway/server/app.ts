@@ -3,8 +3,7 @@
  * per-operation context, health and readiness, GraphiQL served from local assets. Tests drive it
  * in process through `yoga.fetch`; {@link startServer} puts it on node:http with graphql-ws.
  */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { GraphQLSchema } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import {
   createGraphQLError,
   createYoga,
@@ -20,8 +19,17 @@ import {
   type RequestSource,
 } from '../graphql/index.js';
 import type { Logger } from '../../shared/logger.js';
+import { useJsonOnly } from './gate.js';
+import { useGraphiQL } from './graphiql.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './limits.js';
 import { useMetricsEndpoint, useOperationLog, type MetricsText } from './observability.js';
+import {
+  DEFAULT_STREAM_LIMITS,
+  identityKey,
+  STREAM_RETRY_AFTER_SECONDS,
+  StreamLimiter,
+  type StreamLimits,
+} from './subscriptions.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/healthz';
@@ -70,13 +78,22 @@ export interface AppOptions {
   readonly readiness: () => Readiness;
   readonly logger: Logger;
   readonly limits?: Partial<Limits> | undefined;
+  /** SSE streams and WebSocket connections per caller and address, subscriptions per gateway. */
+  readonly streamLimits?: Partial<StreamLimits> | undefined;
   /** Serve GraphiQL to browsers at /graphql (default true). */
   readonly graphiql?: boolean | undefined;
+  /** Answer introspection (`__schema`, `__type`) queries (default true). */
+  readonly introspection?: boolean | undefined;
   /**
    * More yoga/envelop plugins (metrics, subscription helpers…), run after the built-in ones.
    * Envelop hooks apply to HTTP, SSE and WebSocket alike; HTTP hooks (onRequest) to HTTP only.
    */
   readonly plugins?: readonly Plugin[] | undefined;
+  /**
+   * Origins whose browser pages may call the API (CORS). Empty (the default): no CORS headers at all.
+   * The server's gate refuses every other foreign Origin before yoga runs.
+   */
+  readonly corsOrigins?: readonly string[] | undefined;
   /** Renders the Prometheus text served at /metrics; without it there is no /metrics. */
   readonly metrics?: (() => Promise<MetricsText>) | undefined;
 }
@@ -118,11 +135,13 @@ interface ServerContext {
   readonly request?: Request;
   /** Set on the WebSocket path: the caller authenticated when the connection was opened. */
   readonly caller?: Caller;
-  /** The Node request (HTTP), or the upgrade request (WebSocket, see server.ts). */
+  /** node:http's request (HTTP), or the upgrade request (WebSocket path, see server.ts). */
   readonly req?: {
     headers: Record<string, string | string[] | undefined>;
     socket?: { remoteAddress?: string | undefined };
   };
+  /** node:http's response (HTTP only). */
+  readonly res?: { once(event: 'close', listener: () => void): unknown };
   readonly connectionParams?: Readonly<Record<string, unknown>>;
 }
 
@@ -208,6 +227,15 @@ function useAuthentication(
   };
 }
 
+/** Refuses `__schema` and `__type` at validation (GRAPHQL_VALIDATION_FAILED); `__typename` stays. */
+function noIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
 /** The token in an `Authorization: Bearer …` value, or undefined. */
 export function bearerToken(header: string | undefined | null): string | undefined {
   if (!header) return undefined;
@@ -215,36 +243,58 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return m?.[1];
 }
 
+/** What the server needs of an app besides yoga: the same identity and stream counts for WebSockets. */
+export interface AppInternals {
+  readonly identify: NonNullable<AppOptions['identify']>;
+  readonly streams: StreamLimiter;
+}
+
+const internals = new WeakMap<App, AppInternals>();
+
+export function appInternals(app: App): AppInternals {
+  const found = internals.get(app);
+  if (found) return found;
+  // An app not built by createApp: anonymous callers, default limits.
+  const made: AppInternals = { identify: () => ANONYMOUS, streams: new StreamLimiter(DEFAULT_STREAM_LIMITS) };
+  internals.set(app, made);
+  return made;
+}
+
+const isEventStream = (request: Request) =>
+  (request.headers.get('accept') ?? '').includes('text/event-stream');
+
 export function createApp(opts: AppOptions): App {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger;
   const identify = opts.identify ?? (() => ANONYMOUS);
   const callers = new WeakMap<Request, Caller>();
   const authenticate = opts.authenticate;
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  const streams = new StreamLimiter({ ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits });
+  const corsOrigins = new Set(opts.corsOrigins ?? []);
+  const app = createYoga<Record<string, unknown>, GraphQLContext>({
     schema: opts.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: HEALTH_PATH,
     landingPage: false,
-    graphiql:
-      opts.graphiql === false
-        ? false
-        : {
-            // A browser cannot set headers on a WebSocket upgrade, and GraphiQL sends its header
-            // editor's headers on HTTP requests only: with authentication, subscriptions go over SSE.
-            subscriptionsProtocol: opts.authenticate ? ('SSE' as const) : ('WS' as const),
-            defaultQuery: DEFAULT_QUERY,
-            title: 'fleet-graph',
-            // With authentication the header editor starts open with the header to fill in. It is
-            // not persisted by default, so a token does not outlive the tab.
-            ...(opts.authenticate
-              ? {
-                  headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2),
-                  defaultEditorToolsVisibility: 'headers' as const,
-                }
-              : {}),
-          },
-    renderGraphiQL,
+    // Multipart is for file uploads, which this API has none of; forms are refused by useJsonOnly.
+    multipart: false,
+    // Yoga's default echoes any Origin with credentials; only listed origins get CORS headers, and
+    // never with credentials (the gate has already refused every other foreign Origin).
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin && corsOrigins.has(origin)
+        ? {
+            origin: [origin],
+            credentials: false,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id'],
+            exposedHeaders: ['x-request-id'],
+            maxAge: 600,
+          }
+        : false;
+    },
+    // Served from split, cached local files by useGraphiQL instead (graphiql.ts).
+    graphiql: false,
     logging: {
       debug: (...args: unknown[]) => log.debug({ yoga: args }, 'yoga'),
       info: (...args: unknown[]) => log.info({ yoga: args }, 'yoga'),
@@ -259,16 +309,54 @@ export function createApp(opts: AppOptions): App {
       const ctx = initial as ServerContext;
       const header = headerReader(ctx);
       const source = sourceOf(ctx, header);
-      if (!authenticate) return opts.context(identify(header, ctx.connectionParams ?? {}), source);
       // Authenticated by the transport (HTTP: useAuthentication; WebSocket: on connect).
-      const caller = ctx.caller ?? (ctx.request ? callers.get(ctx.request) : undefined);
+      const caller = authenticate
+        ? (ctx.caller ?? (ctx.request ? callers.get(ctx.request) : undefined))
+        : identify(header, ctx.connectionParams ?? {});
       if (!caller) throw unavailable('The caller was not authenticated.');
+      // An SSE response holds a slot of its caller and address until it closes (WebSockets: server.ts).
+      if (ctx.request && ctx.res && isEventStream(ctx.request)) {
+        const address = ctx.req?.socket?.remoteAddress ?? 'unknown';
+        const opened = streams.open(identityKey(caller, address), address, true);
+        if (opened.refusal) {
+          const { code, message, limit } = opened.refusal;
+          throw createGraphQLError(message, {
+            extensions: {
+              code,
+              limit,
+              http: { status: 429, headers: { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) } },
+            },
+          });
+        }
+        ctx.res.once('close', opened.release);
+      }
       return opts.context(caller, source);
     },
     plugins: [
       // First, so every later hook and the response see the request id.
       useOperationLog(log),
       ...(opts.metrics ? [useMetricsEndpoint(opts.metrics)] : []),
+      ...(opts.graphiql === false
+        ? []
+        : [
+            useGraphiQL({
+              endpoint: GRAPHQL_PATH,
+              // A browser cannot set headers on a WebSocket upgrade, and GraphiQL sends its header
+              // editor's headers on HTTP requests only: with authentication, subscriptions go over SSE.
+              subscriptionsProtocol: authenticate ? 'SSE' : 'WS',
+              defaultQuery: DEFAULT_QUERY,
+              title: 'fleet-graph',
+              // With authentication the header editor starts open with the header to fill in. It is
+              // not persisted by default, so a token does not outlive the tab.
+              ...(authenticate
+                ? {
+                    headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2),
+                    defaultEditorToolsVisibility: 'headers' as const,
+                  }
+                : {}),
+            }),
+          ]),
+      useJsonOnly(),
       ...limitPlugins(limits),
       useReadinessCheck({
         endpoint: READY_PATH,
@@ -281,7 +369,10 @@ export function createApp(opts: AppOptions): App {
       }),
       // After the health, readiness and metrics endpoints, which need no token.
       ...(authenticate ? [useAuthentication(authenticate, callers, log)] : []),
+      ...(opts.introspection === false ? [noIntrospection()] : []),
       ...(opts.plugins ?? []),
     ],
   });
+  internals.set(app, { identify, streams });
+  return app;
 }

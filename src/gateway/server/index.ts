@@ -13,3 +13,6 @@ export type { App, AppOptions, Authenticate, Authenticated, HeaderReader, Readin
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
 export { METRICS_PATH, REQUEST_ID_HEADER, type MetricsText } from './observability.js';
+export { startMetricsServer, type MetricsServer } from './metrics-server.js';
+export { createGate, isLoopbackBind, LOOPBACK_NAMES, type GateOptions } from './gate.js';
+export { MAX_PAGE_SIZE } from './cost.js';

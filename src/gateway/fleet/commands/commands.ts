@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import type { GitRepoSpec, GitTarget } from '../../../apis/fleet.js';
 import { isoNow } from '../../../shared/clock.js';
-import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
+import { ErrorCode, isFleetGraphError, truncate } from '../../../shared/errors.js';
+import type { Logger } from '../../../shared/logger.js';
 import type { BundleDeploymentRecord, GitRepoRecord } from '../read-model.js';
 import { FleetView } from '../view.js';
 import {
@@ -133,9 +134,15 @@ function userError(
   return { code, message, field, currentResourceVersion };
 }
 
-/** A thrown domain error the caller can act on, as a user error; anything else is rethrown. */
-function asUserError(err: unknown): UserError {
+/**
+ * A thrown domain error the caller can act on, as a user error; anything else is rethrown. What
+ * the caller must not see (the API server's own words) goes to the log, truncated.
+ */
+function asUserError(err: unknown, log?: Logger): UserError {
   if (!isFleetGraphError(err)) throw err;
+  if (err.internal !== undefined) {
+    log?.info({ code: err.code, ...err.details, detail: truncate(err.internal) }, 'write refused');
+  }
   switch (err.code) {
     case ErrorCode.CONFLICT:
     case ErrorCode.NOT_FOUND:
@@ -354,7 +361,7 @@ export class FleetCommands {
     } catch (err) {
       if (isFleetGraphError(err) && err.code === ErrorCode.CONFLICT && expected)
         return this.conflictFromServer(ref, expected);
-      return asUserError(err);
+      return asUserError(err, this.deps.logger);
     }
   }
 
@@ -571,7 +578,7 @@ export class FleetCommands {
         const bd = await this.deleteOrphan(caller, repo, orphan);
         if (bd) deleted.push(bd);
       } catch (err) {
-        const ue = asUserError(err);
+        const ue = asUserError(err, this.deps.logger);
         if (ue.code !== ErrorCode.NOT_FOUND)
           userErrors.push({ ...ue, field: `orphans[${orphan.namespace}/${orphan.name}]` });
       }
@@ -746,7 +753,13 @@ export class FleetCommands {
     try {
       w = await this.writerOf(caller)!.createGitRepo(input.namespace, input.name, spec);
     } catch (err) {
-      return { gitRepo: null, plan, operation: null, userErrors: [asUserError(err)], dryRun };
+      return {
+        gitRepo: null,
+        plan,
+        operation: null,
+        userErrors: [asUserError(err, this.deps.logger)],
+        dryRun,
+      };
     }
     // Created: from here on the answer is never an error, at worst "accepted, not seen yet".
     const rec = await this.deps.store
@@ -795,7 +808,7 @@ export class FleetCommands {
           dryRun,
           deleted: false,
         };
-      return { gitRepo: repo, userErrors: [asUserError(err)], dryRun, deleted: false };
+      return { gitRepo: repo, userErrors: [asUserError(err, this.deps.logger)], dryRun, deleted: false };
     }
     // Read-your-writes: the store shows it gone, or terminating while Fleet's finalizer runs (§6.2).
     await this.deps.store
