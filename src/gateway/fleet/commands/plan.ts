@@ -8,7 +8,7 @@ import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
 import type { FieldProblem } from '../../../shared/errors.js';
 import { validateGitTargets, previewTargets } from '../preview.js';
 import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../read-model.js';
-import { previewGitRepoRetarget, type BundleRetargetPreview } from '../retarget.js';
+import { previewGitRepoRetarget, sameCriteria, type BundleRetargetPreview } from '../retarget.js';
 import type { FleetView } from '../view.js';
 
 /** One Bundle's part of a plan: the preview plus the BundleDeployments created and deleted. */
@@ -55,26 +55,12 @@ export function retargetValidation(targets: readonly GitTarget[]): {
   return { problems, warnings: v.warnings.filter((w) => !w.startsWith('No targets')) };
 }
 
-const CRITERIA = ['name', 'clusterName', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector'] as const;
-
-/** Same GitTarget criteria, in order (field order and absent vs null do not matter). */
+/**
+ * Same GitTarget criteria, in order, as Fleet would write them: field order, absent vs null, `""`
+ * strings and empty selector parts do not matter (gitops/reconciler/targetsyaml.go; retarget.ts).
+ */
 export function sameTargets(a: readonly TargetCriteria[], b: readonly TargetCriteria[]): boolean {
-  const norm = (list: readonly TargetCriteria[]) =>
-    JSON.stringify(list.map((t) => CRITERIA.map((k) => canonical(t[k] ?? null))));
-  return norm(a) === norm(b);
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .filter(([, x]) => x !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, x]) => [k, canonical(x)]),
-    );
-  }
-  return v;
+  return sameCriteria(a, b);
 }
 
 const byName = (a: ClusterRecord, b: ClusterRecord) =>
