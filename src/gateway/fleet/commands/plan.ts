@@ -96,13 +96,10 @@ export function planRetarget(
     before = new Map(previews.flatMap((p) => p.before.map((t) => [t.cluster.key, t.cluster] as const)));
     after = new Map(previews.flatMap((p) => p.after).map((t) => [t.cluster.key, t.cluster] as const));
   } else {
-    const keep =
-      repo.targets.length > 0 ? previewTargets(view, repo.namespace, repo.targets, repo.labels) : [];
+    const keep = repo.targets.length > 0 ? previewTargets(view, repo.namespace, repo.targets, repo) : [];
     before = new Map(keep.map((t) => [t.cluster.key, t.cluster] as const));
     after = new Map(
-      previewTargets(view, repo.namespace, targets, repo.labels).map(
-        (t) => [t.cluster.key, t.cluster] as const,
-      ),
+      previewTargets(view, repo.namespace, targets, repo).map((t) => [t.cluster.key, t.cluster] as const),
     );
   }
   const added = [...after.values()].filter((c) => !before.has(c.key)).sort(byName);
@@ -117,7 +114,7 @@ export function planRetarget(
     warnings.push(`Removes ${removed.length} cluster${removed.length === 1 ? '' : 's'}: ${names(removed)}.`);
   // A cluster that comes in only through a group follows that group's selector from then on (§4.4).
   // Judged on the GitRepo targets alone, where the match's index is the GitTarget's position.
-  for (const t of previewTargets(view, repo.namespace, targets, repo.labels)) {
+  for (const t of previewTargets(view, repo.namespace, targets, repo)) {
     const g = t.match.targetIndex === undefined ? undefined : targets[t.match.targetIndex];
     if (t.match.clusterGroup && g && !g.clusterName && !g.clusterSelector && !before.has(t.cluster.key))
       warnings.push(
