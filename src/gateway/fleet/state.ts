@@ -24,6 +24,20 @@ export function deploymentState(bd: BundleDeploymentRecord): BundleState {
 }
 
 /**
+ * The BD as a Bundle's status judges it (§5.3; target/target.go `effectiveDeployment`, v0.16+):
+ * Fleet computes a target's state as if the BD already carried the deployment ID just computed for
+ * it, because the cached spec lags. From outside the controller that ID is the BD's
+ * `spec.stagedDeploymentID`, which the reconciler writes for every target it stages, also while a
+ * pause or the rollout holds `spec.deploymentID` back. So a held-back target is WaitApplied for
+ * its Bundle (the BD itself still reads OutOfSync). Up to v0.15 Fleet used the cached BD as is,
+ * and said OutOfSync for both.
+ */
+export function effectiveDeployment(bd: BundleDeploymentRecord): BundleDeploymentRecord {
+  const staged = bd.stagedDeploymentID;
+  return !staged || staged === bd.deploymentID ? bd : { ...bd, deploymentID: staged };
+}
+
+/**
  * §5.2 `MessageFromDeployment`: the Deployed condition's message; if empty, Installed's but only
  * while the applied ID is current; if still empty, Monitored's.
  */
