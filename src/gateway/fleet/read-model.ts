@@ -70,7 +70,7 @@ export interface TargetMatch {
   /** Index and name of the deployment target that matched (first winning target, §4.5). */
   readonly targetIndex?: number | undefined;
   readonly targetName?: string | undefined;
-  /** The group pass that matched, when the cluster matched through a group. */
+  /** The group that matched, only when the matching target has a clusterGroup/clusterGroupSelector criterion. */
   readonly clusterGroup?: string | undefined;
   /** The customization whose options applied, if any. */
   readonly customizationIndex?: number | undefined;
