@@ -116,8 +116,11 @@ export class BundleController {
   private async reconcile(key: string): Promise<ReconcileResult> {
     const [ns, name] = splitKey(key);
     const bundle = this.ctx.caches.bundles.get(ns, name);
+    // A Bundle that is not found is ignored (client.IgnoreNotFound in every version): BDs left by
+    // one that vanished without its finalizer stay until something else deletes them.
+    if (!bundle) return;
     const bds = this.deploymentsOf(ns, name);
-    if (!bundle || bundle.metadata.deletionTimestamp) {
+    if (bundle.metadata.deletionTimestamp) {
       // handleDelete: mark every BD deleted, requeue until none is left, then drop the finalizer.
       for (const bd of bds) {
         if (!bd.metadata.deletionTimestamp)
@@ -127,7 +130,6 @@ export class BundleController {
             bd.metadata.name ?? '',
           );
       }
-      if (!bundle) return;
       if (bds.length > 0) return { requeueAfter: DELETE_REQUEUE_MS };
       await removeFinalizer(this.ctx.client, BUNDLES, bundle, FINALIZER_BUNDLE);
       return;
