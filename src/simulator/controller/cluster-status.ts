@@ -7,24 +7,24 @@
  * creation, spec, applied-ID and ready changes, as Fleet's does. That is why, in `legacy` cleanup mode, BDs
  * orphaned by a GitRepo target edit linger until the cluster's next check-in (rancher/fleet#3437).
  */
-import type { BundleDeployment, Cluster } from '../../apis/fleet.js';
+import type { BundleDeployment } from '../../apis/fleet.js';
 import { BUNDLE_DEPLOYMENTS, CLUSTERS } from '../../apis/gvr.js';
-import {
-  AGENT_BUNDLE_OBJECTSET_ID,
-  ANNOTATION_OBJECTSET_ID,
-  LABEL_BUNDLE_NAME,
-  LABEL_BUNDLE_NAMESPACE,
-} from '../../apis/labels.js';
+import { LABEL_BUNDLE_NAME, LABEL_BUNDLE_NAMESPACE } from '../../apis/labels.js';
 import { isoNow } from '../../shared/clock.js';
 import { clusterKeyOfDeployment } from './agent.js';
+import { bundlesForCluster } from './bundles-for-cluster.js';
 import type { FleetContext } from './context.js';
 import { BY_NAMESPACE } from './context.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { clusterStatusFromDeployments } from './rollups.js';
 import { deploymentState, setCondition } from './state.js';
-import { BundleMatcher, candidateNamespaces, clusterGroupsForCluster, TargetingError } from './targeting.js';
 import { keyOfObj, patchStatusIfExists, same, splitKey, summaryPatch } from './util.js';
+
+function bundleKeyOf(bd: BundleDeployment): string {
+  const l = bd.metadata.labels ?? {};
+  return `${l[LABEL_BUNDLE_NAMESPACE] ?? ''}/${l[LABEL_BUNDLE_NAME] ?? ''}`;
+}
 
 export class ClusterStatusController {
   readonly queue: WorkQueue;
@@ -52,46 +52,19 @@ export class ClusterStatusController {
     this.queue.stop();
   }
 
-  /**
-   * Does the Cluster reconciler keep this BD (reconciler/cluster_controller.go with
-   * target/query.go `BundlesForCluster`, same in every version)? It deletes only the BDs of
-   * Bundles that are in the cluster's scope (its namespace, or mapped to it by a
-   * BundleNamespaceMapping; agent bundles of other clusters excepted) and whose targets
-   * (`BundleMatch.Match`) select no deployment target for it. So it keeps BDs whose Bundle is gone,
-   * BDs of Bundles outside its scope, BDs of Bundles with a targeting error, and BDs a
-   * `doNotDeploy` target or customization skips: the bundle reconciler deletes those, from
-   * v0.12.3 on (`prompt` mode), and before that nothing does.
-   */
-  private keeps(bd: BundleDeployment, cluster: Cluster): boolean {
-    const l = bd.metadata.labels ?? {};
-    const bundle = this.ctx.caches.bundles.get(l[LABEL_BUNDLE_NAMESPACE], l[LABEL_BUNDLE_NAME] ?? '');
-    if (!bundle) return true;
-    const agentBundle = bundle.metadata.annotations?.[ANNOTATION_OBJECTSET_ID] === AGENT_BUNDLE_OBJECTSET_ID;
-    if (agentBundle && bundle.metadata.name !== `fleet-agent-${cluster.metadata.name ?? ''}`) return true;
-    try {
-      const nss = candidateNamespaces(
-        bundle,
-        this.ctx.caches.mappings.list(),
-        this.ctx.caches.namespaces.list(),
-      );
-      if (!nss.has(cluster.metadata.namespace ?? '')) return true;
-      const groups = clusterGroupsForCluster(cluster, this.ctx.caches.clusterGroups.list());
-      return new BundleMatcher(bundle).matchedTarget(cluster, groups) !== undefined;
-    } catch (e) {
-      if (e instanceof TargetingError) return true;
-      throw e;
-    }
-  }
-
   private async reconcile(key: string): Promise<ReconcileResult> {
     const [ns, name] = splitKey(key);
     const cluster = this.ctx.caches.clusters.get(ns, name);
     if (!cluster || cluster.metadata.deletionTimestamp || !cluster.status?.namespace) return;
     const clusterNs = cluster.status.namespace;
+    // It deletes only the BDs of in-scope Bundles that no longer target the cluster; it keeps BDs
+    // whose Bundle is gone, of Bundles outside its scope or with bad targets, and BDs a doNotDeploy
+    // target skips (the bundle reconciler prunes those from v0.12.3, `prompt`; before, nothing).
+    const cleanup = new Set(bundlesForCluster(this.ctx, cluster).cleanup.map((b) => keyOfObj(b)));
     const remaining: BundleDeployment[] = [];
     for (const bd of this.ctx.caches.bundleDeployments.byIndex(BY_NAMESPACE, clusterNs)) {
       if (bd.metadata.deletionTimestamp) continue;
-      if (!bd.spec?.offSchedule && !this.keeps(bd, cluster)) {
+      if (!bd.spec?.offSchedule && cleanup.has(bundleKeyOf(bd))) {
         await this.ctx.client.delete(BUNDLE_DEPLOYMENTS, clusterNs, bd.metadata.name ?? '');
         continue;
       }
