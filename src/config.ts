@@ -54,6 +54,21 @@ export const SETTINGS = {
     help: 'Write a kubeconfig for the simulator here',
     commands: ['serve', 'simulate'],
   },
+  'token-auth-file': {
+    env: 'FLEET_GRAPH_TOKEN_AUTH_FILE',
+    help: 'Static token file of the API emulator (kube-apiserver format: token,user,uid,"groups")',
+    commands: ['serve', 'simulate'],
+  },
+  'api-audiences': {
+    env: 'FLEET_GRAPH_API_AUDIENCES',
+    help: "Comma-separated audiences of the API emulator's own tokens; empty means https://kubernetes.default.svc",
+    commands: ['serve', 'simulate'],
+  },
+  'audit-log-path': {
+    env: 'FLEET_GRAPH_AUDIT_LOG_PATH',
+    help: 'Append the API emulator audit log here (audit.k8s.io/v1 Events, Metadata level, JSON lines)',
+    commands: ['serve', 'simulate'],
+  },
   'api-port': {
     env: 'FLEET_GRAPH_API_PORT',
     help: 'Port of the embedded API emulator in serve mode; 0 picks a free one',
@@ -114,6 +129,16 @@ export const SETTINGS = {
     help: '/readyz fails when a watch has received nothing (not even a bookmark) for this long',
     commands: ['serve'],
   },
+  'sync-wait-seconds': {
+    env: 'FLEET_GRAPH_SYNC_WAIT_SECONDS',
+    help: 'Before the first full list, an operation waits this long, then answers UNAVAILABLE',
+    commands: ['serve'],
+  },
+  'relist-after-outage-seconds': {
+    env: 'FLEET_GRAPH_RELIST_AFTER_OUTAGE_SECONDS',
+    help: 'A watch that could not reconnect for this long relists instead of resuming',
+    commands: ['serve'],
+  },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -141,6 +166,9 @@ export const ConfigSchema = z.object({
   scaleClusters: intFrom(1, 100_000),
   scaleBundles: intFrom(1, 10_000),
   kubeconfigOut: z.string().min(1).optional(),
+  tokenAuthFile: z.string().min(1).optional(),
+  apiAudiences: csv.optional(),
+  auditLogPath: z.string().min(1).optional(),
   apiPort: intFrom(0, 65535),
   namespaces: csv,
   replayBuffer: intFrom(0, 10_000_000),
@@ -153,6 +181,8 @@ export const ConfigSchema = z.object({
   alertStatusMismatchSeconds: intFrom(0, 31_536_000),
   agentCheckinIntervalSeconds: intFrom(1, 31_536_000),
   readyStaleSeconds: intFrom(1, 31_536_000),
+  syncWaitSeconds: intFrom(0, 3_600),
+  relistAfterOutageSeconds: intFrom(1, 31_536_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -169,6 +199,9 @@ const DEFAULTS: Record<SettingName, string> = {
   'scale-clusters': '100',
   'scale-bundles': '10',
   'kubeconfig-out': '',
+  'token-auth-file': '',
+  'api-audiences': '',
+  'audit-log-path': '',
   'api-port': '0',
   namespaces: '',
   'replay-buffer': '10000',
@@ -184,6 +217,10 @@ const DEFAULTS: Record<SettingName, string> = {
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.
   'ready-stale-seconds': '360',
+  'sync-wait-seconds': '10',
+  // Long enough that an API server restart or a brief network cut resumes from the
+  // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.
+  'relist-after-outage-seconds': '60',
 };
 
 function camel(name: string): string {

@@ -34,14 +34,27 @@ async function serve(config: Config, log: Logger): Promise<Running> {
     stops.push(() => sim.stop());
     kubeConfig = sim.kubeConfig;
   }
-  const gateway = await startGateway({ config, kubeConfig, logger: log });
-  stops.unshift(() => gateway.stop());
-  process.stdout.write(`fleet-graph GraphQL API and GraphiQL at ${gateway.url}\n`);
+  let gateway;
+  try {
+    gateway = await startGateway({ config, kubeConfig, logger: log });
+  } catch (e) {
+    for (const stop of stops) await stop().catch(() => undefined);
+    throw e;
+  }
+  const running = gateway;
+  stops.unshift(() => running.stop());
+  process.stdout.write(`fleet-graph GraphQL API and GraphiQL at ${running.url}\n`);
   return {
     async stop() {
       for (const stop of stops) await stop();
     },
   };
+}
+
+/** The first line of what went wrong, for the one line a failed start prints. */
+function startFailure(e: unknown): string {
+  const message = isFleetGraphError(e) || e instanceof Error ? e.message : String(e);
+  return message.split('\n')[0] ?? message;
 }
 
 async function main(): Promise<void> {
@@ -62,10 +75,11 @@ async function main(): Promise<void> {
   try {
     running = config.command === 'simulate' ? await simulate(config, log) : await serve(config, log);
   } catch (e) {
-    if (isFleetGraphError(e)) process.stderr.write(`fleet-graph: ${e.message}\n`);
-    else log.fatal({ err: e }, 'failed to start');
-    process.exitCode = 1;
-    return;
+    // One clear line, then exit: a process that cannot serve must not linger (its watches and
+    // timers would otherwise keep it alive). Details stay in the debug log.
+    log.debug({ err: e }, 'failed to start');
+    process.stderr.write(`fleet-graph: cannot start: ${startFailure(e)}\n`);
+    process.exit(1);
   }
   let stopping = false;
   const shutdown = (signal: string) => {

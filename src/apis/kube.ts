@@ -65,7 +65,7 @@ export interface Status {
     group?: string;
     kind?: string;
     uid?: string;
-    causes?: { reason?: string; message?: string; field?: string }[];
+    causes?: { reason?: string; type?: string; message?: string; field?: string }[];
     retryAfterSeconds?: number;
   };
   code: number;

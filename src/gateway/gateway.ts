@@ -2,6 +2,7 @@
  * The gateway: watches Fleet through client-node, keeps the read model, serves GraphQL. This is
  * the composition of the layers (kube → store → fleet → graphql → server) and their lifecycle.
  */
+import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
@@ -17,8 +18,16 @@ import { withAlerts } from './graphql/alerts/context.js';
 import { withLive } from './graphql/subscriptions/live.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
-import { GatewayMetrics, staleReason } from './metrics/index.js';
+import {
+  freshnessOf,
+  GatewayMetrics,
+  readinessFrom,
+  type FreshnessRules,
+  type KindFreshness,
+} from './metrics/index.js';
+import type { FreshnessSource } from './graphql/common/freshness.js';
 import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
+import { useFreshness } from './server/freshness.js';
 import { createDetailLoader, kubeFetcher } from './store/details.js';
 import { createStore, type Store } from './store/store.js';
 import { startWatching, type Watching, type WatchTuning } from './store/watching.js';
@@ -36,6 +45,13 @@ export interface GatewayOptions {
   readonly shutdownGraceMs?: number | undefined;
   /** The one authorization point of the write commands (default: allow everything). */
   readonly authorizeCommand?: AuthorizationPolicy | undefined;
+  /** How long a mutation waits for its write to show in the store (default 10 s). */
+  readonly writeWaitMs?: number | undefined;
+  /**
+   * How long a watch may be unhealthy (reconnecting, relisting after a 410) before the kinds it
+   * serves count as stale (default 2 s).
+   */
+  readonly staleGraceMs?: number | undefined;
 }
 
 export interface Gateway {
@@ -50,6 +66,33 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/**
+ * The service account's config, or a clear error outside a cluster. client-node builds the server
+ * URL from KUBERNETES_SERVICE_HOST/PORT, which only a Pod has; without them it would build
+ * `https://undefined:undefined` and every request would fail with "Invalid URL", forever.
+ */
+function inClusterConfig(kc: KubeConfig): KubeConfig {
+  kc.loadFromCluster();
+  const server = kc.getCurrentCluster()?.server ?? '';
+  let host = '';
+  try {
+    host = new URL(server).hostname;
+  } catch {
+    // not a URL: not in a cluster
+  }
+  const user = kc.getCurrentUser();
+  const hasToken = existsSync(IN_CLUSTER_TOKEN) || Boolean(user?.token);
+  if (!host || host === 'undefined' || !hasToken) {
+    throw new FleetGraphError(
+      ErrorCode.INVALID_CONFIG,
+      '--backend in-cluster: not running in a Kubernetes cluster (no KUBERNETES_SERVICE_HOST/PORT or no service account token); use --backend kubeconfig outside one',
+    );
+  }
+  return kc;
+}
+
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
 /** The KubeConfig for the configured backend (the simulator's is handed in by main.ts). */
 export function kubeConfigFor(config: Config): KubeConfig {
   const kc = new KubeConfig();
@@ -59,8 +102,7 @@ export function kubeConfigFor(config: Config): KubeConfig {
       else kc.loadFromDefault();
       return kc;
     case 'in-cluster':
-      kc.loadFromCluster();
-      return kc;
+      return inClusterConfig(kc);
     case 'simulator':
       throw new FleetGraphError(
         ErrorCode.INVALID_CONFIG,
@@ -110,15 +152,92 @@ function trackConsistency(store: Store, tracker: ConsistencyTracker) {
   return { flush, start, stop: unsubscribe };
 }
 
-function readinessOf(watching: Watching, draining: boolean): Readiness {
-  if (draining) return { ready: false, reason: 'shutting down' };
-  const status = watching.status();
-  const unsynced = status.filter((s) => !s.synced).map((s) => s.kind);
-  if (unsynced.length > 0) return { ready: false, reason: `not synced yet: ${unsynced.join(', ')}` };
-  // A watch that keeps failing means the answers may be stale; a reconnect in progress does not.
-  const failing = status.filter((s) => s.state === 'backoff').map((s) => s.kind);
-  if (failing.length > 0) return { ready: false, reason: `watch failing, retrying: ${failing.join(', ')}` };
-  return { ready: true };
+/**
+ * The answers' freshness, from the watches' health by the one definition (metrics/health.ts
+ * `freshnessOf`) that /readyz also uses. Staleness depends on time (the grace), so changes are
+ * looked for on a short interval, only while someone listens (subscriptions).
+ */
+function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSource & { stop(): void } {
+  const synced = new Map<string, Promise<void>>();
+  for (const r of watching.reflectors) {
+    const prev = synced.get(r.kind);
+    synced.set(r.kind, prev ? Promise.all([prev, r.synced]).then(() => undefined) : r.synced);
+  }
+  // Every answer (and every subscription event) asks; under a burst of events, reuse one reading
+  // for a few milliseconds instead of walking every watch scope each time.
+  let cached: { at: number; value: KindFreshness[] } | undefined;
+  const current = (): KindFreshness[] => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 50)
+      cached = { at: now, value: freshnessOf(watching.status(), rules, now) };
+    return cached.value;
+  };
+  // Any change a reflector reports makes the next answer read the watches again.
+  const invalidate = () => {
+    cached = undefined;
+  };
+  for (const r of watching.reflectors)
+    for (const event of ['state', 'synced', 'healthy', 'failure']) r.on(event, invalidate);
+  const listeners = new Map<() => void, { kinds: ReadonlySet<string>; last: string }>();
+  let timer: NodeJS.Timeout | undefined;
+  const signature = (all: readonly KindFreshness[], kinds: ReadonlySet<string>) =>
+    all
+      .filter((f) => kinds.has(f.kind))
+      .map((f) => `${f.kind}:${f.synced}:${f.staleSince}`)
+      .join(',');
+  const check = () => {
+    const all = freshnessOf(watching.status(), rules);
+    for (const [listener, l] of [...listeners]) {
+      const now = signature(all, l.kinds);
+      if (now === l.last) continue;
+      l.last = now;
+      listener();
+    }
+  };
+  return {
+    report(kinds) {
+      const wanted = new Set(kinds);
+      const all = current().filter((f) => wanted.has(f.kind));
+      const stale = all.filter((f) => f.staleSince !== undefined);
+      const since = stale.length > 0 ? Math.min(...stale.map((f) => f.staleSince!)) : undefined;
+      return {
+        synced: all.every((f) => f.synced),
+        stale: stale.length > 0,
+        staleKinds: stale.map((f) => f.kind).sort(),
+        staleSince: since === undefined ? null : new Date(since).toISOString(),
+      };
+    },
+    async waitSynced(kinds, timeoutMs) {
+      const waits = kinds.map((k) => synced.get(k)).filter((p) => p !== undefined);
+      let timeout: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        timeout = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const done = await Promise.race([Promise.all(waits).then(() => true), timedOut]);
+      clearTimeout(timeout);
+      return done;
+    },
+    onChange(kinds, listener) {
+      const set = new Set(kinds);
+      listeners.set(listener, { kinds: set, last: signature(freshnessOf(watching.status(), rules), set) });
+      if (!timer) {
+        timer = setInterval(check, 200);
+        timer.unref();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      };
+    },
+    stop() {
+      listeners.clear();
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -187,8 +306,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     namespaces: config.namespaces,
     store,
     logger: log,
-    tuning: opts.watchTuning,
+    tuning: { relistAfterOutageMs: config.relistAfterOutageSeconds * 1000, ...opts.watchTuning },
   });
+  const freshnessRules: FreshnessRules = {
+    graceMs: opts.staleGraceMs ?? 2_000,
+    silentMs: config.readyStaleSeconds * 1000,
+  };
+  const freshness = freshnessSource(watching, freshnessRules);
   // The write side: commands over the same store, writing through the API server (issue #5).
   const commands = new FleetCommands({
     writer: new KubeFleetWriter(new KubeClient(kubeConfig)),
@@ -196,6 +320,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     clock,
     logger: log.child({ component: 'commands' }),
     authorize: opts.authorizeCommand,
+    writeWaitMs: opts.writeWaitMs,
   });
   let commandsStopped = false;
   // Findings, and staged retargets recorded on GitRepos, start once the store has listed everything.
@@ -212,13 +337,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
   metrics.watchHealth({ status: () => watching.status(), snapshot: () => store.snapshot() });
   let draining = false;
-  const readiness = (): Readiness => {
-    const r = readinessOf(watching, draining);
-    if (!r.ready) return r;
-    // A watch silent beyond the threshold may be half-open: its kind's answers may be stale.
-    const stale = staleReason(watching.status(), config.readyStaleSeconds * 1000);
-    return stale ? { ready: false, reason: stale } : r;
-  };
+  // Ready when every kind is listed and none is stale: the same rules as the answers' freshness.
+  const readiness = (): Readiness =>
+    draining
+      ? { ready: false, reason: 'shutting down' }
+      : readinessFrom(freshnessOf(watching.status(), freshnessRules), freshnessRules);
   // Details on demand (status lists, raw objects): GETs through the watches' client, batched per operation.
   const fetchDetails = kubeFetcher(watching.client);
   const app = createApp({
@@ -236,12 +359,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails))),
         });
       // Subscriptions renew the read model per event (no stale snapshot or loaders).
-      return withAlerts(withLive(make(), { events, renew: make }), alerts);
+      return withAlerts(withLive(make(), { events, renew: make, freshness }), alerts);
     },
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
-    plugins: [metrics.graphql.plugin],
+    plugins: [
+      useFreshness({ source: freshness, syncWaitMs: config.syncWaitSeconds * 1000 }),
+      metrics.graphql.plugin,
+    ],
     metrics: () => metrics.render(),
   });
   let server;
@@ -262,6 +388,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
   } catch (e) {
     stopCommands();
+    freshness.stop();
     await watching.stop();
     consistency.stop();
     events.stop();
@@ -278,6 +405,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     stop() {
       stopping ??= (async () => {
         stopCommands();
+        freshness.stop();
         await running.stop({
           beforeDispose: async () => {
             events.stop();

@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../apis/kube.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { startApiServer, type ApiServer } from './apiserver/index.js';
+import { startApiServer, type ApiServer, type ApiServerOptions } from './apiserver/index.js';
 import { startFleet, type FleetControl, type FleetSettings } from './controller/index.js';
 import { fleetCustomResourceDefinitions } from './crds/fleet.js';
 import { DEFAULT_FLEET_SETTINGS } from './controller/index.js';
@@ -29,12 +29,20 @@ export interface SimulationOptions {
   readonly logger: Logger;
   /** Defaults to a SystemClock running at `speed`. */
   readonly clock?: Clock;
-  /** Bearer tokens the emulator accepts; default one random token. */
-  readonly tokens?: string[];
+  /** Bearer tokens the emulator accepts (strings: admin tokens); default one random admin token. */
+  readonly tokens?: ApiServerOptions['tokens'];
+  /** kube-apiserver's static token file: ordinary users, judged by RBAC. */
+  readonly tokenAuthFile?: string | undefined;
+  /** The emulator's own token audiences; empty or absent means https://kubernetes.default.svc. */
+  readonly apiAudiences?: string[] | undefined;
+  /** Where the emulator appends its audit log. */
+  readonly auditLogPath?: string | undefined;
   /** Delays and intervals of the simulated Fleet (simulated time); `cleanup` above wins. */
   readonly fleet?: Partial<FleetSettings>;
   /** Start the simulated Fleet's controllers; default true. */
   readonly controllers?: boolean;
+  /** How long the emulator waits for a resourceVersion it has not issued yet (default 3 s). */
+  readonly tooLargeWaitMs?: number;
 }
 
 export interface Simulation {
@@ -86,6 +94,10 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     clock,
     logger: opts.logger,
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
+    ...(opts.tooLargeWaitMs !== undefined ? { tooLargeWaitMs: opts.tooLargeWaitMs } : {}),
+    ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
+    ...(opts.apiAudiences && opts.apiAudiences.length > 0 ? { apiAudiences: opts.apiAudiences } : {}),
+    ...(opts.auditLogPath ? { auditLogPath: opts.auditLogPath } : {}),
   });
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
   try {

@@ -48,6 +48,8 @@ export interface FakeApiServer {
   watches(plural: string): RequestRecord[];
   /** Sends a BOOKMARK at the current resourceVersion on every open watch that asked for bookmarks. */
   bookmark(): void;
+  /** Writes one event line, as given, to the open watches of `plural` (a misbehaving server). */
+  sendRaw(plural: string, type: string, object: KubeObject): void;
   readonly faults: {
     /** Ends every open watch cleanly. */
     endWatches(): void;
@@ -329,6 +331,9 @@ export async function startFakeApiServer(opts: { pageSizeCap?: number } = {}): P
         currentContext: 'ctx',
       });
       return kc;
+    },
+    sendRaw(plural, type, object) {
+      for (const w of watchers) if (w.plural === plural) send(w, type, object);
     },
     put(plural, obj) {
       const m = coll(plural);

@@ -33,7 +33,13 @@ const orphanPairs = (list: { bundleName: string; clusterName: string }[]) =>
 beforeAll(async () => {
   // Check-ins a day apart: the settle loops below move simulated time while they wait, and a
   // legacy check-in during them would clean the orphans up before the prune could.
-  env = await startEnv({ cleanup: 'legacy', fleet: { checkInIntervalMs: 24 * 3_600_000 } });
+  // Mutations may wait an hour for their writes to show: a prune that answers at all answered
+  // because its deletions became visible, not because a wait ran out.
+  env = await startEnv({
+    cleanup: 'legacy',
+    fleet: { checkInIntervalMs: 24 * 3_600_000 },
+    writeWaitMs: 3_600_000,
+  });
   for (const [name, e] of [
     ['eu-1', 'prod'],
     ['eu-2', 'prod'],
@@ -78,7 +84,11 @@ it('a dry run lists exactly the orphans and deletes nothing', async () => {
 });
 
 it('prunes exactly the orphans, nothing else, and the status is consistent within one status cycle', async () => {
+  // Slow deletes: the first orphan is gone from the store (finalizer removed, REMOVED seen) before
+  // the prune has deleted the second, so read-your-writes must accept an object already gone.
+  env.sim.apiServer.faults.delayResponses(300, { verb: 'delete', resource: 'bundledeployments' });
   const r = (await env.gql(PRUNE, {})).pruneOrphanedBundleDeployments;
+  env.sim.apiServer.faults.clear();
   expect(r.userErrors).toEqual([]);
   expect(orphanPairs(r.orphans)).toEqual(['app-a@us-1', 'app-b@us-1']);
   const prod = ['eu-1', 'eu-2'];

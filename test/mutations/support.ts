@@ -36,6 +36,8 @@ export async function startEnv(
     cleanup: 'prompt' | 'legacy';
     authorize?: AuthorizationPolicy;
     fleet?: Partial<FleetSettings>;
+    /** How long mutations wait for their writes to show (the gateway's default when absent). */
+    writeWaitMs?: number;
   } = { cleanup: 'prompt' },
 ): Promise<Env> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
@@ -44,7 +46,8 @@ export async function startEnv(
     clock,
     fleet: { ...STEP_DELAYS, agentBundles: false, ...opts.fleet },
   });
-  const gateway = () => startSyncedGateway(sim, { clock, authorizeCommand: opts.authorize });
+  const gateway = () =>
+    startSyncedGateway(sim, { clock, authorizeCommand: opts.authorize, writeWaitMs: opts.writeWaitMs });
   const env: Env = {
     sim,
     clock,

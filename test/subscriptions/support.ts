@@ -44,6 +44,8 @@ export function wsClient(httpUrl: string): WsClient {
 /** One running subscription: what it received so far, its errors, and whether it completed. */
 export interface Stream<T> {
   readonly data: T[];
+  /** Every result as received, extensions included. */
+  readonly results: { data?: unknown; errors?: unknown; extensions?: Record<string, unknown> }[];
   readonly errors: GraphQLFormattedError[][];
   /** Set when the operation failed as a whole (e.g. its socket closed). */
   failure: unknown;
@@ -54,6 +56,7 @@ export interface Stream<T> {
 export function subscribe<T, V>(ws: WsClient, doc: TypedDocumentNode<T, V>, variables?: V): Stream<T> {
   const stream: Stream<T> = {
     data: [],
+    results: [],
     errors: [],
     failure: undefined,
     completed: false,
@@ -63,6 +66,7 @@ export function subscribe<T, V>(ws: WsClient, doc: TypedDocumentNode<T, V>, vari
     { query: print(doc), variables: variables ?? {} },
     {
       next: (r) => {
+        stream.results.push(r as Stream<T>['results'][number]);
         if (r.data) stream.data.push(r.data);
         if (r.errors) stream.errors.push([...r.errors]);
       },
@@ -82,6 +86,7 @@ export function subscribe<T, V>(ws: WsClient, doc: TypedDocumentNode<T, V>, vari
 export function subscribeRaw(ws: WsClient, query: string, variables: Record<string, unknown> = {}) {
   const stream: Stream<unknown> = {
     data: [],
+    results: [],
     errors: [],
     failure: undefined,
     completed: false,
@@ -91,6 +96,7 @@ export function subscribeRaw(ws: WsClient, query: string, variables: Record<stri
     { query, variables },
     {
       next: (r) => {
+        stream.results.push(r as Stream<unknown>['results'][number]);
         if (r.data) stream.data.push(r.data);
         if (r.errors) stream.errors.push([...r.errors]);
       },
@@ -111,6 +117,7 @@ export function subscribeSse<T, V>(httpUrl: string, doc: TypedDocumentNode<T, V>
   const abort = new AbortController();
   const stream: Stream<T> = {
     data: [],
+    results: [],
     errors: [],
     failure: undefined,
     completed: false,
@@ -143,6 +150,7 @@ export function subscribeSse<T, V>(httpUrl: string, doc: TypedDocumentNode<T, V>
           if (event === 'complete') stream.completed = true;
           else if (data) {
             const r = JSON.parse(data) as { data?: T; errors?: GraphQLFormattedError[] };
+            stream.results.push(r);
             if (r.data) stream.data.push(r.data);
             if (r.errors) stream.errors.push(r.errors);
           }

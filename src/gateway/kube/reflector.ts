@@ -12,6 +12,13 @@
  *   relist, after a minimum delay that grows when watches end at once (no hot loop).
  * - 410 Gone (HTTP status, or an in-stream ERROR with code 410) means the version left the
  *   server's window: drop it and relist; the sink diffs the relist and emits synthetic deletes.
+ * - The history was replaced (a new API server or a restored etcd on the same address): relist
+ *   with `resourceVersion=""` when the server says our version is from its future (504 Timeout,
+ *   cause `ResourceVersionTooLarge`, as client-go's reflector does), when a known key comes back
+ *   with another uid, when an event's resourceVersion goes backwards, and after an outage longer
+ *   than `relistAfterOutageMs` (whatever happened meanwhile, only a list tells). resourceVersions
+ *   are opaque; they are compared only when both are decimal integers (etcd's and the emulator's
+ *   are), and never to order two servers' histories, only to notice one replaced the other.
  * - Any other failure: exponential backoff with full jitter, reset once an event arrives. Never
  *   gives up.
  * - Watchdog: no line (event or bookmark) for `timeoutSeconds` + margin aborts the watch (a
@@ -25,6 +32,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, Status } from '../../apis/kube.js';
+import { keyOf } from '../../apis/kube.js';
 import { Backoff, type BackoffOptions } from '../../shared/backoff.js';
 import type { Logger } from '../../shared/logger.js';
 import type { KubeClient, KubeRequestError } from './client.js';
@@ -57,6 +65,14 @@ export interface ReflectorOptions {
   readonly backoff?: BackoffOptions | undefined;
   /** Timeout for each list page. */
   readonly listPageTimeoutMs?: number | undefined;
+  /** An outage (failing since) longer than this ends in a relist instead of a resume (default 60 s). */
+  readonly relistAfterOutageMs?: number | undefined;
+  /**
+   * A resumed watch counts as healthy again once it delivers an event or bookmark, or once it has
+   * been open this long without an error (default 1 s). A server that does not know our version
+   * answers at once (410, or 504 after its own wait), so a short confirmation suffices.
+   */
+  readonly healthyAfterMs?: number | undefined;
 }
 
 export interface StateChange {
@@ -78,6 +94,7 @@ export interface ReflectorFailure {
 type Outcome =
   | { readonly kind: 'closed' }
   | { readonly kind: 'gone' }
+  | { readonly kind: 'relist'; readonly reason: string; readonly detail: string }
   | { readonly kind: 'stalled' }
   | { readonly kind: 'stopped' }
   | { readonly kind: 'error'; readonly error: KubeRequestError; readonly reason?: string };
@@ -101,6 +118,12 @@ export class Reflector extends EventEmitter {
   private readonly backoffMaxMs: number;
   private readonly reconnect: Backoff;
   private readonly listPageTimeoutMs: number;
+  private readonly relistAfterOutageMs: number;
+  private readonly healthyAfterMs: number;
+
+  /** Wall-clock ms since which this scope has not been healthy; undefined while it is. */
+  private troubleSince: number | undefined;
+  private healthyTimer: NodeJS.Timeout | undefined;
 
   private state: ReflectorState = 'stopped';
   private hasSynced = false;
@@ -138,6 +161,8 @@ export class Reflector extends EventEmitter {
     this.backoff = new Backoff({ initialMs: 500, maxMs: 30_000, ...opts.backoff });
     this.backoffMaxMs = opts.backoff?.maxMs ?? 30_000;
     this.listPageTimeoutMs = opts.listPageTimeoutMs ?? 60_000;
+    this.relistAfterOutageMs = opts.relistAfterOutageMs ?? 60_000;
+    this.healthyAfterMs = opts.healthyAfterMs ?? 1_000;
     this.synced = new Promise<void>((resolve) => {
       this.markSynced = resolve;
     });
@@ -165,7 +190,21 @@ export class Reflector extends EventEmitter {
       errors: Object.fromEntries(this.errors),
       lastEventAt: this.lastEventAt,
       objects: this.objects,
+      troubleSince: this.hasSynced ? this.troubleSince : undefined,
     };
+  }
+
+  /** Marks the start of trouble (kept if already in trouble: staleness counts from the first). */
+  private trouble(): void {
+    clearTimeout(this.healthyTimer);
+    this.troubleSince ??= Date.now();
+  }
+
+  private healthy(): void {
+    clearTimeout(this.healthyTimer);
+    if (this.troubleSince === undefined) return;
+    this.troubleSince = undefined;
+    this.emit('healthy');
   }
 
   /** Starts the loop. Calling it while running does nothing (single flight). */
@@ -186,6 +225,7 @@ export class Reflector extends EventEmitter {
     this.stopController?.abort();
     this.abortWatch?.();
     await loop;
+    clearTimeout(this.healthyTimer);
     this.loop = undefined;
     this.stopController = undefined;
   }
@@ -201,6 +241,20 @@ export class Reflector extends EventEmitter {
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      if (
+        this.rv !== undefined &&
+        this.troubleSince !== undefined &&
+        Date.now() - this.troubleSince >= this.relistAfterOutageMs
+      ) {
+        // Anything may have happened while we could not watch, the server itself may have been
+        // replaced: only a full list tells.
+        this.count('relist_after_outage');
+        this.logger?.info(
+          { kind: this.kind, namespace: this.namespace, outageMs: Date.now() - this.troubleSince },
+          'long outage, relisting',
+        );
+        this.rv = undefined;
+      }
       if (this.rv === undefined) {
         this.setState('listing', this.lists === 0 ? 'initial list' : 'relist');
         try {
@@ -223,9 +277,18 @@ export class Reflector extends EventEmitter {
           // The reconnect pause below also applies, so a server that answers 410 to every fresh
           // watch cannot drive a list/watch hot loop.
           this.logger?.info({ kind: this.kind, namespace: this.namespace }, 'watch expired (410), relisting');
+          this.trouble();
+          this.rv = undefined;
+          break;
+        case 'relist':
+          // The server does not have the history we resume from: list again, from scratch.
+          this.count(outcome.reason);
+          this.trouble();
+          this.emitFailure(outcome.reason, new Error(outcome.detail));
           this.rv = undefined;
           break;
         case 'stalled':
+          this.trouble();
           this.count('watchdog');
           this.emitFailure('watchdog', new Error(`no watch event for ${this.watchdogMs} ms`));
           break;
@@ -241,6 +304,8 @@ export class Reflector extends EventEmitter {
   }
 
   private lastWatchStart = 0;
+  /** The newest resourceVersion seen from the server, to notice one going backwards. */
+  private lastSeenRv: string | undefined;
   private lastWatchHadLines = false;
 
   /** Minimum pause between watches; grows while watches keep ending within a second with nothing. */
@@ -277,7 +342,18 @@ export class Reflector extends EventEmitter {
       continueToken = page.metadata.continue || undefined;
     } while (continueToken);
     this.deliver(() => session.finish(listRv ?? ''));
+    if (this.lastSeenRv !== undefined && listRv !== undefined && olderThan(listRv, this.lastSeenRv)) {
+      // A list older than what we saw: another history (a replaced server). The diff above made
+      // the store equal to this server's state; say so, it explains the events it produced.
+      this.count('history_replaced');
+      this.logger?.warn(
+        { kind: this.kind, namespace: this.namespace, listRv, lastSeenRv: this.lastSeenRv },
+        'API server history replaced: relisted',
+      );
+    }
     this.rv = listRv ?? '';
+    this.lastSeenRv = this.rv;
+    this.healthy();
     this.objects = count;
     this.lists++;
     this.lastEventAt = Date.now();
@@ -322,11 +398,20 @@ export class Reflector extends EventEmitter {
         arm();
         this.lastWatchHadLines = true;
         this.lastEventAt = Date.now();
+        if (eventType !== 'ERROR') {
+          const replaced = this.replacedHistory(eventType, obj);
+          if (replaced) {
+            finish({ kind: 'relist', ...replaced });
+            return;
+          }
+          this.healthy();
+        }
         switch (eventType) {
           case 'ADDED':
           case 'MODIFIED':
           case 'DELETED': {
             this.rv = obj.metadata?.resourceVersion ?? this.rv;
+            this.lastSeenRv = this.rv;
             if (eventType === 'ADDED') this.objects++;
             else if (eventType === 'DELETED') this.objects = Math.max(0, this.objects - 1);
             this.backoff.reset();
@@ -336,11 +421,18 @@ export class Reflector extends EventEmitter {
           case 'BOOKMARK':
             // A bookmark carries only a resourceVersion: the point to resume from.
             this.rv = obj.metadata?.resourceVersion ?? this.rv;
+            this.lastSeenRv = this.rv;
             this.backoff.reset();
             break;
           case 'ERROR': {
             const status = obj as unknown as Partial<Status>;
             if (status.code === 410) finish({ kind: 'gone' });
+            else if (isTooLargeResourceVersion(status))
+              finish({
+                kind: 'relist',
+                reason: 'too_large_resource_version',
+                detail: status.message ?? 'Too large resource version',
+              });
             else {
               const code = status.code ?? 0;
               const error = toKubeError({ statusCode: code, message: status.message ?? 'watch error' });
@@ -356,6 +448,8 @@ export class Reflector extends EventEmitter {
         if (!live()) return;
         if (!err) finish({ kind: 'closed' });
         else if (err.status === 410) finish({ kind: 'gone' });
+        else if (isTooLargeError(err))
+          finish({ kind: 'relist', reason: 'too_large_resource_version', detail: err.message });
         else finish({ kind: 'error', error: err });
       };
       this.client
@@ -373,15 +467,51 @@ export class Reflector extends EventEmitter {
         .then(
           (c) => {
             controller = c;
-            if (!live()) c.abort();
+            if (!live()) {
+              c.abort();
+              return;
+            }
+            // Connected. A server that does not know our version says so at once; one that stays
+            // quiet this long without an error is serving our history.
+            clearTimeout(this.healthyTimer);
+            this.healthyTimer = setTimeout(() => {
+              if (live()) this.healthy();
+            }, this.healthyAfterMs);
           },
           (err: unknown) => {
             const error = toKubeError(err);
             if (error.status === 410) finish({ kind: 'gone' });
+            else if (isTooLargeError(error))
+              finish({ kind: 'relist', reason: 'too_large_resource_version', detail: error.message });
             else finish({ kind: 'error', error });
           },
         );
     });
+  }
+
+  /**
+   * Whether this watch event shows the server's history is not the one we hold: a known key with
+   * another uid (the object was replaced, and we missed its deletion), or a resourceVersion older
+   * than one we already saw from the server.
+   */
+  private replacedHistory(
+    eventType: string,
+    obj: KubeObject,
+  ): { reason: string; detail: string } | undefined {
+    const rv = obj.metadata?.resourceVersion;
+    if (rv && this.lastSeenRv && olderThan(rv, this.lastSeenRv)) {
+      return {
+        reason: 'resource_version_backwards',
+        detail: `${eventType} at resourceVersion ${rv} after ${this.lastSeenRv}`,
+      };
+    }
+    if (eventType === 'BOOKMARK') return undefined;
+    const uid = obj.metadata?.uid;
+    const known = uid ? this.sink.knownUid?.(this.kind, keyOf(obj)) : undefined;
+    if (uid && known && known !== uid) {
+      return { reason: 'uid_changed', detail: `${keyOf(obj)}: uid ${known} is now ${uid}` };
+    }
+    return undefined;
   }
 
   private deliver(fn: () => void): void {
@@ -415,6 +545,7 @@ export class Reflector extends EventEmitter {
   ): Promise<void> {
     const r = reason ?? `${phase}_${error.status ? `http_${error.status}` : error.reason}`;
     this.count(r);
+    this.trouble();
     this.emitFailure(r, error);
     this.setState('backoff', r);
     let delay = this.backoff.next();
@@ -432,4 +563,29 @@ export class Reflector extends EventEmitter {
       // aborted by stop()
     }
   }
+}
+
+/** True when both are decimal integers and `a` is older than `b`; opaque versions never compare. */
+function olderThan(a: string, b: string): boolean {
+  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) < BigInt(b);
+}
+
+const TOO_LARGE = 'Too large resource version';
+
+/**
+ * kube-apiserver's answer to a version from its future (apiserver pkg/storage/errors.go): 504
+ * Timeout with the cause `ResourceVersionTooLarge` (its JSON key is `reason`); older servers only
+ * say it in the message. client-go's reflector checks both.
+ */
+export function isTooLargeResourceVersion(status: Partial<Status>): boolean {
+  if (status.code !== 504 && status.reason !== 'Timeout') return false;
+  const causes = status.details?.causes ?? [];
+  if (causes.some((c) => c.reason === 'ResourceVersionTooLarge' || c.type === 'ResourceVersionTooLarge'))
+    return true;
+  return (status.message ?? '').includes(TOO_LARGE);
+}
+
+function isTooLargeError(err: KubeRequestError): boolean {
+  return err.status === 504 && err.message.includes(TOO_LARGE);
 }

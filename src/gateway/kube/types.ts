@@ -83,6 +83,11 @@ export interface WatchSink {
    * cluster-scoped kinds).
    */
   beginRelist(kind: WatchKind, namespace: string | undefined): RelistSession;
+  /**
+   * The uid the sink holds for a key, if any: a watch event for a known key with another uid means
+   * the server's history is not the one the sink was built from, and the reflector relists.
+   */
+  knownUid?(kind: WatchKind, key: string): string | undefined;
 }
 
 /** The reflector's state machine (libraries.md §1.5 point 6). */
@@ -111,4 +116,10 @@ export interface ReflectorStats {
   readonly lastEventAt: number | undefined;
   /** Objects in this scope as of the last list plus watch adds and deletes. */
   readonly objects: number;
+  /**
+   * Wall-clock ms since which this scope has not been healthy (failing, waiting to relist,
+   * relisting after trouble, or a resumed watch not yet confirmed); undefined while healthy and
+   * before the first list.
+   */
+  readonly troubleSince?: number | undefined;
 }

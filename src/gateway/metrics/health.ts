@@ -37,3 +37,80 @@ export function staleReason(
     .map((s) => `${s.kind} (${Math.round(s.silentMs / 1000)} s)`)
     .join(', ')}`;
 }
+
+/**
+ * How fresh one kind's answers are: the one definition behind /readyz and the `freshness`
+ * extension of every GraphQL answer.
+ *
+ * A kind is **stale** when one of its watch scopes has been unhealthy for longer than `graceMs`
+ * (the watch is failing and backing off, was refused our resourceVersion and is relisting, or a
+ * resumed watch has not yet been confirmed by the server), or when a scope has received nothing at
+ * all for longer than `silentMs` (a half-open or silenced watch). Answers then still come from the
+ * last good state. `staleSince` is when the oldest of those scopes stopped being healthy (for a
+ * silent one: the last time it heard anything). Before its first complete list a kind is not
+ * **synced**: there is no state to answer from.
+ */
+export interface KindFreshness {
+  readonly kind: string;
+  readonly synced: boolean;
+  /** Wall-clock ms; undefined while fresh. */
+  readonly staleSince: number | undefined;
+  readonly why?: 'failing' | 'silent' | undefined;
+}
+
+export interface FreshnessRules {
+  /** How long a scope may be unhealthy (a reconnect, a relist after a 410) before it is stale. */
+  readonly graceMs: number;
+  /** How long a scope may hear nothing before it is stale. */
+  readonly silentMs: number;
+}
+
+export function freshnessOf(
+  status: readonly KindWatchStatus[],
+  rules: FreshnessRules,
+  now = Date.now(),
+): KindFreshness[] {
+  return status.map((s) => {
+    if (!s.synced) return { kind: s.kind, synced: false, staleSince: undefined };
+    let failing: number | undefined;
+    let silent: number | undefined;
+    for (const scope of s.scopes) {
+      const t = scope.troubleSince;
+      if (t !== undefined && now - t > rules.graceMs) failing = Math.min(failing ?? t, t);
+      const heard = scope.lastEventAt;
+      if (heard !== undefined && now - heard > rules.silentMs) silent = Math.min(silent ?? heard, heard);
+    }
+    if (failing !== undefined && (silent === undefined || failing <= silent))
+      return { kind: s.kind, synced: true, staleSince: failing, why: 'failing' };
+    if (silent !== undefined) return { kind: s.kind, synced: true, staleSince: silent, why: 'silent' };
+    return { kind: s.kind, synced: true, staleSince: undefined };
+  });
+}
+
+/** The /readyz verdict from the same rules: every kind synced and none stale. */
+export function readinessFrom(
+  freshness: readonly KindFreshness[],
+  rules: FreshnessRules,
+  now = Date.now(),
+): { ready: boolean; reason?: string } {
+  const unsynced = freshness.filter((f) => !f.synced).map((f) => f.kind);
+  if (unsynced.length > 0) return { ready: false, reason: `not synced yet: ${unsynced.join(', ')}` };
+  const failing = freshness.filter((f) => f.why === 'failing');
+  if (failing.length > 0) {
+    const since = new Date(Math.min(...failing.map((f) => f.staleSince!))).toISOString();
+    return {
+      ready: false,
+      reason: `watch failing, retrying (answers stale since ${since}): ${failing.map((f) => f.kind).join(', ')}`,
+    };
+  }
+  const silent = freshness.filter((f) => f.why === 'silent');
+  if (silent.length > 0) {
+    return {
+      ready: false,
+      reason: `watch silent for longer than ${Math.round(rules.silentMs / 1000)} s: ${silent
+        .map((f) => `${f.kind} (${Math.round((now - f.staleSince!) / 1000)} s)`)
+        .join(', ')}`,
+    };
+  }
+  return { ready: true };
+}

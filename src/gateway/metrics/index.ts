@@ -16,4 +16,5 @@ export { errorCode, MAX_OPERATION_NAMES } from './graphql.js';
 export { LIFECYCLE_BUCKETS } from './lifecycle.js';
 export { estimateCacheBytes } from './watch.js';
 export type { WatchHealthSource } from './watch.js';
-export { silentWatches, staleReason } from './health.js';
+export { freshnessOf, readinessFrom, silentWatches, staleReason } from './health.js';
+export type { FreshnessRules, KindFreshness } from './health.js';

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { GRAPHQL_PATH, type App } from './app.js';
 import {
@@ -60,6 +61,21 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** A listen failure as one clear sentence (EADDRINUSE, EACCES, EADDRNOTAVAIL). */
+export function listenError(e: unknown, host: string, port: number): Error {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the address is already in use'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EADDRNOTAVAIL'
+          ? 'the address is not available on this machine'
+          : ((e as Error | undefined)?.message ?? String(e));
+  return new FleetGraphError(ErrorCode.UNAVAILABLE, `cannot listen on ${where}: ${why}`, { code });
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { app, logger: log } = opts;
   const grace = opts.shutdownGraceMs ?? 5_000;
@@ -75,6 +91,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return;
     }
     void app.requestListener(req, res);
+  });
+
+  // Listen before anything else is attached: a taken port must fail here, once, as one error
+  // (a WebSocketServer on an unbound server re-emits the listen error as an unhandled 'error').
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    throw listenError(e, opts.host, opts.port);
   });
 
   const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
@@ -120,14 +148,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss,
   );
   limitConnectionsPerClient(wss, subLimits, log);
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
   const { port } = http.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${port}${GRAPHQL_PATH}`;

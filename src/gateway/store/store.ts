@@ -107,6 +107,19 @@ export interface Store extends WatchSink {
     resourceVersion: string,
     opts?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<RecordOf<K> | undefined>;
+  /**
+   * Resolves once a deletion of `key` (the object with `uid`) is visible: the key is gone, holds
+   * another uid (deleted and re-created), or (with `resourceVersion`) reached that version, as a
+   * finalizer-held object does when its deletionTimestamp is set. Resolves at once when that is
+   * already so. Rejects with TIMEOUT after `timeoutMs`.
+   */
+  waitForDeletion(
+    kind: RecordKind,
+    key: string,
+    uid: string,
+    opts?: { timeoutMs?: number; resourceVersion?: string },
+  ): Promise<void>;
+  knownUid(kind: WatchKind, key: string): string | undefined;
   readonly interner: Interner;
 }
 
@@ -325,7 +338,8 @@ class StoreSnapshot implements Snapshot {
 }
 
 interface Waiter {
-  readonly resourceVersion: string;
+  /** Whether the record now held for the key (undefined: none) is what the waiter waits for. */
+  readonly accepts: (r: FleetRecord | undefined) => boolean;
   readonly resolve: (r: FleetRecord | undefined) => void;
 }
 
@@ -360,16 +374,21 @@ export function createStore(opts: StoreOptions): Store {
   function settle(kind: RecordKind, key: string, record: FleetRecord | undefined): void {
     const set = waiters.get(`${kind}\0${key}`);
     if (!set) return;
-    for (const w of [...set]) {
-      if (!record || versionReached(record.resourceVersion, w.resourceVersion)) w.resolve(record);
-    }
+    for (const w of [...set]) if (w.accepts(record)) w.resolve(record);
   }
 
   function upsert(kind: WatchKind, obj: KubeObject, viaRelist: boolean, adopt: boolean): void {
     const t = table(kind);
     const key = keyOf(obj);
-    const before = t.records.get(key);
+    let before = t.records.get(key);
     const rv = obj.metadata.resourceVersion ?? '';
+    const uid = obj.metadata.uid ?? '';
+    if (before && uid !== '' && before.uid !== '' && before.uid !== uid) {
+      // The same name, another object: the one we held is gone (deleted and re-created while we
+      // did not watch, or a replaced server). Report it as such, never as an update.
+      remove(kind, key, rv, viaRelist);
+      before = undefined;
+    }
     // A relist re-reports objects unchanged since the watch saw them: nothing to do.
     if (before && viaRelist && before.resourceVersion === rv && rv !== '') return;
     const after = toRecord(interner, kind, obj, before?.key, adopt);
@@ -442,6 +461,51 @@ export function createStore(opts: StoreOptions): Store {
       };
     },
 
+    knownUid(kind, key) {
+      return table(kind).records.get(key)?.uid || undefined;
+    },
+
+    waitForDeletion(kind, key, uid, o = {}) {
+      const gone = (r: FleetRecord | undefined) =>
+        !r ||
+        (uid !== '' && r.uid !== uid) ||
+        (o.resourceVersion !== undefined && versionReached(r.resourceVersion, o.resourceVersion));
+      if (gone(table(kind).records.get(key))) return Promise.resolve();
+      const id = `${kind}\0${key}`;
+      return new Promise<void>((resolve, reject) => {
+        const timeoutMs = o.timeoutMs ?? 10_000;
+        const cleanup = () => {
+          clearTimeout(timer);
+          const set = waiters.get(id);
+          set?.delete(waiter);
+          if (set?.size === 0) waiters.delete(id);
+        };
+        const waiter: Waiter = {
+          accepts: gone,
+          resolve: () => {
+            cleanup();
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new FleetGraphError(
+              ErrorCode.TIMEOUT,
+              `${kind} "${key}" was not deleted within ${timeoutMs} ms`,
+              {
+                kind,
+                key,
+              },
+            ),
+          );
+        }, timeoutMs);
+        let set = waiters.get(id);
+        if (!set) waiters.set(id, (set = new Set()));
+        set.add(waiter);
+      });
+    },
+
     replaceAll(kind, namespace, objects, resourceVersion) {
       const session = store.beginRelist(kind, namespace);
       for (const o of objects) session.upsert(o);
@@ -497,7 +561,7 @@ export function createStore(opts: StoreOptions): Store {
           if (set?.size === 0) waiters.delete(id);
         };
         const waiter: Waiter = {
-          resourceVersion,
+          accepts: (r) => !r || versionReached(r.resourceVersion, resourceVersion),
           resolve: (r) => {
             cleanup();
             resolve(r as RecordOf<K> | undefined);

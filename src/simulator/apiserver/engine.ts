@@ -241,6 +241,11 @@ export class Engine {
   private readonly dependents = new Map<string, Set<string>>();
   /** Called after the set of served resources changed (a CRD was established or removed). */
   onResourcesChanged: () => void = () => {};
+  /**
+   * Extra validation (and defaulting) of built-in kinds served by other modules, by storage key:
+   * gets the object as it would be stored and, on updates, the stored one.
+   */
+  readonly validators = new Map<string, (obj: JsonObject, old: JsonObject | undefined) => Cause[]>();
 
   constructor(opts: EngineOptions) {
     this.store = new Store(opts.historySize);
@@ -428,7 +433,15 @@ export class Engine {
         message: 'Required value: name or generateName is required',
         field: 'metadata.name',
       });
-    else if (
+    else if (r.group === 'rbac.authorization.k8s.io') {
+      // RBAC names are path segments (`system:masters` is fine), not DNS subdomains.
+      if (name === '.' || name === '..' || /[/%]/.test(name))
+        causes.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${JSON.stringify(name)}: may not be '.' or '..' and may not contain '/' or '%'`,
+          field: 'metadata.name',
+        });
+    } else if (
       r === NAMESPACE_RESOURCE
         ? !DNS1123_LABEL.test(name) || name.length > 63
         : !DNS1123_SUBDOMAIN.test(name) || name.length > 253
@@ -647,6 +660,7 @@ export class Engine {
     Engine.compactMeta(m);
     const { causes, warnings } = this.admit(r, obj, opts);
     causes.unshift(...this.validateMeta(r, m));
+    causes.push(...(this.validators.get(r.storageKey)?.(obj, undefined) ?? []));
     if (causes.length > 0) throw invalid(refOf(r), name, causes);
     this.checkNamespace(r, namespace, name);
     const storage = this.storageOf(r);
@@ -832,6 +846,7 @@ export class Engine {
     Engine.compactMeta(m);
     const { causes, warnings } = this.admit(r, obj, opts);
     causes.unshift(...this.validateMeta(r, m));
+    causes.push(...(this.validators.get(r.storageKey)?.(obj, oldJ) ?? []));
     if (om.deletionTimestamp) {
       const before = new Set(om.finalizers ?? []);
       if ((m.finalizers ?? []).some((f) => !before.has(f)))

@@ -7,6 +7,8 @@ import type { Status } from '../../apis/kube.js';
 
 export interface Cause {
   reason?: string;
+  /** The Go field name of `reason` (`StatusCause.Type`); sent beside it for clients that read either. */
+  type?: string;
   message?: string;
   field?: string;
 }
@@ -148,6 +150,24 @@ export function gone(message: string): ApiError {
 /** 410 for an expired `continue` token (apiserver answers reason `Expired`). */
 export function expired(message: string): ApiError {
   return status(410, 'Expired', message);
+}
+
+/**
+ * 504 for a resourceVersion newer than the server has (apiserver pkg/storage/errors.go
+ * NewTooLargeResourceVersionError): the watch cache waited for it and gave up. client-go reads the
+ * cause and relists with `resourceVersion=""`. In JSON the cause's type is the `reason` key.
+ */
+export function tooLargeResourceVersion(requested: number, current: number): ApiError {
+  return status(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [
+      {
+        reason: 'ResourceVersionTooLarge',
+        type: 'ResourceVersionTooLarge',
+        message: 'Too large resource version',
+      },
+    ],
+    retryAfterSeconds: 1,
+  });
 }
 
 export function internalError(message: string): ApiError {

@@ -5,3 +5,4 @@
 export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js';
 export type { Faults, FailRequestsOptions, FaultMatch, GoneOptions } from './faults.js';
 export type { CustomResourceDefinition, JSONSchemaProps } from './types.js';
+export type { TokenEntry, UserInfo } from './auth/index.js';

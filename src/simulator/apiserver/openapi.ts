@@ -17,10 +17,13 @@ import type { JSONSchemaProps, JsonObject } from './types.js';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 /** `fleet.cattle.io` → `io.cattle.fleet`, as the apiserver names definitions of custom resources. */
-export function definitionName(r: Pick<Resource, 'group' | 'version' | 'kind'>): string {
+export function definitionName(r: Pick<Resource, 'group' | 'version' | 'kind' | 'builtin'>): string {
   if (r.group === '') return `io.k8s.api.core.v1.${r.kind}`;
   if (r.group === 'apiextensions.k8s.io')
     return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${r.version}.${r.kind}`;
+  // Kinds of k8s.io/api (rbac.authorization.k8s.io → io.k8s.api.rbac.v1.Role).
+  if (r.builtin && r.group.endsWith('.k8s.io'))
+    return `io.k8s.api.${r.group.split('.')[0]}.${r.version}.${r.kind}`;
   return `${r.group.split('.').reverse().join('.')}.${r.version}.${r.kind}`;
 }
 
@@ -126,9 +129,9 @@ function builtinSchema(r: Resource): JSONSchemaProps {
 }
 
 function kindSchema(r: Resource): JsonObject {
-  const base: JSONSchemaProps = r.builtin
-    ? builtinSchema(r)
-    : (r.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+  const base: JSONSchemaProps =
+    r.schema ??
+    (r.builtin ? builtinSchema(r) : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
   const props: Record<string, unknown> = { ...(base.properties ?? {}) };
   props.apiVersion = {
     type: 'string',
@@ -199,6 +202,9 @@ function operations(r: Resource): Record<string, unknown> {
     delete: op('deletecollection'),
     parameters: pathParams,
   };
+  // Create-only kinds (the reviews) have nothing but POST on the collection.
+  if (r.verbs.length === 1 && r.verbs[0] === 'create')
+    return { [scope]: { post: collection.post, parameters: pathParams } };
   const out: Record<string, unknown> = { [scope]: collection, [`${scope}/{name}`]: item };
   if (r.statusSubresource)
     out[`${scope}/{name}/status`] = {

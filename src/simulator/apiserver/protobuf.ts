@@ -12,13 +12,13 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 export class ProtobufError extends Error {}
 
-interface Field {
+export interface Field {
   no: number;
   wire: number;
   value: bigint | Buffer;
 }
 
-function* fields(buf: Buffer): Generator<Field> {
+export function* fields(buf: Buffer): Generator<Field> {
   let i = 0;
   const varint = (): bigint => {
     let result = 0n;
@@ -49,7 +49,7 @@ function* fields(buf: Buffer): Generator<Field> {
   }
 }
 
-const str = (f: Field) => (f.value as Buffer).toString('utf8');
+export const str = (f: Field) => (f.value as Buffer).toString('utf8');
 
 function mapEntry(buf: Buffer, bytes: boolean): [string, string] {
   let k = '';
@@ -61,7 +61,7 @@ function mapEntry(buf: Buffer, bytes: boolean): [string, string] {
   return [k, v];
 }
 
-function objectMeta(buf: Buffer): JsonObject {
+export function objectMeta(buf: Buffer): JsonObject {
   const m: JsonObject = {};
   const labels: Record<string, string> = {};
   const annotations: Record<string, string> = {};
@@ -137,7 +137,26 @@ function decodeKind(kind: string, raw: Buffer): JsonObject {
   return obj;
 }
 
-/** Decodes a protobuf-encoded Namespace, ConfigMap or Secret into its JSON form. */
+const CORE_KINDS = ['Namespace', 'ConfigMap', 'Secret'];
+/** Decoders of kinds outside core/v1, by `apiVersion/kind`. */
+const decoders = new Map<string, (raw: Buffer) => JsonObject>();
+
+/** Teaches the decoder one more kind (`raw` is the kind's message, without the envelope). */
+export function registerProtobufKind(
+  apiVersion: string,
+  kind: string,
+  decode: (raw: Buffer) => JsonObject,
+): void {
+  decoders.set(`${apiVersion}/${kind}`, decode);
+}
+
+/** Whether create/update bodies of this kind may come as protobuf. */
+export function acceptsProtobuf(r: { group: string; version: string; kind: string }): boolean {
+  if (r.group === '') return CORE_KINDS.includes(r.kind);
+  return decoders.has(`${r.group}/${r.version}/${r.kind}`);
+}
+
+/** Decodes a protobuf-encoded Namespace, ConfigMap, Secret or registered kind into its JSON form. */
 export function decodeProtobufObject(body: Buffer): JsonObject {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
     throw new ProtobufError('missing the k8s protobuf prefix');
@@ -152,6 +171,8 @@ export function decodeProtobufObject(body: Buffer): JsonObject {
       }
     else if (f.no === 2) raw = f.value as Buffer;
   }
+  const extra = decoders.get(`${apiVersion}/${kind}`);
+  if (extra) return { apiVersion, kind, ...extra(raw) };
   if (apiVersion !== 'v1') throw new ProtobufError(`protobuf is not supported for ${apiVersion}/${kind}`);
   return decodeKind(kind, raw);
 }

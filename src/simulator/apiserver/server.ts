@@ -3,7 +3,7 @@
  * verbs of the Kubernetes API over node:http, with content negotiation as kube-apiserver does it
  * (JSON or YAML bodies; JSON, YAML, Table or PartialObjectMetadata answers; NDJSON watch streams).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -18,6 +18,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { KubeObject } from '../../apis/kube.js';
 import { SystemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import { Auth, isReview, noteStatus, type AuthOptions, type TokenEntry } from './auth/index.js';
 import {
   aggregated,
   AGGREGATED_CONTENT_TYPE,
@@ -45,8 +46,8 @@ import {
   notAcceptable,
   notFound,
   notFoundPath,
-  unauthorized,
   unsupportedMediaType,
+  tooLargeResourceVersion,
 } from './errors.js';
 import {
   FaultState,
@@ -65,7 +66,7 @@ import {
 import type { Resource } from './registry.js';
 import type { StoreEvent, StoreWatcher, ResourceStorage } from './store.js';
 import { partialMetadata, table, type IncludeObject } from './table.js';
-import { decodeProtobufObject } from './protobuf.js';
+import { acceptsProtobuf, decodeProtobufObject } from './protobuf.js';
 import { selfSignedCertificate } from './tls.js';
 import { isObject, type JsonObject } from './types.js';
 
@@ -74,8 +75,18 @@ export interface ApiServerOptions {
   port?: number;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
-  /** Bearer tokens the server accepts; default one random token. The first is the kubeconfig's. */
-  tokens?: string[];
+  /**
+   * Bearer tokens the server accepts. Strings are admin tokens (group `system:masters`), the first
+   * of them the kubeconfig's; entries are ordinary users, judged by RBAC. Without any string, one
+   * random admin token.
+   */
+  tokens?: (string | TokenEntry)[];
+  /** kube-apiserver's `--token-auth-file`: CSV `token,user,uid,"group1,group2"` (see auth/tokens.ts). */
+  tokenAuthFile?: AuthOptions['tokenAuthFile'];
+  /** kube-apiserver's `--api-audiences`; default `https://kubernetes.default.svc`. */
+  apiAudiences?: AuthOptions['apiAudiences'];
+  /** kube-apiserver's `--audit-log-path`: audit.k8s.io/v1 Events at the Metadata level, one JSON line each. */
+  auditLogPath?: AuthOptions['auditLogPath'];
   /**
    * Watch events retained per resource (as kube-apiserver's watch cache keeps a window per resource)
    * for resuming watches and paging old snapshots; default 10000. Older versions get 410.
@@ -85,6 +96,11 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How a watch from a version older than the history fails: an ERROR event (as kube-apiserver's watch cache does, the default) or an HTTP 410. */
   tooOldWatch?: 'event' | 'status';
+  /**
+   * How long a watch or list asking for a resourceVersion newer than the server's waits for it
+   * before failing with 504 "Too large resource version" (kube-apiserver's watch cache: 3 s).
+   */
+  tooLargeWaitMs?: number;
   logger?: Logger;
   /** Source of timestamps (creationTimestamp, deletionTimestamp, ages); default SystemClock. */
   clock?: Clock;
@@ -298,7 +314,7 @@ export class ApiServerImpl implements ApiServer {
   readonly engine: Engine;
   readonly clock: Clock;
   readonly watches = new Set<WatchStream>();
-  private readonly tokens: Set<string>;
+  readonly auth: Auth;
   readonly token: string;
   private readonly faultState = new FaultState();
   private readonly http: Server;
@@ -309,6 +325,7 @@ export class ApiServerImpl implements ApiServer {
   private readonly log: Logger | undefined;
   private readonly bookmarkIntervalMs: number;
   private readonly tooOldWatch: 'event' | 'status';
+  private readonly tooLargeWaitMs: number;
   private openApiV3Cache: Map<string, string> | undefined;
   url = '';
   httpsUrl = '';
@@ -325,11 +342,12 @@ export class ApiServerImpl implements ApiServer {
     this.engine.onResourcesChanged = () => {
       this.openApiV3Cache = undefined;
     };
-    const tokens = opts.tokens && opts.tokens.length > 0 ? opts.tokens : [randomBytes(24).toString('hex')];
-    this.tokens = new Set(tokens);
-    this.token = tokens[0]!;
+    for (const r of Auth.resources()) this.engine.registry.add(r);
+    this.auth = new Auth(this.engine, opts);
+    this.token = this.auth.adminToken;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
     this.tooOldWatch = opts.tooOldWatch ?? 'event';
+    this.tooLargeWaitMs = opts.tooLargeWaitMs ?? 3_000;
     const flowSchema = randomUUID();
     const priorityLevel = randomUUID();
     const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -368,15 +386,16 @@ export class ApiServerImpl implements ApiServer {
     return this.cert.certPem;
   }
 
-  /** The namespaces every cluster starts with. */
+  /** The namespaces and RBAC policy every cluster starts with. */
   private bootstrap(): void {
-    this.engine.seed(
-      ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({
+    this.engine.seed([
+      ...['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({
         apiVersion: 'v1',
         kind: 'Namespace',
         metadata: { name },
       })),
-    );
+      ...Auth.bootstrapObjects(),
+    ]);
   }
 
   async listen(): Promise<void> {
@@ -499,6 +518,7 @@ export class ApiServerImpl implements ApiServer {
       this.https.closeAllConnections();
       for (const s of this.sockets) s.destroy();
     });
+    await this.auth.close();
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
@@ -538,6 +558,7 @@ export class ApiServerImpl implements ApiServer {
       return;
     }
     for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    noteStatus(res, e.status);
     this.send(res, e.code, e.status);
   }
 
@@ -569,12 +590,7 @@ export class ApiServerImpl implements ApiServer {
   ): Promise<unknown> {
     const raw = await this.readBody(req);
     const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-    if (
-      !allowPatch &&
-      ct === 'application/vnd.kubernetes.protobuf' &&
-      r?.group === '' &&
-      ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
-    ) {
+    if (!allowPatch && ct === 'application/vnd.kubernetes.protobuf' && r && acceptsProtobuf(r)) {
       try {
         return decodeProtobufObject(raw);
       } catch (e) {
@@ -594,7 +610,7 @@ export class ApiServerImpl implements ApiServer {
       throw unsupportedMediaType(
         allowPatch
           ? 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
-          : r?.group === '' && ['Namespace', 'ConfigMap', 'Secret'].includes(r.kind)
+          : r && acceptsProtobuf(r)
             ? 'application/json, application/yaml, application/vnd.kubernetes.protobuf'
             : 'application/json, application/yaml',
       );
@@ -620,12 +636,6 @@ export class ApiServerImpl implements ApiServer {
     }
   }
 
-  private authenticated(req: IncomingMessage): boolean {
-    const h = req.headers.authorization;
-    if (!h?.startsWith('Bearer ')) return false;
-    return this.tokens.has(h.slice(7).trim());
-  }
-
   private openApiDocs(): Map<string, string> {
     this.openApiV3Cache ??= openApiV3Docs(this.engine.registry);
     return this.openApiV3Cache;
@@ -637,11 +647,12 @@ export class ApiServerImpl implements ApiServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    // Authentication, impersonation and RBAC (auth/), before anything else is looked at.
+    this.auth.admit(req, res, url);
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       this.send(res, this.faultState.outage ? 503 : 200, 'ok', 'raw', 'text/plain; charset=utf-8');
       return;
     }
-    if (!this.authenticated(req)) throw unauthorized();
     const route = this.route(path);
     const q = parseQuery(url);
     const verb = route ? this.verbOf(method, route, q) : method.toLowerCase();
@@ -821,6 +832,10 @@ export class ApiServerImpl implements ApiServer {
     q: Record<string, string>,
   ): Promise<void> {
     const { resource: r, namespace, name, subresource } = route;
+    if (isReview(r)) {
+      if (verb !== 'create' || subresource) throw methodNotAllowed();
+      return this.send(res, 201, this.auth.review(r, namespace, await this.parseBody(req, r), req));
+    }
     const e = this.engine;
     const now = this.clock.now();
     const out = (code: number, obj: KubeObject, warnings: string[] = []) => {
@@ -851,11 +866,13 @@ export class ApiServerImpl implements ApiServer {
       case 'create': {
         if (subresource) throw methodNotAllowed();
         const body = await this.parseBody(req, r);
+        this.auth.guardWrite(r, namespace, body, req);
         const w = e.create(r, namespace, body, this.writeOptions(q));
         return out(201, w.object, w.warnings);
       }
       case 'update': {
         const body = await this.parseBody(req, r);
+        this.auth.guardWrite(r, namespace, body, req);
         if (subresource === 'finalize') {
           const w = e.update(r, namespace, name!, body, 'finalize', this.writeOptions(q));
           return out(200, w.object, w.warnings);
@@ -877,6 +894,14 @@ export class ApiServerImpl implements ApiServer {
             'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
           );
         const body = await this.parseBody(req, r, true);
+        if (this.auth.guardsWrites(r, req)) {
+          // Escalation is judged on the object the patch would produce.
+          const dry = e.patch(r, namespace, name!, type, body, subresource, {
+            ...this.writeOptions(q),
+            dryRun: true,
+          });
+          this.auth.guardWrite(r, namespace, dry.object, req);
+        }
         const w = e.patch(r, namespace, name!, type, body, subresource, this.writeOptions(q));
         return out(w.created ? 201 : 200, w.object, w.warnings);
       }
@@ -919,17 +944,38 @@ export class ApiServerImpl implements ApiServer {
     }
   }
 
-  private list(
+  /**
+   * Waits until the store's resourceVersion reaches `rv`, for at most `tooLargeWaitMs`, as the
+   * watch cache blocks for a version it has not seen yet (pkg/storage/cacher waitUntilFreshAndBlock).
+   * True when reached. A version the server never issued (a client of a replaced server) times out.
+   */
+  private async reachVersion(rv: number, req: IncomingMessage): Promise<boolean> {
+    const deadline = Date.now() + this.tooLargeWaitMs;
+    while (this.engine.store.resourceVersion < rv) {
+      if (Date.now() >= deadline || req.destroyed) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
+  }
+
+  private async list(
     req: IncomingMessage,
     res: ServerResponse,
     r: Resource,
     namespace: string | undefined,
     q: Record<string, string>,
-  ): void {
+  ): Promise<void> {
     const n = negotiate(req.headers.accept, true);
     const limit = q.limit !== undefined ? Number(q.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
       throw badRequest(`limit: Invalid value: "${q.limit}"`);
+    // A list "not older than" (or exactly at) a version from the future: wait for it, then 504
+    // (API concepts, "Semantics for get and list"; the watch cache's fresh-read wait).
+    const wanted = q.resourceVersion !== undefined && !q.continue ? Number(q.resourceVersion) : NaN;
+    if (Number.isInteger(wanted) && wanted > this.engine.store.resourceVersion) {
+      if (!(await this.reachVersion(wanted, req)))
+        throw tooLargeResourceVersion(wanted, this.engine.store.resourceVersion);
+    }
     const l = this.engine.list(r, namespace, {
       labelSelector: q.labelSelector,
       fieldSelector: q.fieldSelector,
@@ -962,14 +1008,14 @@ export class ApiServerImpl implements ApiServer {
     this.send(res, 200, text, 'raw', 'application/json');
   }
 
-  private watch(
+  private async watch(
     req: IncomingMessage,
     res: ServerResponse,
     r: Resource,
     namespace: string | undefined,
     name: string | undefined,
     q: Record<string, string>,
-  ): void {
+  ): Promise<void> {
     const n = negotiate(req.headers.accept, true);
     let fieldSelector = q.fieldSelector ?? '';
     if (name !== undefined)
@@ -980,12 +1026,16 @@ export class ApiServerImpl implements ApiServer {
     const sendInitial = boolParam(q.sendInitialEvents);
     let since: StoreEvent[] | undefined = [];
     const goneMode = this.faultState.takeGone(r.plural);
-    const current = this.engine.store.resourceVersion;
+    let tooLarge: ApiError | undefined;
     if (rvParam !== '' && rvParam !== '0' && !sendInitial) {
       const rv = Number(rvParam);
       if (!Number.isInteger(rv) || rv < 0)
         throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
-      since = storage.eventsSince(rv);
+      // A version this server has not issued: wait for it, then answer as kube-apiserver's watch
+      // cache does: HTTP 200, one ERROR event with the 504 Status, EOF (cacher.go newErrWatcher).
+      if (rv > this.engine.store.resourceVersion && !(await this.reachVersion(rv, req)))
+        tooLarge = tooLargeResourceVersion(rv, this.engine.store.resourceVersion);
+      else since = storage.eventsSince(rv);
     }
     const tooOld = since === undefined || goneMode !== undefined;
     const mode = goneMode ?? this.tooOldWatch;
@@ -1018,6 +1068,11 @@ export class ApiServerImpl implements ApiServer {
     );
     this.watches.add(w);
     if (this.faultState.silenced(r.plural)) w.silent = true;
+    if (tooLarge) {
+      w.error(tooLarge);
+      w.end();
+      return;
+    }
     if (tooOld) {
       w.error(tooOldError);
       w.end();
@@ -1032,7 +1087,6 @@ export class ApiServerImpl implements ApiServer {
     } else {
       for (const ev of since!) w.onEvent(ev);
     }
-    void current;
     w.start();
   }
 }

@@ -101,6 +101,11 @@ export function compareKeys(a: string, b: string): number {
 }
 
 export class Store {
+  /**
+   * Every emulator starts a new history from the bottom, as a new etcd does: a client of a previous
+   * emulator on the same address resumes from a version this one has not issued, and is told so
+   * (504 "Too large resource version"), or meets objects with new uids.
+   */
   private rv = 0;
   private readonly storages = new Map<string, ResourceStorage>();
 

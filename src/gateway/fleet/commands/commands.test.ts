@@ -173,6 +173,7 @@ describe('pruning through the writer', () => {
       snapshot: () => snap,
       subscribe: () => () => undefined,
       waitForVersion: () => Promise.resolve(undefined),
+      waitForDeletion: () => Promise.resolve(),
     };
     const commands = new FleetCommands({ writer, store, clock: new ManualClock(0), logger: silentLogger() });
     const r = await commands.pruneOrphanedBundleDeployments(

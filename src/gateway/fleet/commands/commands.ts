@@ -422,11 +422,14 @@ export class FleetCommands {
           userErrors.push({ ...ue, field: `orphans[${orphan.namespace}/${orphan.name}]` });
       }
     }
-    // Read-your-writes: wait until the store saw the deletions (or the finalizer-held tombstones).
+    // Read-your-writes: wait until the store saw each deletion: the object gone (or replaced by
+    // a new uid), or a newer version of it (the finalizer-held tombstone). Already-seen deletions
+    // count at once; waiting for a version of an object that no longer exists never ends.
     await Promise.all(
       deleted.map((bd) =>
         this.deps.store
-          .waitForVersion('BundleDeployment', bd.key, String(Number(bd.resourceVersion) + 1), {
+          .waitForDeletion('BundleDeployment', bd.key, bd.uid, {
+            resourceVersion: String(Number(bd.resourceVersion) + 1),
             timeoutMs: this.writeWaitMs,
           })
           .catch(() => undefined),
@@ -458,7 +461,8 @@ export class FleetCommands {
         if (!isFleetGraphError(err) || err.code !== ErrorCode.CONFLICT || attempt >= 3) throw err;
       }
       await this.deps.store
-        .waitForVersion('BundleDeployment', bd.key, String(Number(bd.resourceVersion) + 1), {
+        .waitForDeletion('BundleDeployment', bd.key, bd.uid, {
+          resourceVersion: String(Number(bd.resourceVersion) + 1),
           timeoutMs: this.writeWaitMs,
         })
         .catch(() => undefined);
@@ -605,7 +609,8 @@ export class FleetCommands {
     }
     // Read-your-writes: the store shows it gone, or terminating while Fleet's finalizer runs (§6.2).
     await this.deps.store
-      .waitForVersion('GitRepo', repo.key, String(Number(repo.resourceVersion) + 1), {
+      .waitForDeletion('GitRepo', repo.key, repo.uid, {
+        resourceVersion: String(Number(repo.resourceVersion) + 1),
         timeoutMs: this.writeWaitMs,
       })
       .catch(() => undefined);

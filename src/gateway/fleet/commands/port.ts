@@ -58,6 +58,13 @@ export interface StorePort {
     resourceVersion: string,
     opts?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<RecordOf<K> | undefined>;
+  /** Resolves once the deletion of `key` (the object with `uid`) is visible in the store. */
+  waitForDeletion(
+    kind: RecordKind,
+    key: string,
+    uid: string,
+    opts?: { timeoutMs?: number; resourceVersion?: string },
+  ): Promise<void>;
 }
 
 /** Who asks (structurally the GraphQL context's Caller; fleet/ must not import graphql/). */

@@ -34,7 +34,8 @@ import type { Position } from './cursor.js';
 import { BoundedQueue, LatestQueue } from './queue.js';
 import type { FleetGraphError } from '../../../shared/errors.js';
 
-export type BundleDeploymentEventType = 'ADDED' | 'UPDATED' | 'TERMINATING' | 'REMOVED' | 'RESYNC_REQUIRED';
+export type BundleDeploymentEventType =
+  'ADDED' | 'UPDATED' | 'TERMINATING' | 'REMOVED' | 'RESYNC_REQUIRED' | 'FRESHNESS_CHANGED';
 
 export const BUNDLE_DEPLOYMENT_EVENT_TYPES: readonly BundleDeploymentEventType[] = [
   'ADDED',
@@ -42,6 +43,7 @@ export const BUNDLE_DEPLOYMENT_EVENT_TYPES: readonly BundleDeploymentEventType[]
   'TERMINATING',
   'REMOVED',
   'RESYNC_REQUIRED',
+  'FRESHNESS_CHANGED',
 ];
 
 /** Why and how fast a BundleDeployment went away. */
@@ -589,6 +591,20 @@ export class EventEngine {
     const out: BundleDeploymentEvent[] = [];
     for (let i = lo; i < this.ringSize; i++) out.push(this.at(i));
     return out;
+  }
+
+  /**
+   * A status event: the watches behind the stream turned stale or fresh again. It sits at the
+   * position of the last event, so resuming after its cursor loses nothing.
+   */
+  freshnessEvent(): BundleDeploymentEvent {
+    return {
+      type: 'FRESHNESS_CHANGED',
+      cursor: encodeCursor(this.last),
+      position: this.last,
+      observedAt: this.clock.now(),
+      viaRelist: false,
+    };
   }
 
   private resyncEvent(): BundleDeploymentEvent {

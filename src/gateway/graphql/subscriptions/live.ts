@@ -9,12 +9,15 @@
  */
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 import type { EventEngine } from '../../fleet/events/index.js';
+import type { FreshnessSource } from '../common/freshness.js';
 import type { GraphQLContext } from '../context.js';
 
 export interface Live {
   readonly events: EventEngine;
   /** A new context for the same caller (read model over the current snapshot, empty loaders). */
   readonly renew: () => Pick<GraphQLContext, 'readModel' | 'loaders'>;
+  /** The watches' freshness, for status events when a source turns stale or recovers. */
+  readonly freshness?: FreshnessSource | undefined;
 }
 
 /** Close code for a subscriber cut off for falling behind (graphql-ws reserves 4400–4499 for the app's own). */

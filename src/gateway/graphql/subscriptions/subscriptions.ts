@@ -29,6 +29,8 @@ import { BundleStateEnum } from '../common/state.js';
 import { GitRepoRef } from '../gitrepo/ref.js';
 import { InconsistencyKindEnum } from '../inconsistency/inconsistency.js';
 import { InconsistencyRef } from '../inconsistency/ref.js';
+import { FreshnessRef } from '../common/freshness.js';
+import { withStatusEvents } from './freshness.js';
 import { liveOf, onOverflow, renew, renewed } from './live.js';
 // retargetProgress, beside the other subscription fields.
 import './retarget-progress.js';
@@ -75,6 +77,11 @@ const EVENT_TYPES: Record<
     value: 'RESYNC_REQUIRED',
     description:
       'The `after` cursor is older than the replay buffer: events may be missing, so query the current state again. Live events follow.',
+  },
+  FRESHNESS_CHANGED: {
+    value: 'FRESHNESS_CHANGED',
+    description:
+      'A status event: the watches behind this stream turned stale (events may be late; `freshness` says since when) or recovered. No deployment changed; its cursor is that of the last event. Always delivered, whatever the filter.',
   },
 };
 
@@ -176,8 +183,18 @@ const BundleDeploymentEventRef = builder.objectRef<BundleDeploymentEvent>('Bundl
     viaRelist: t.exposeBoolean('viaRelist', {
       description: "True when a relist found the change (fleet-graph's watch was down when it happened).",
     }),
+    freshness: t.field({
+      type: FreshnessRef,
+      description:
+        'How current the stream is as this event is delivered: stale while a watch behind it (BundleDeployments, Bundles, Clusters) is failing or relisting. Also in `extensions.freshness`.',
+      resolve: (_e, _a, ctx) => liveOf(ctx).freshness?.report(BD_EVENT_KINDS) ?? FRESH,
+    }),
   }),
 });
+
+/** The kinds a BundleDeployment event is derived from. */
+const BD_EVENT_KINDS = ['BundleDeployment', 'Bundle', 'Cluster'];
+const FRESH = { synced: true, stale: false, staleKinds: [], staleSince: null };
 
 const BundleDeploymentEventFilterInput = builder.inputType('BundleDeploymentEventFilter', {
   description:
@@ -308,11 +325,23 @@ function objectChanges<K extends 'GitRepo' | 'Cluster'>(
   const ns = checkName('namespace', args.namespace)!;
   const name = checkName('name', args.name)!;
   const current = lookup(ns, name);
-  return liveOf(ctx).events.objectChanges(
-    kind,
-    ns,
-    name,
-    current && { record: current, observedAt: ctx.readModel.now, resourceVersion: current.resourceVersion },
+  const live = liveOf(ctx);
+  // A status event repeats the object as the store has it now; its answer's
+  // `extensions.freshness` says whether that is stale. Never a null: that means deleted.
+  return withStatusEvents(
+    live.events.objectChanges(
+      kind,
+      ns,
+      name,
+      current && { record: current, observedAt: ctx.readModel.now, resourceVersion: current.resourceVersion },
+    ),
+    live.freshness,
+    [kind],
+    () => {
+      renew(ctx);
+      const now = lookup(ns, name);
+      return now && { record: now, observedAt: ctx.readModel.now, resourceVersion: now.resourceVersion };
+    },
   );
 }
 
@@ -324,7 +353,7 @@ function changedRecord<R>(change: ObjectChange<R>, _args: unknown, ctx: GraphQLC
 
 builder.subscriptionType({
   description:
-    'Live events, over graphql-ws (WebSocket, same path) or Server-Sent Events. A subscriber that falls too far behind is disconnected (close code 4429) and can resume with its last cursor.',
+    'Live events, over graphql-ws (WebSocket, same path) or Server-Sent Events. A subscriber that falls too far behind is disconnected (close code 4429) and can resume with its last cursor. Every event carries `extensions.freshness` ({ synced, stale, staleKinds, staleSince }); when the watches behind a stream turn stale or recover, the stream says so (FRESHNESS_CHANGED for BundleDeployment events, the object again for gitRepoChanged and clusterChanged).',
 });
 
 builder.subscriptionFields((t) => ({
@@ -343,17 +372,24 @@ builder.subscriptionFields((t) => ({
         description: 'Resume after this cursor (from a previous event, on this or another replica).',
       }),
     },
-    subscribe: (_r, args, ctx) =>
-      liveOf(ctx).events.bundleDeploymentEvents(eventFilter(args.filter), checkName('after', args.after), {
-        onOverflow: onOverflow(ctx),
-      }),
+    subscribe: (_r, args, ctx) => {
+      const live = liveOf(ctx);
+      return withStatusEvents(
+        live.events.bundleDeploymentEvents(eventFilter(args.filter), checkName('after', args.after), {
+          onOverflow: onOverflow(ctx),
+        }),
+        live.freshness,
+        BD_EVENT_KINDS,
+        () => live.events.freshnessEvent(),
+      );
+    },
     resolve: renewed,
   }),
   gitRepoChanged: t.field({
     type: GitRepoRef,
     nullable: true,
     description:
-      'The GitRepo now, then again each time its spec, metadata or status changes (coalesced under load: a slow subscriber gets the newest, never skips it); null once when it is deleted, then the stream ends.',
+      'The GitRepo now, then again each time its spec, metadata or status changes (coalesced under load: a slow subscriber gets the newest, never skips it); null once when it is deleted, then the stream ends. When the watches behind it turn stale or recover, the GitRepo is sent again as a status event, with `extensions.freshness` saying which.',
     args: {
       namespace: t.arg.string({ required: true, description: 'Its namespace (workspace).' }),
       name: t.arg.string({ required: true, description: 'Its name.' }),
@@ -365,7 +401,7 @@ builder.subscriptionFields((t) => ({
     type: ClusterRef,
     nullable: true,
     description:
-      'The Cluster now, then again each time its spec, metadata or status changes (coalesced under load, never skipping the newest); null once when it is deleted, then the stream ends.',
+      'The Cluster now, then again each time its spec, metadata or status changes (coalesced under load, never skipping the newest); null once when it is deleted, then the stream ends. When the watches behind it turn stale or recover, the Cluster is sent again as a status event, with `extensions.freshness` saying which.',
     args: {
       namespace: t.arg.string({ required: true, description: 'Its namespace (workspace).' }),
       name: t.arg.string({ required: true, description: 'Its name.' }),

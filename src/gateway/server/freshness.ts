@@ -1,0 +1,79 @@
+/**
+ * Freshness on every answer, over HTTP, SSE and graphql-ws alike (an envelop plugin, so every
+ * transport runs it): each result gets `extensions.freshness` for the kinds the operation reads,
+ * and an operation reading a kind not listed yet waits for it a bounded time, then answers
+ * UNAVAILABLE: "I don't know" must never look like "nothing is there".
+ */
+import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { ErrorCode } from '../../shared/errors.js';
+import { kindsOfOperation, type Freshness, type FreshnessSource } from '../graphql/common/freshness.js';
+
+export interface FreshnessPluginOptions {
+  readonly source: FreshnessSource;
+  /** How long an operation waits for the kinds it reads to be listed before UNAVAILABLE. */
+  readonly syncWaitMs: number;
+}
+
+function withFreshness(result: ExecutionResult, freshness: Freshness): ExecutionResult {
+  return { ...result, extensions: { ...result.extensions, freshness } };
+}
+
+/**
+ * The UNAVAILABLE answer. A query or mutation over HTTP also gets status 503 with Retry-After; a
+ * subscription gets it as its one event (SSE and graphql-ws deliver errors in the stream).
+ */
+function unavailable(
+  kinds: readonly string[],
+  freshness: Freshness,
+  waitedMs: number,
+  http: boolean,
+): ExecutionResult {
+  const error = new GraphQLError(
+    `fleet-graph has not listed ${kinds.join(', ')} from the API server yet (waited ${Math.round(waitedMs / 1000)} s); retry later`,
+    {
+      extensions: {
+        code: ErrorCode.UNAVAILABLE,
+        ...(http ? { http: { status: 503, headers: { 'Retry-After': '1' } } } : {}),
+      },
+    },
+  );
+  return { errors: [error], extensions: { freshness } };
+}
+
+export function useFreshness(opts: FreshnessPluginOptions): Plugin {
+  const { source } = opts;
+  const ready = async (kinds: readonly string[]) =>
+    source.report(kinds).synced || (await source.waitSynced(kinds, opts.syncWaitMs));
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const kinds = kindsOfOperation(args.schema as GraphQLSchema, args.document as DocumentNode);
+      if (!(await ready(kinds))) {
+        setResultAndStopExecution(unavailable(kinds, source.report(kinds), opts.syncWaitMs, true));
+        return;
+      }
+      return {
+        onExecuteDone({ result, setResult }) {
+          // Queries and mutations give one result; @defer/@stream are not enabled.
+          if (!(Symbol.asyncIterator in result)) setResult(withFreshness(result, source.report(kinds)));
+        },
+      };
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const kinds = kindsOfOperation(args.schema as GraphQLSchema, args.document as DocumentNode);
+      if (!(await ready(kinds))) {
+        setResultAndStopExecution(unavailable(kinds, source.report(kinds), opts.syncWaitMs, false));
+        return;
+      }
+      return {
+        onSubscribeResult() {
+          return {
+            onNext({ result, setResult }) {
+              setResult(withFreshness(result, source.report(kinds)));
+            },
+          };
+        },
+      };
+    },
+  };
+}
