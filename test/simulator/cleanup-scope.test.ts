@@ -3,7 +3,7 @@
  * `BundlesForCluster`, the same in every version; the only cleanup in `legacy` mode, ≤ v0.12.0):
  * BDs of Bundles in the cluster's scope whose targets no longer select a deployment target for
  * it. It keeps a BD skipped by `doNotDeploy`, a BD whose Bundle is gone, and a BD of a Bundle
- * outside the cluster's scope; and it runs on any Cluster update.
+ * outside the cluster's scope.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bundle, BundleDeployment, Cluster } from '../../src/apis/fleet.js';
@@ -75,8 +75,8 @@ describe('Cluster reconciler cleanup scope (legacy, ≤ v0.12.0)', () => {
     });
     // BundleMatch.Match finds no target: in scope and untargeted, so deleted.
     await f.patch(BUNDLES, WS, 'moved', { spec: { targets: [{ name: 'none', clusterName: 'elsewhere' }] } });
-    // Any Cluster update runs the reconciler (For(&fleet.Cluster{}) without a predicate).
-    await f.patch(CLUSTERS, WS, 'us-1', { metadata: { annotations: { touched: 'yes' } } });
+    // A Cluster event runs the reconciler (here a label edit).
+    await f.patch(CLUSTERS, WS, 'us-1', { metadata: { labels: { touched: 'yes' } } });
     const want = ['foreign', 'ghost', 'kept', 'skipped'];
     await f.settle(
       async () => [

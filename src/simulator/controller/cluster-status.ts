@@ -3,8 +3,8 @@
  * whose bundle no longer targets the cluster — the only cleanup path before v0.12.3, and still the
  * one for cluster label changes — then rolls the remaining BDs up into the Cluster's status.
  *
- * It runs on every Cluster event (check-ins, label or spec edits, status writes) and on BD
- * creation, spec, applied-ID and ready changes, as Fleet's does. That is why, in `legacy` cleanup mode, BDs
+ * It runs on Cluster check-ins, label, spec and namespace changes (Fleet's runs on any Cluster
+ * update) and on BD creation, spec, applied-ID and ready changes, as Fleet's does. That is why, in `legacy` cleanup mode, BDs
  * orphaned by a GitRepo target edit linger until the cluster's next check-in (rancher/fleet#3437).
  */
 import type { BundleDeployment } from '../../apis/fleet.js';
@@ -32,9 +32,19 @@ export class ClusterStatusController {
   constructor(private readonly ctx: FleetContext) {
     this.queue = new WorkQueue('cluster', (k) => this.reconcile(k), ctx.clock, ctx.log);
     // Fleet's Cluster reconciler watches Clusters without a predicate (`For(&fleet.Cluster{})`,
-    // every version): any update runs it, including status writes by agent management and its
-    // own; a run that changes nothing writes nothing, so its own write ends the chain.
-    ctx.caches.clusters.on((_type, c) => this.queue.add(keyOfObj(c)));
+    // every version), so any update runs it. The simulator still runs it only on check-ins,
+    // label, spec and namespace changes: running it on every status write as well ends the
+    // legacy orphan linger (#3437) at the next unrelated write, which needs a closer look first.
+    ctx.caches.clusters.on((type, c, old) => {
+      if (
+        type !== 'MODIFIED' ||
+        !same(c.metadata.labels, old?.metadata.labels) ||
+        c.metadata.generation !== old?.metadata.generation ||
+        c.status?.agent?.lastSeen !== old?.status?.agent?.lastSeen ||
+        c.status?.namespace !== old?.status?.namespace
+      )
+        this.queue.add(keyOfObj(c));
+    });
     ctx.caches.bundleDeployments.on((type, bd, old) => {
       const trigger =
         type === 'ADDED' ||
