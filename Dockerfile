@@ -20,4 +20,4 @@ USER node
 EXPOSE 4000
 ENV FLEET_GRAPH_HOST=0.0.0.0 FLEET_GRAPH_LOG_FORMAT=json
 ENTRYPOINT ["node", "dist/main.js"]
-CMD ["serve", "--backend", "in-cluster"]
+CMD ["serve", "--backend", "in-cluster", "--auth", "kubernetes"]

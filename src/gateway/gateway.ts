@@ -10,10 +10,31 @@ import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { AlertEngine, followFleet } from './fleet/alerts/index.js';
 import { detailSourceOf, fleetDetails } from './fleet/details.js';
-import { FleetCommands, type AuthorizationPolicy } from './fleet/commands/index.js';
-import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
+import { GatewayAccess, type UserIdentity } from './access/index.js';
+import { FleetCommands, type AuthorizationPolicy, type CommandCaller } from './fleet/commands/index.js';
+import {
+  ConsistencyTracker,
+  createReadModel,
+  namespacesByKind,
+  scopedAlerts,
+  scopedEvents,
+  visibleSnapshot,
+  type ChangedRecord,
+  type FleetReadModel,
+  type LiveAlerts,
+  type LiveEvents,
+  type Visibility,
+} from './fleet/index.js';
+import type { Snapshot } from './store/records.js';
 import { EventEngine, type EventEngineStats } from './fleet/events/index.js';
-import { buildSchema, createContext, VERSION } from './graphql/index.js';
+import {
+  buildSchema,
+  createContext,
+  VERSION,
+  type Caller,
+  type CallerAccess,
+  type RequestSource,
+} from './graphql/index.js';
 import { withAlerts } from './graphql/alerts/context.js';
 import { withLive } from './graphql/subscriptions/live.js';
 import { KubeClient } from './kube/client.js';
@@ -26,7 +47,16 @@ import {
   type KindFreshness,
 } from './metrics/index.js';
 import type { FreshnessSource } from './graphql/common/freshness.js';
-import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
+import {
+  createApp,
+  startMetricsServer,
+  startServer,
+  type AppOptions,
+  type Authenticate,
+  type Limits,
+  type MetricsServer,
+  type Readiness,
+} from './server/index.js';
 import { useFreshness } from './server/freshness.js';
 import { createDetailLoader, kubeFetcher } from './store/details.js';
 import { createStore, type Store } from './store/store.js';
@@ -43,7 +73,12 @@ export interface GatewayOptions {
   readonly limits?: Partial<Limits> | undefined;
   /** How long shutdown waits for open streams (default 5 s). */
   readonly shutdownGraceMs?: number | undefined;
-  /** The one authorization point of the write commands (default: allow everything). */
+  /** Who is calling when authentication is off (default: everyone anonymous); see AppOptions.identify. */
+  readonly identify?: AppOptions['identify'];
+  /**
+   * An extra authorization point of the write commands (default: allow everything). With
+   * `--auth kubernetes` a write must pass both this and Kubernetes (SubjectAccessReview).
+   */
   readonly authorizeCommand?: AuthorizationPolicy | undefined;
   /** How long a mutation waits for its write to show in the store (default 10 s). */
   readonly writeWaitMs?: number | undefined;
@@ -52,11 +87,34 @@ export interface GatewayOptions {
    * serves count as stale (default 2 s).
    */
   readonly staleGraceMs?: number | undefined;
+  /** Wall-clock ms for the token and access caches (tests). */
+  readonly accessNow?: (() => number) | undefined;
 }
+
+/** The namespaces each kind occupies, computed once per store revision (every request asks). */
+function namespacesMemo(): (snapshot: Snapshot) => ReadonlyMap<string, Iterable<string>> {
+  let memo: { revision: number; value: ReadonlyMap<string, Iterable<string>> } | undefined;
+  return (snapshot) => {
+    if (memo?.revision !== snapshot.revision)
+      memo = { revision: snapshot.revision, value: namespacesByKind(snapshot) };
+    return memo.value;
+  };
+}
+
+function userOf(caller: CommandCaller | Caller): UserIdentity | undefined {
+  return caller.kind === 'user'
+    ? { kind: 'user', name: caller.name, uid: caller.uid, groups: caller.groups, extra: caller.extra }
+    : undefined;
+}
+
+/** How often a long-lived subscription re-decides its visibility (answers are cached meanwhile). */
+const VISIBILITY_REFRESH_MS = 1_000;
 
 export interface Gateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
+  /** `/metrics` on its own port (`--metrics-port`); undefined when served on the API port. */
+  readonly metricsUrl: string | undefined;
   /** Resolves once every watched kind has been listed. */
   readonly synced: Promise<void>;
   /** What /readyz reports. */
@@ -308,6 +366,28 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger: log,
     tuning: { relistAfterOutageMs: config.relistAfterOutageSeconds * 1000, ...opts.watchTuning },
   });
+  // Authentication and per-caller access (--auth kubernetes): TokenReview, SAR, impersonation.
+  const access =
+    config.auth === 'kubernetes'
+      ? new GatewayAccess({
+          kubeConfig,
+          audiences: config.authAudiences,
+          authCacheMs: config.authCacheSeconds * 1000,
+          accessCacheMs: config.accessCacheSeconds * 1000,
+          logger: log.child({ component: 'access' }),
+          now: opts.accessNow,
+        })
+      : undefined;
+  const extraPolicy = opts.authorizeCommand;
+  const authorizeCommand: AuthorizationPolicy | undefined = access
+    ? async (caller, request) => {
+        const user = userOf(caller);
+        if (!user) return false;
+        const verdict = await access.mayWrite(user, request.action, request.namespace, request.name);
+        if (verdict !== true) return verdict;
+        return extraPolicy ? extraPolicy(caller, request) : true;
+      }
+    : extraPolicy;
   const freshnessRules: FreshnessRules = {
     graceMs: opts.staleGraceMs ?? 2_000,
     silentMs: config.readyStaleSeconds * 1000,
@@ -316,10 +396,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // The write side: commands over the same store, writing through the API server (issue #5).
   const commands = new FleetCommands({
     writer: new KubeFleetWriter(new KubeClient(kubeConfig)),
+    // With authentication every write impersonates its caller; an anonymous one cannot write.
+    writerFor: access
+      ? (caller) => {
+          const user = userOf(caller);
+          return user ? access.writerFor(user) : undefined;
+        }
+      : undefined,
+    namespaces: config.namespaces,
     store,
     clock,
     logger: log.child({ component: 'commands' }),
-    authorize: opts.authorizeCommand,
+    authorize: authorizeCommand,
     writeWaitMs: opts.writeWaitMs,
   });
   let commandsStopped = false;
@@ -344,40 +432,112 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       : readinessFrom(freshnessOf(watching.status(), freshnessRules), freshnessRules);
   // Details on demand (status lists, raw objects): GETs through the watches' client, batched per operation.
   const fetchDetails = kubeFetcher(watching.client);
+  const namespacesOf = namespacesMemo();
+  /**
+   * The caller's view: the one authorization point of reads. The read model of every operation is
+   * built over the snapshot filtered by what the caller may list (fleet/visible.ts), and the live
+   * streams re-check each event, so lists, counts, edges and events all agree.
+   */
+  const scopeFor = async (caller: Caller) => {
+    if (!access) return undefined;
+    const user = userOf(caller);
+    if (!user) throw new FleetGraphError(ErrorCode.UNAVAILABLE, 'the caller was not authenticated');
+    const decide = () => access.visibility(user, namespacesOf(store.snapshot()));
+    let visibility: Visibility = await decide();
+    let decidedAt = Date.now();
+    const fresh = async () => {
+      if (Date.now() - decidedAt >= VISIBILITY_REFRESH_MS) {
+        visibility = await decide();
+        decidedAt = Date.now();
+      }
+      return visibility;
+    };
+    const mayList = async (kind: string, namespace: string) => {
+      await fresh();
+      return access.mayList(user, kind, namespace);
+    };
+    return {
+      authorize: (model: FleetReadModel) =>
+        createReadModel(visibleSnapshot(model.snapshot, visibility), { tracker, clock, visibility }),
+      access: { can: (q) => access.can(user, q) } satisfies CallerAccess,
+      events: scopedEvents(events, mayList),
+      alerts: scopedAlerts(alerts, () => visibility, fresh),
+    };
+  };
+  const authenticate: Authenticate | undefined = access
+    ? async (token) => {
+        const result = await access.authenticate(token);
+        return result.authenticated
+          ? { ok: true, caller: result.user }
+          : { ok: false, reason: result.reason };
+      }
+    : undefined;
   const app = createApp({
     schema: buildSchema(),
-    context: (caller) => {
+    authenticate,
+    context: async (caller, source: RequestSource) => {
+      const scope = await scopeFor(caller);
       const make = () =>
         createContext({
           readModel: () => {
             consistency.flush();
             return createReadModel(store.snapshot(), { tracker, clock });
           },
+          authorize: scope?.authorize,
           caller,
+          access: scope?.access,
+          source,
           version: VERSION,
           commands,
-          details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails))),
+          // raw comes back whole only to a caller Kubernetes lets read Secrets in that namespace.
+          details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails)), {
+            mayReadSecrets: scope
+              ? (namespace) => scope.access.can({ verb: 'get', group: '', resource: 'secrets', namespace })
+              : undefined,
+          }),
         });
+      const liveEvents: LiveEvents = scope?.events ?? events;
+      const liveAlerts: LiveAlerts = scope?.alerts ?? alerts;
       // Subscriptions renew the read model per event (no stale snapshot or loaders).
-      return withAlerts(withLive(make(), { events, renew: make, freshness }), alerts);
+      return withAlerts(withLive(make(), { events: liveEvents, renew: make, freshness }), liveAlerts);
     },
+    identify: opts.identify,
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
+    corsOrigins: config.corsOrigins,
+    streamLimits: {
+      streamsPerIdentity: config.streamsPerIdentity,
+      streamsPerAddress: config.streamsPerAddress,
+      maxSubscriptions: config.maxSubscriptions,
+    },
+    graphiql: config.graphiql,
+    introspection: config.introspection,
     plugins: [
       useFreshness({ source: freshness, syncWaitMs: config.syncWaitSeconds * 1000 }),
       metrics.graphql.plugin,
     ],
-    metrics: () => metrics.render(),
+    // On the API port only when no metrics port is set.
+    metrics: config.metricsPort === undefined ? () => metrics.render() : undefined,
   });
   let server;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (config.metricsPort !== undefined) {
+      metricsServer = await startMetricsServer({
+        port: config.metricsPort,
+        host: config.host,
+        render: () => metrics.render(),
+        logger: log,
+      });
+    }
     server = await startServer({
       app,
       port: config.port,
       host: config.host,
       logger: log,
       shutdownGraceMs: opts.shutdownGraceMs,
+      authenticate,
       subscriptionLimits: {
         subscriptionsPerConnection: config.subscriptionsPerConnection,
         connectionsPerClient: config.connectionsPerClient,
@@ -385,8 +545,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       onDraining: () => {
         draining = true;
       },
+      gate: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     });
   } catch (e) {
+    await metricsServer?.stop();
     stopCommands();
     freshness.stop();
     await watching.stop();
@@ -399,6 +561,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     url: running.url,
+    metricsUrl: metricsServer?.url,
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
@@ -412,6 +575,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             await watching.stop();
           },
         });
+        await metricsServer?.stop();
         consistency.stop();
         stopObservability();
       })();

@@ -4,7 +4,6 @@
  * (JSON or YAML bodies; JSON, YAML, Table or PartialObjectMetadata answers; NDJSON watch streams).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import {
@@ -17,6 +16,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { KubeObject } from '../../apis/kube.js';
 import { SystemClock, type Clock } from '../../shared/clock.js';
+import { writeFileAtomic } from '../../shared/files.js';
 import type { Logger } from '../../shared/logger.js';
 import { Auth, isReview, noteStatus, type AuthOptions, type TokenEntry } from './auth/index.js';
 import {
@@ -459,7 +459,8 @@ export class ApiServerImpl implements ApiServer {
   }
 
   async writeKubeconfig(file: string): Promise<void> {
-    await writeFile(file, stringifyYaml(this.kubeconfig()), { mode: 0o600 });
+    // Holds the emulator's token: owner-only, written whole, never through a planted symlink.
+    await writeFileAtomic(file, stringifyYaml(this.kubeconfig()), 0o600);
   }
 
   seed(objects: KubeObject[]): KubeObject[] {

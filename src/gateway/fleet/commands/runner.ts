@@ -19,7 +19,7 @@ import {
   type OperationStep,
   type RetargetOperation,
 } from './operation.js';
-import type { CommandDeps } from './port.js';
+import type { CommandCaller, CommandDeps, FleetWriter } from './port.js';
 import { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
 import { sameTargets } from './plan.js';
 
@@ -114,47 +114,66 @@ export class OperationRunner {
     t.timer = this.deps.clock.setTimeout(() => this.wake(key), Math.max(0, at - this.deps.clock.now()));
   }
 
+  /**
+   * The writer acting as whoever started the operation, so each later step is authorized and
+   * audited as theirs; undefined when that is nobody the gateway may act as (an operation recorded
+   * without a user while authentication is on).
+   */
+  private writerOf(op: RetargetOperation): FleetWriter | undefined {
+    if (!this.deps.writerFor) return this.deps.writer;
+    const u = op.startedByUser;
+    const caller: CommandCaller = u
+      ? { kind: 'user', name: u.name, uid: u.uid, groups: u.groups, extra: u.extra }
+      : { kind: 'anonymous' };
+    return this.deps.writerFor(caller);
+  }
+
   private async evaluate(key: string): Promise<void> {
     const snapshot = this.deps.store.snapshot();
     const repo = snapshot.get('GitRepo', key);
     const op = repo && operationOf(repo);
     if (!repo || !op || op.state !== 'RUNNING') return;
+    const writer = this.writerOf(op);
+    if (!writer) {
+      this.deps.logger.warn(
+        { gitRepo: key, operation: op.id },
+        'staged retarget records no user to act as; not carried on (cancel it, or retarget again)',
+      );
+      return;
+    }
+    const write = (o: RetargetOperation, apply?: OperationStep) => this.write(writer, repo, o, apply);
     const now = this.deps.clock.now();
     const i = op.currentStep;
     const step = op.steps[i];
-    if (!step) return this.write(repo, { ...op, state: 'SUCCEEDED' });
+    if (!step) return write({ ...op, state: 'SUCCEEDED' });
     if (step.state === 'PENDING')
-      return this.write(
-        repo,
-        withStep(op, i, { state: 'APPLIED', appliedAt: isoNow(this.deps.clock) }),
-        step,
-      );
+      return write(withStep(op, i, { state: 'APPLIED', appliedAt: isoNow(this.deps.clock) }), step);
     if (step.state === 'CONVERGED') {
       const next = op.steps[i + 1];
-      if (!next) return this.write(repo, { ...op, state: 'SUCCEEDED', currentStep: op.steps.length });
+      if (!next) return write({ ...op, state: 'SUCCEEDED', currentStep: op.steps.length });
       const due = Date.parse(step.convergedAt ?? '') + op.strategy.pauseBetweenMs;
       if (now < due) return this.wakeAt(key, due);
       const advanced = withStep({ ...op, currentStep: i + 1 }, i + 1, {
         state: 'APPLIED',
         appliedAt: isoNow(this.deps.clock),
       });
-      return this.write(repo, advanced, next);
+      return write(advanced, next);
     }
     // APPLIED: the targets must still be the step's; someone else's edit ends the operation.
     if (!sameTargets(repo.targets, step.targets)) {
-      return this.write(repo, {
+      return write({
         ...op,
         state: 'FAILED',
         message: `step ${i + 1}: spec.targets was changed outside the operation`,
       });
     }
-    const progress = await this.progress(repo, op, step, i);
+    const progress = await this.progress(writer, repo, op, step, i);
     const appliedAt = Date.parse(step.appliedAt ?? '') || now;
     const timedOut = now - appliedAt >= op.strategy.stepTimeoutMs;
     const failed = progress.failures.filter((f) => f.state === 'ErrApplied');
     if (op.strategy.abortOnFailure && (failed.length > 0 || (timedOut && !progress.converged))) {
       const failures = failed.length > 0 ? failed : progress.failures;
-      return this.write(repo, {
+      return write({
         ...op,
         state: 'FAILED',
         failures: [...op.failures, ...failures],
@@ -167,7 +186,7 @@ export class OperationRunner {
         state: 'CONVERGED',
         convergedAt: isoNow(this.deps.clock),
       });
-      return this.write(repo, {
+      return write({
         ...done,
         message: progress.converged ? undefined : `step ${i + 1}: ${progress.waitingFor}`,
       });
@@ -181,6 +200,7 @@ export class OperationRunner {
    * on a cluster the targets dropped (pruned here when asked, §6.3).
    */
   private async progress(
+    writer: FleetWriter,
     repo: GitRepoRecord,
     op: RetargetOperation,
     step: OperationStep,
@@ -207,7 +227,7 @@ export class OperationRunner {
     if (op.prune && orphans.length > 0) {
       for (const bd of orphans) {
         try {
-          await this.deps.writer.deleteBundleDeployment(bd.namespace, bd.name, {
+          await writer.deleteBundleDeployment(bd.namespace, bd.name, {
             uid: bd.uid,
             resourceVersion: bd.resourceVersion,
           });
@@ -257,14 +277,19 @@ export class OperationRunner {
   }
 
   /** One guarded write of the annotation (and the step's targets when a step is being applied). */
-  private async write(repo: GitRepoRecord, op: RetargetOperation, apply?: OperationStep): Promise<void> {
+  private async write(
+    writer: FleetWriter,
+    repo: GitRepoRecord,
+    op: RetargetOperation,
+    apply?: OperationStep,
+  ): Promise<void> {
     const next = { ...op, updatedAt: isoNow(this.deps.clock) };
     const patch: Record<string, unknown> = {
       metadata: { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(next) } },
     };
     if (apply) patch['spec'] = { targets: apply.targets };
     try {
-      const w = await this.deps.writer.patchGitRepo(repo.namespace, repo.name, patch, repo.resourceVersion);
+      const w = await writer.patchGitRepo(repo.namespace, repo.name, patch, repo.resourceVersion);
       await this.deps.store.waitForVersion('GitRepo', repo.key, w.resourceVersion, {
         timeoutMs: this.deps.writeWaitMs,
       });
