@@ -209,6 +209,31 @@ export const SETTINGS = {
     help: 'A watch that could not reconnect for this long relists instead of resuming',
     commands: ['serve'],
   },
+  'leader-election': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION',
+    help: 'true: replicas elect one leader on a Lease to run staged retargets; false: this replica always runs them',
+    commands: ['serve'],
+  },
+  'leader-election-namespace': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_NAMESPACE',
+    help: "Namespace of the fleet-graph-leader Lease; empty: the pod's own namespace with --backend in-cluster, else default",
+    commands: ['serve'],
+  },
+  'leader-election-lease-seconds': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_LEASE_SECONDS',
+    help: 'How long followers wait after the last observed Lease change before taking over',
+    commands: ['serve'],
+  },
+  'leader-election-renew-seconds': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_RENEW_SECONDS',
+    help: 'How long the leader keeps trying to renew before it stops leading',
+    commands: ['serve'],
+  },
+  'leader-election-retry-seconds': {
+    env: 'FLEET_GRAPH_LEADER_ELECTION_RETRY_SECONDS',
+    help: 'How often replicas try to acquire or renew the Lease',
+    commands: ['serve'],
+  },
 } as const;
 
 /** Settings given as a bare flag (`--insecure-allow-anonymous`) or `true`/`false` in the environment. */
@@ -226,6 +251,7 @@ const csv = z.string().transform((s) =>
     .filter(Boolean),
 );
 
+const seconds = z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').max(3600);
 const bool = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 
 export const ConfigSchema = z.object({
@@ -288,6 +314,16 @@ export const ConfigSchema = z.object({
     .transform((v) => v === 'true'),
   syncWaitSeconds: intFrom(0, 3_600),
   relistAfterOutageSeconds: intFrom(1, 31_536_000),
+  leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
+  // A DNS-1123 label, as Kubernetes names namespaces.
+  leaderElectionNamespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (DNS-1123 label)')
+    .max(63)
+    .optional(),
+  leaderElectionLeaseSeconds: intFrom(1, 3600),
+  leaderElectionRenewSeconds: seconds,
+  leaderElectionRetrySeconds: seconds,
 });
 
 export type AuthMode = 'kubernetes' | 'none';
@@ -347,6 +383,12 @@ const DEFAULTS: Record<SettingName, string> = {
   // Long enough that an API server restart or a brief network cut resumes from the
   // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.
   'relist-after-outage-seconds': '60',
+  'leader-election': 'true',
+  'leader-election-namespace': '',
+  // client-go's defaults for core clients (tools/leaderelection).
+  'leader-election-lease-seconds': '15',
+  'leader-election-renew-seconds': '10',
+  'leader-election-retry-seconds': '2',
 };
 
 /** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
@@ -415,6 +457,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           : `${key}: ${issue.message}`,
       );
     }
+  }
+  if (result.success) {
+    // client-go's rule: LeaseDuration > RenewDeadline > JitterFactor (1.2) × RetryPeriod.
+    const c = result.data;
+    if (c.leaderElectionLeaseSeconds <= c.leaderElectionRenewSeconds)
+      problems.push('--leader-election-lease-seconds must be greater than --leader-election-renew-seconds');
+    if (c.leaderElectionRenewSeconds <= 1.2 * c.leaderElectionRetrySeconds)
+      problems.push(
+        '--leader-election-renew-seconds must be greater than 1.2 × --leader-election-retry-seconds',
+      );
   }
   if (problems.length > 0) {
     throw new FleetGraphError(ErrorCode.INVALID_CONFIG, `invalid settings:\n  ${problems.join('\n  ')}`, {

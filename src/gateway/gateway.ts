@@ -2,7 +2,7 @@
  * The gateway: watches Fleet through client-node, keeps the read model, serves GraphQL. This is
  * the composition of the layers (kube → store → fleet → graphql → server) and their lifecycle.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
@@ -39,6 +39,7 @@ import { withAlerts } from './graphql/alerts/context.js';
 import { withLive } from './graphql/subscriptions/live.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
+import { KubeLeaseLock, LeaderElector, LEADER_LEASE_NAME, newHolderIdentity } from './kube/leader.js';
 import {
   freshnessOf,
   GatewayMetrics,
@@ -89,6 +90,17 @@ export interface GatewayOptions {
   readonly staleGraceMs?: number | undefined;
   /** Wall-clock ms for the token and access caches (tests). */
   readonly accessNow?: (() => number) | undefined;
+  /** Leader election overrides (tests): the clock it times the Lease with, a fixed identity. */
+  readonly leaderElection?: { readonly clock?: Clock; readonly identity?: string } | undefined;
+}
+
+export interface Leadership {
+  /** This replica's holder identity, `<hostname>_<random id>`. */
+  readonly identity: string;
+  /** Whether this replica leads (always true with leader election off). */
+  readonly leading: boolean;
+  /** The holder last observed on the Lease ('' when none). */
+  readonly holder: string;
 }
 
 /** The namespaces each kind occupies, computed once per store revision (every request asks). */
@@ -121,7 +133,34 @@ export interface Gateway {
   readiness(): Readiness;
   /** The live event engine's counters (replay buffer, subscribers, deepest queue). */
   eventStats(): EventEngineStats;
-  stop(): Promise<void>;
+  /** Who leads, as this replica sees it. */
+  leadership(): Leadership;
+  /**
+   * Drains and stops: /readyz fails first, staged work stops and the Lease is released, in-flight
+   * requests finish, WebSocket clients are told to reconnect (1012), SSE streams end. With
+   * `releaseLease: false` the Lease is left held, as a crashed replica would leave it.
+   */
+  stop(opts?: { releaseLease?: boolean }): Promise<void>;
+}
+
+/** The service account's namespace file, present in every pod that mounts its token. */
+const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/**
+ * The Lease's namespace: the setting, else (in-cluster) the pod's own namespace, else `default`.
+ * Only the in-cluster backend reads the pod's namespace: with the embedded simulator or a
+ * kubeconfig, the API server is not the pod's own and may not have that namespace.
+ */
+export function leaderElectionNamespace(config: Config): string {
+  if (config.leaderElectionNamespace) return config.leaderElectionNamespace;
+  if (config.backend !== 'in-cluster') return 'default';
+  try {
+    const ns = readFileSync(POD_NAMESPACE_FILE, 'utf8').trim();
+    if (ns) return ns;
+  } catch {
+    // Not in a pod.
+  }
+  return 'default';
 }
 
 /**
@@ -366,6 +405,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger: log,
     tuning: { relistAfterOutageMs: config.relistAfterOutageSeconds * 1000, ...opts.watchTuning },
   });
+  const identity = opts.leaderElection?.identity ?? newHolderIdentity();
   // Authentication and per-caller access (--auth kubernetes): TokenReview, SAR, impersonation.
   const access =
     config.auth === 'kubernetes'
@@ -408,20 +448,64 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     clock,
     logger: log.child({ component: 'commands' }),
     authorize: authorizeCommand,
+    identity,
     writeWaitMs: opts.writeWaitMs,
   });
+  // What must happen once (staged retarget steps and the orphan pruning they schedule) runs on
+  // the leader only, once the store has listed everything; every replica serves queries,
+  // subscriptions and mutations. Alerts are derived in memory on every replica and write nothing.
   let commandsStopped = false;
+  let synced = false;
+  let leading = !config.leaderElection;
+  const applyLeadership = () => {
+    if (synced && leading && !commandsStopped) commands.runner.start();
+    else commands.runner.stop();
+  };
+  const electionLog = log.child({ component: 'leader-election' });
+  const elector = config.leaderElection
+    ? new LeaderElector({
+        lock: new KubeLeaseLock(kubeConfig, leaderElectionNamespace(config), LEADER_LEASE_NAME),
+        identity,
+        // Lease durations are wall-clock seconds on every replica, whatever the simulated speed.
+        clock: opts.leaderElection?.clock ?? new SystemClock(1),
+        logger: electionLog,
+        leaseDurationMs: config.leaderElectionLeaseSeconds * 1000,
+        renewDeadlineMs: config.leaderElectionRenewSeconds * 1000,
+        retryPeriodMs: config.leaderElectionRetrySeconds * 1000,
+        onStartedLeading: () => {
+          leading = true;
+          applyLeadership();
+        },
+        onStoppedLeading: () => {
+          leading = false;
+          applyLeadership();
+        },
+        onNewLeader: (holder) => electionLog.info({ holder, self: holder === identity }, 'new leader'),
+      })
+    : undefined;
+  elector?.start();
+  metrics.leader({
+    identity,
+    isLeader: () => leading,
+    transitions: () => elector?.transitions() ?? 0,
+  });
   // Findings, and staged retargets recorded on GitRepos, start once the store has listed everything.
   watching.ready.then(
     () => {
       consistency.start();
-      if (!commandsStopped) commands.start();
+      synced = true;
+      applyLeadership();
     },
     () => undefined,
   );
-  const stopCommands = () => {
+  const stopCommands = async (releaseLease: boolean) => {
     commandsStopped = true;
+    applyLeadership();
+    // A step in flight finishes (or is abandoned before its write) before the Lease goes.
+    await commands.runner.idle();
     commands.stop();
+    await elector?.stop({ release: releaseLease });
+    leading = false;
   };
   metrics.watchHealth({ status: () => watching.status(), snapshot: () => store.snapshot() });
   let draining = false;
@@ -549,7 +633,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
   } catch (e) {
     await metricsServer?.stop();
-    stopCommands();
+    await stopCommands(true);
     freshness.stop();
     await watching.stop();
     consistency.stop();
@@ -565,9 +649,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
-    stop() {
+    leadership: () => ({ identity, leading, holder: elector ? elector.leader() : identity }),
+    stop(stopOpts) {
       stopping ??= (async () => {
-        stopCommands();
+        // Readiness fails first, so load balancers stop sending new work.
+        draining = true;
+        await stopCommands(stopOpts?.releaseLease ?? true);
         freshness.stop();
         await running.stop({
           beforeDispose: async () => {

@@ -5,8 +5,8 @@
  * gateway, the writers, the clients (multiplexed) and the raw baselines — so each figure is paid
  * for by the process it describes.
  *
- *   npm run bench                  L = 1,000 clusters × 50 bundles, XL = 10,000 × 100 (≤ 10 min)
- *   npm run bench -- --quick       small sizes and short loops for development (≤ 2 min)
+ *   npm run bench                  L = 1,000 clusters × 50 bundles, XL = 10,000 × 100 (budget: 10 min on an idle 2-core machine)
+ *   npm run bench -- --quick       small sizes and short loops for development (budget: 2 min)
  *   npm run bench -- --only P1,P5  some goals only (P3 and P6 include XL unless --no-xl)
  *   npm run bench -- --publish     also copy results.{json,md} and the charts to docs/performance/
  *   npm run bench -- --profile     CPU profiles of the gateway (node --cpu-prof) into the results dir
@@ -77,7 +77,7 @@ interface Settings {
 
 const USAGE = `Usage: npm run bench -- [--quick] [--only P1,P2,…] [--no-xl] [--publish] [--profile] [--out DIR]
                         [--clusters N --bundles M] [--subscribers N] [--fanout N,N,…]
-  --quick          small sizes, short loops (≤ 2 min); also BENCH_QUICK=1
+  --quick          small sizes, short loops (budget 2 min); also BENCH_QUICK=1
   --only LIST      goals to run, from P1…P8 (default all)
   --no-xl          leave out the XL fleet (P3, P6)
   --publish        copy the results and charts to docs/performance/

@@ -30,6 +30,7 @@ import type {
   Inconsistency,
   InconsistencyFilter,
   ListFilter,
+  PreviewGitRepo,
   PreviewedCluster,
   ReadModel,
   RecomputedStatus,
@@ -389,8 +390,8 @@ class SnapshotReadModel implements FleetReadModel {
   previewTargets(
     namespace: string,
     targets: readonly GitTarget[],
-    labels?: Readonly<Record<string, string>>,
+    gitRepo?: PreviewGitRepo,
   ): readonly PreviewedCluster[] {
-    return previewTargets(this.view, namespace, targets, labels);
+    return previewTargets(this.view, namespace, targets, gitRepo);
   }
 }

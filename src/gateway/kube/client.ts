@@ -95,7 +95,7 @@ function parseBody(body: unknown): Partial<Status> | undefined {
 }
 
 /** client-node middleware that hands our AbortSignal to the request. */
-function withSignal(
+export function withSignal(
   signal: AbortSignal | undefined,
   base?: ConfigurationOptions,
 ): ConfigurationOptions | undefined {

@@ -83,8 +83,11 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   /**
-   * Stops in order: stop accepting connections, close WebSockets (1001), run `beforeDispose`
-   * (e.g. stop the watches), dispose yoga, and after the grace period cut what is still open.
+   * Drains and stops, in order: readiness fails (`onDraining`) while the listener still answers,
+   * so probes see it; requests in flight (queries, mutations) finish, bounded by the grace period;
+   * the listener closes; WebSocket clients get 1012 "Service Restart" (reconnect elsewhere, resume
+   * by cursor); `beforeDispose` runs (stopping the event engine ends SSE streams with a `complete`
+   * event); yoga is disposed; after the grace period whatever is still open is cut.
    */
   stop(opts?: { beforeDispose?: () => Promise<void> }): Promise<void>;
 }
@@ -119,15 +122,30 @@ export function listenError(e: unknown, host: string, port: number): Error {
           : ((e as Error | undefined)?.message ?? String(e));
   return new FleetGraphError(ErrorCode.UNAVAILABLE, `cannot listen on ${where}: ${why}`, { code });
 }
+/** RFC 6455 §7.4.1 as registered by IANA: the server restarts; the client may reconnect. */
+export const WS_CLOSE_SERVICE_RESTART = 1012;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { app, logger: log } = opts;
   const grace = opts.shutdownGraceMs ?? 5_000;
+  // Requests in flight that are not streams (SSE streams end when the event engine stops).
+  let inFlight = 0;
+  let draining = false;
+  let onIdle: (() => void) | undefined;
   let listeningPort = opts.port;
   const gate = createGate(opts.host, () => listeningPort, opts.gate);
   const http: Server = createServer(
     { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs },
     (req, res) => {
+      if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+        inFlight += 1;
+        res.once('close', () => {
+          inFlight -= 1;
+          if (inFlight === 0) onIdle?.();
+        });
+      }
+      // While draining, a kept-alive connection is closed after its answer.
+      if (draining) res.setHeader('connection', 'close');
       setSecurityHeaders(res);
       // Liveness is answered here, before yoga: it stays fast however busy the GraphQL side is.
       if (req.url === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -300,23 +318,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     stop(stopOpts) {
       stopping ??= (async () => {
+        draining = true;
         opts.onDraining?.();
+        const deadline = Date.now() + grace;
+        const bounded = async (p: Promise<void>) => {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            p,
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+              timer.unref();
+            }),
+          ]);
+          clearTimeout(timer);
+        };
+        // Answers in flight finish first; a mutation waiting for its own write still gets it.
+        if (inFlight > 0) await bounded(new Promise<void>((resolve) => (onIdle = resolve)));
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();
+        for (const client of wss.clients) client.close(WS_CLOSE_SERVICE_RESTART, 'Service Restart');
         await ws.dispose();
         await stopOpts?.beforeDispose?.();
         await app.dispose();
-        // SSE streams and keep-alive sockets keep close() pending; cut them after the grace period.
-        let timer: NodeJS.Timeout | undefined;
-        const cut = new Promise<void>((resolve) => {
-          timer = setTimeout(() => {
-            http.closeAllConnections();
-            resolve();
-          }, grace);
-          timer.unref();
-        });
-        await Promise.race([closed, cut]);
-        clearTimeout(timer);
+        http.closeIdleConnections();
+        // Streams and keep-alive sockets keep close() pending; cut them after the grace period.
+        await bounded(closed);
         http.closeAllConnections();
         await closed;
         log.info('GraphQL server stopped');

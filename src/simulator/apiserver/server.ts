@@ -129,6 +129,15 @@ export interface ApiServer {
   /** The current resourceVersion of the whole store. */
   readonly resourceVersion: string;
   readonly faults: Faults;
+  /**
+   * The emulator's own record of what happened: every committed change of one storage (e.g.
+   * `bundledeployments.fleet.cattle.io`), in order, in process. Faults never touch it, so a test
+   * can compare what clients saw through faulty watches with what really happened.
+   */
+  journal(
+    storageKey: string,
+    listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject) => void,
+  ): () => void;
   stop(): Promise<void>;
 }
 
@@ -465,6 +474,19 @@ export class ApiServerImpl implements ApiServer {
 
   seed(objects: KubeObject[]): KubeObject[] {
     return this.engine.seed(objects);
+  }
+
+  journal(
+    storageKey: string,
+    listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject) => void,
+  ): () => void {
+    const storage = this.engine.store.storage(storageKey);
+    const watcher = {
+      onEvent: (ev: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }) =>
+        listener(ev.type, ev.object),
+    };
+    storage.watchers.add(watcher);
+    return () => storage.watchers.delete(watcher);
   }
 
   readonly faults: Faults = {

@@ -448,12 +448,17 @@ export class FleetCommands {
         strategy,
         prune,
         // A dry run shows the planned steps, none applied.
-        steps: steps.map((st, i) => (i === 0 && !dryRun ? { ...st, state: 'APPLIED', appliedAt: now } : st)),
+        steps: steps.map((st, i) =>
+          i === 0 && !dryRun
+            ? { ...st, state: 'APPLIED', appliedAt: now, appliedBy: this.deps.identity }
+            : st,
+        ),
         currentStep: 0,
         startedAt: now,
         updatedAt: now,
         failures: [],
         startedBy: caller.kind === 'user' ? caller.name : undefined,
+        updatedBy: this.deps.identity,
         // Later steps are written as this user (runner.ts), so RBAC and audit see them throughout.
         startedByUser:
           caller.kind === 'user'

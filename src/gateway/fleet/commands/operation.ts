@@ -35,6 +35,10 @@ export interface OperationStep {
   readonly state: StepState;
   readonly appliedAt?: string | undefined;
   readonly convergedAt?: string | undefined;
+  /** The replica (leader-election identity) that applied the step's targets. */
+  readonly appliedBy?: string | undefined;
+  /** The replica that recorded the step as converged. */
+  readonly convergedBy?: string | undefined;
 }
 
 export interface OperationFailure {
@@ -62,6 +66,8 @@ export interface RetargetOperation {
   readonly message?: string | undefined;
   /** Who started it. */
   readonly startedBy?: string | undefined;
+  /** The replica that wrote the record last (its leader-election identity). */
+  readonly updatedBy?: string | undefined;
   /**
    * The identity that started it, as Kubernetes authenticated it: the runner writes each later
    * step impersonating this user, so RBAC and audit see the same person for every step.
@@ -111,6 +117,9 @@ const stepSchema = z.object({
   state: z.enum(['PENDING', 'APPLIED', 'CONVERGED']),
   appliedAt: isoTime.optional(),
   convergedAt: isoTime.optional(),
+  // Replica identities (leader election): shown, never acted on; bounded like a Lease holder.
+  appliedBy: z.string().max(253).optional(),
+  convergedBy: z.string().max(253).optional(),
 });
 
 /**
@@ -146,6 +155,7 @@ const operationSchema = z.object({
   ),
   message: z.string().optional(),
   startedBy: z.string().optional(),
+  updatedBy: z.string().max(253).optional(),
   startedByUser: z
     .object({
       name: z.string().min(1),

@@ -128,6 +128,11 @@ export interface CommandDeps {
   readonly authorize?: AuthorizationPolicy | undefined;
   /** Bound on read-your-writes (default 10 s of real time). */
   readonly writeWaitMs?: number | undefined;
+  /**
+   * This replica's identity (its leader-election holder identity), recorded on the steps it
+   * applies and converges, so the operation record shows a handover between replicas.
+   */
+  readonly identity?: string | undefined;
 }
 
 export type { GitRepoRecord };

@@ -5,7 +5,8 @@
  * snapshot and makes at most one write to the GitRepo, guarded by its resourceVersion, so two
  * replicas racing on one operation cannot both advance it (the loser's write gets 409 and
  * re-evaluates); orphan deletions carry uid and resourceVersion preconditions, so repeating one is
- * harmless.
+ * harmless. With several replicas only the leader runs it (gateway.ts starts and stops it as
+ * leadership comes and goes); every step records the replica that applied and converged it.
  */
 import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
@@ -36,13 +37,24 @@ export class OperationRunner {
     { running: boolean; again: boolean; timer?: { cancel(): void } }
   >();
   private unsubscribe: (() => void) | undefined;
-  private stopped = false;
+  private stopped = true;
   private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: CommandDeps) {}
 
-  /** Resumes every RUNNING operation in the store and follows GitRepo changes from now on. */
+  /** Whether it is carrying operations (started and not stopped). */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  /**
+   * Resumes every RUNNING operation in the store and follows GitRepo changes from now on. May be
+   * called again after stop (a replica that regains leadership).
+   */
   start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
     for (const repo of this.deps.store.snapshot().list('GitRepo')) this.consider(repo);
     this.unsubscribe = this.deps.store.subscribe((e) => {
       if (e.kind === 'GitRepo') {
@@ -61,9 +73,16 @@ export class OperationRunner {
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
     for (const t of this.tracked.values()) t.timer?.cancel();
     for (const r of this.retries) clearTimeout(r);
+    this.retries.clear();
     this.tracked.clear();
+  }
+
+  /** Resolves once no evaluation is in progress (after stop, before the Lease is released). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** Keys of GitRepos with an operation this runner is carrying. */
@@ -92,19 +111,20 @@ export class OperationRunner {
       return;
     }
     t.running = true;
-    setImmediate(() => {
-      this.evaluate(key)
-        .catch((err: unknown) =>
-          this.deps.logger.error({ err, gitRepo: key }, 'retarget operation step failed'),
-        )
-        .finally(() => {
-          t.running = false;
-          if (t.again) {
-            t.again = false;
-            this.wake(key);
-          }
-        });
-    });
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.evaluate(key))
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err, gitRepo: key }, 'retarget operation step failed'),
+      )
+      .finally(() => {
+        this.inFlight.delete(run);
+        t.running = false;
+        if (t.again) {
+          t.again = false;
+          this.wake(key);
+        }
+      });
+    this.inFlight.add(run);
   }
 
   private wakeAt(key: string, at: number): void {
@@ -129,6 +149,7 @@ export class OperationRunner {
   }
 
   private async evaluate(key: string): Promise<void> {
+    if (this.stopped) return;
     const snapshot = this.deps.store.snapshot();
     const repo = snapshot.get('GitRepo', key);
     const op = repo && operationOf(repo);
@@ -147,7 +168,14 @@ export class OperationRunner {
     const step = op.steps[i];
     if (!step) return write({ ...op, state: 'SUCCEEDED' });
     if (step.state === 'PENDING')
-      return write(withStep(op, i, { state: 'APPLIED', appliedAt: isoNow(this.deps.clock) }), step);
+      return write(
+        withStep(op, i, {
+          state: 'APPLIED',
+          appliedAt: isoNow(this.deps.clock),
+          appliedBy: this.deps.identity,
+        }),
+        step,
+      );
     if (step.state === 'CONVERGED') {
       const next = op.steps[i + 1];
       if (!next) return write({ ...op, state: 'SUCCEEDED', currentStep: op.steps.length });
@@ -156,6 +184,7 @@ export class OperationRunner {
       const advanced = withStep({ ...op, currentStep: i + 1 }, i + 1, {
         state: 'APPLIED',
         appliedAt: isoNow(this.deps.clock),
+        appliedBy: this.deps.identity,
       });
       return write(advanced, next);
     }
@@ -185,6 +214,7 @@ export class OperationRunner {
       const done = withStep({ ...op, failures: [...op.failures, ...failures] }, i, {
         state: 'CONVERGED',
         convergedAt: isoNow(this.deps.clock),
+        convergedBy: this.deps.identity,
       });
       return write({
         ...done,
@@ -226,6 +256,7 @@ export class OperationRunner {
     const orphans = selectOrphans(view, repo, earlier).orphans;
     if (op.prune && orphans.length > 0) {
       for (const bd of orphans) {
+        if (this.stopped) break;
         try {
           await writer.deleteBundleDeployment(bd.namespace, bd.name, {
             uid: bd.uid,
@@ -283,7 +314,9 @@ export class OperationRunner {
     op: RetargetOperation,
     apply?: OperationStep,
   ): Promise<void> {
-    const next = { ...op, updatedAt: isoNow(this.deps.clock) };
+    // Leadership lost while this evaluation read its snapshot: leave the step to the new leader.
+    if (this.stopped) return;
+    const next = { ...op, updatedAt: isoNow(this.deps.clock), updatedBy: this.deps.identity };
     const patch: Record<string, unknown> = {
       metadata: { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(next) } },
     };

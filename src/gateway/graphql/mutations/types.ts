@@ -207,6 +207,18 @@ const StepRef = builder.objectRef<OperationStep>('RetargetStep').implement({
       description: 'When it converged.',
       resolve: (s) => s.convergedAt ?? null,
     }),
+    appliedBy: t.string({
+      nullable: true,
+      description:
+        'The gateway replica that wrote its targets (its leader-election identity, `<hostname>_<id>`); null when not applied yet.',
+      resolve: (s) => s.appliedBy ?? null,
+    }),
+    convergedBy: t.string({
+      nullable: true,
+      description:
+        'The gateway replica that recorded it as converged; differs from appliedBy when leadership moved meanwhile.',
+      resolve: (s) => s.convergedBy ?? null,
+    }),
   }),
 });
 
@@ -278,6 +290,11 @@ export const RetargetOperationRef = builder.objectRef<RetargetOperation>('Retarg
       type: 'DateTime',
       description: 'When it last changed.',
       resolve: (o) => o.updatedAt,
+    }),
+    updatedBy: t.string({
+      nullable: true,
+      description: 'The gateway replica that last wrote the record (its leader-election identity).',
+      resolve: (o) => o.updatedBy ?? null,
     }),
     failures: t.field({
       type: [FailureRef],
