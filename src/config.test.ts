@@ -22,6 +22,28 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ command: 'simulate', port: 0, cleanup: 'legacy', speed: 60 });
   });
 
+  it('has client-go leader-election defaults and checks their order', () => {
+    expect(loadConfig([], {})).toMatchObject({
+      leaderElection: true,
+      leaderElectionNamespace: undefined,
+      leaderElectionLeaseSeconds: 15,
+      leaderElectionRenewSeconds: 10,
+      leaderElectionRetrySeconds: 2,
+    });
+    expect(
+      loadConfig(['--leader-election', 'false', '--leader-election-namespace', 'fleet-graph'], {}),
+    ).toMatchObject({ leaderElection: false, leaderElectionNamespace: 'fleet-graph' });
+    expect(() => loadConfig(['--leader-election-renew-seconds', '20'], {})).toThrow(
+      /--leader-election-lease-seconds must be greater than --leader-election-renew-seconds/,
+    );
+    expect(() => loadConfig([], { FLEET_GRAPH_LEADER_ELECTION_RETRY_SECONDS: '9' })).toThrow(
+      /--leader-election-renew-seconds must be greater than 1\.2 × --leader-election-retry-seconds/,
+    );
+    expect(() => loadConfig([], { FLEET_GRAPH_LEADER_ELECTION_NAMESPACE: 'Bad_NS' })).toThrow(
+      /--leader-election-namespace \(FLEET_GRAPH_LEADER_ELECTION_NAMESPACE\): must be a namespace name/,
+    );
+  });
+
   it('splits the namespace list', () => {
     expect(loadConfig(['--namespaces', 'fleet-local, fleet-default'], {}).namespaces).toEqual([
       'fleet-local',

@@ -17,9 +17,11 @@ async function simulate(config: Config, log: Logger): Promise<Simulation> {
   const { startSimulation } = await import('./simulator/index.js');
   const sim = await startSimulation({ ...config, logger: log });
   if (config.kubeconfigOut) await sim.writeKubeconfig(config.kubeconfigOut);
-  log.info({ url: sim.url, kubeconfig: config.kubeconfigOut }, 'Kubernetes API emulator listening');
+  // The scheme the kubeconfig uses (http or https), so a client's TLS settings can be checked against it.
+  const scheme = new URL(sim.url).protocol.replace(/:$/, '');
+  log.info({ url: sim.url, scheme, kubeconfig: config.kubeconfigOut }, 'Kubernetes API emulator listening');
   process.stdout.write(
-    `Kubernetes API emulator listening on ${sim.url}\n` +
+    `Kubernetes API emulator listening on ${sim.url} (${scheme})\n` +
       (config.kubeconfigOut ? `kubeconfig written to ${config.kubeconfigOut}\n` : ''),
   );
   return sim;
@@ -30,7 +32,10 @@ async function serve(config: Config, log: Logger): Promise<Running> {
   const stops: (() => Promise<void>)[] = [];
   let kubeConfig: KubeConfig | undefined;
   if (config.backend === 'simulator') {
-    const sim = await simulate({ ...config, port: config.apiPort }, log.child({ component: 'simulator' }));
+    const sim = await simulate(
+      { ...config, port: config.apiPort, host: config.apiHost },
+      log.child({ component: 'simulator' }),
+    );
     stops.push(() => sim.stop());
     kubeConfig = sim.kubeConfig;
   }
@@ -43,7 +48,10 @@ async function serve(config: Config, log: Logger): Promise<Running> {
   }
   const running = gateway;
   stops.unshift(() => running.stop());
-  process.stdout.write(`fleet-graph GraphQL API and GraphiQL at ${running.url}\n`);
+  process.stdout.write(
+    `fleet-graph GraphQL API${config.graphiql ? ' and GraphiQL' : ''} at ${running.url}\n` +
+      (running.metricsUrl ? `metrics at ${running.metricsUrl}\n` : ''),
+  );
   return {
     async stop() {
       for (const stop of stops) await stop();

@@ -16,12 +16,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   shared: [],
   'gateway/kube': ['apis', 'shared'],
   'gateway/store': ['gateway/kube', 'apis', 'shared'],
-  'gateway/fleet': ['gateway/store', 'apis', 'shared'],
+  'gateway/fleet': ['gateway/store', 'gateway/access', 'apis', 'shared'],
+  'gateway/access': ['gateway/kube', 'apis', 'shared'],
   'gateway/graphql': ['gateway/fleet', 'apis', 'shared'],
-  'gateway/server': ['gateway/graphql', 'shared'],
+  'gateway/server': ['gateway/graphql', 'gateway/access', 'shared'],
   // Metrics read every layer below GraphQL; the server only gets a rendering function (gateway.ts).
   'gateway/metrics': ['gateway/kube', 'gateway/store', 'gateway/fleet', 'apis', 'shared'],
   gateway: [
+    'gateway/access',
     'gateway/kube',
     'gateway/store',
     'gateway/fleet',

@@ -2,7 +2,7 @@
  * The gateway: watches Fleet through client-node, keeps the read model, serves GraphQL. This is
  * the composition of the layers (kube → store → fleet → graphql → server) and their lifecycle.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
@@ -10,14 +10,36 @@ import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { AlertEngine, followFleet } from './fleet/alerts/index.js';
 import { detailSourceOf, fleetDetails } from './fleet/details.js';
-import { FleetCommands, type AuthorizationPolicy } from './fleet/commands/index.js';
-import { ConsistencyTracker, createReadModel, type ChangedRecord } from './fleet/index.js';
+import { GatewayAccess, type UserIdentity } from './access/index.js';
+import { FleetCommands, type AuthorizationPolicy, type CommandCaller } from './fleet/commands/index.js';
+import {
+  ConsistencyTracker,
+  createReadModel,
+  namespacesByKind,
+  scopedAlerts,
+  scopedEvents,
+  visibleSnapshot,
+  type ChangedRecord,
+  type FleetReadModel,
+  type LiveAlerts,
+  type LiveEvents,
+  type Visibility,
+} from './fleet/index.js';
+import type { Snapshot } from './store/records.js';
 import { EventEngine, type EventEngineStats } from './fleet/events/index.js';
-import { buildSchema, createContext, VERSION } from './graphql/index.js';
+import {
+  buildSchema,
+  createContext,
+  VERSION,
+  type Caller,
+  type CallerAccess,
+  type RequestSource,
+} from './graphql/index.js';
 import { withAlerts } from './graphql/alerts/context.js';
 import { withLive } from './graphql/subscriptions/live.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
+import { KubeLeaseLock, LeaderElector, LEADER_LEASE_NAME, newHolderIdentity } from './kube/leader.js';
 import {
   freshnessOf,
   GatewayMetrics,
@@ -26,7 +48,16 @@ import {
   type KindFreshness,
 } from './metrics/index.js';
 import type { FreshnessSource } from './graphql/common/freshness.js';
-import { createApp, startServer, type Limits, type Readiness } from './server/index.js';
+import {
+  createApp,
+  startMetricsServer,
+  startServer,
+  type AppOptions,
+  type Authenticate,
+  type Limits,
+  type MetricsServer,
+  type Readiness,
+} from './server/index.js';
 import { useFreshness } from './server/freshness.js';
 import { createDetailLoader, kubeFetcher } from './store/details.js';
 import { createStore, type Store } from './store/store.js';
@@ -43,7 +74,12 @@ export interface GatewayOptions {
   readonly limits?: Partial<Limits> | undefined;
   /** How long shutdown waits for open streams (default 5 s). */
   readonly shutdownGraceMs?: number | undefined;
-  /** The one authorization point of the write commands (default: allow everything). */
+  /** Who is calling when authentication is off (default: everyone anonymous); see AppOptions.identify. */
+  readonly identify?: AppOptions['identify'];
+  /**
+   * An extra authorization point of the write commands (default: allow everything). With
+   * `--auth kubernetes` a write must pass both this and Kubernetes (SubjectAccessReview).
+   */
   readonly authorizeCommand?: AuthorizationPolicy | undefined;
   /** How long a mutation waits for its write to show in the store (default 10 s). */
   readonly writeWaitMs?: number | undefined;
@@ -52,18 +88,79 @@ export interface GatewayOptions {
    * serves count as stale (default 2 s).
    */
   readonly staleGraceMs?: number | undefined;
+  /** Wall-clock ms for the token and access caches (tests). */
+  readonly accessNow?: (() => number) | undefined;
+  /** Leader election overrides (tests): the clock it times the Lease with, a fixed identity. */
+  readonly leaderElection?: { readonly clock?: Clock; readonly identity?: string } | undefined;
 }
+
+export interface Leadership {
+  /** This replica's holder identity, `<hostname>_<random id>`. */
+  readonly identity: string;
+  /** Whether this replica leads (always true with leader election off). */
+  readonly leading: boolean;
+  /** The holder last observed on the Lease ('' when none). */
+  readonly holder: string;
+}
+
+/** The namespaces each kind occupies, computed once per store revision (every request asks). */
+function namespacesMemo(): (snapshot: Snapshot) => ReadonlyMap<string, Iterable<string>> {
+  let memo: { revision: number; value: ReadonlyMap<string, Iterable<string>> } | undefined;
+  return (snapshot) => {
+    if (memo?.revision !== snapshot.revision)
+      memo = { revision: snapshot.revision, value: namespacesByKind(snapshot) };
+    return memo.value;
+  };
+}
+
+function userOf(caller: CommandCaller | Caller): UserIdentity | undefined {
+  return caller.kind === 'user'
+    ? { kind: 'user', name: caller.name, uid: caller.uid, groups: caller.groups, extra: caller.extra }
+    : undefined;
+}
+
+/** How often a long-lived subscription re-decides its visibility (answers are cached meanwhile). */
+const VISIBILITY_REFRESH_MS = 1_000;
 
 export interface Gateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
+  /** `/metrics` on its own port (`--metrics-port`); undefined when served on the API port. */
+  readonly metricsUrl: string | undefined;
   /** Resolves once every watched kind has been listed. */
   readonly synced: Promise<void>;
   /** What /readyz reports. */
   readiness(): Readiness;
   /** The live event engine's counters (replay buffer, subscribers, deepest queue). */
   eventStats(): EventEngineStats;
-  stop(): Promise<void>;
+  /** Who leads, as this replica sees it. */
+  leadership(): Leadership;
+  /**
+   * Drains and stops: /readyz fails first, staged work stops and the Lease is released, in-flight
+   * requests finish, WebSocket clients are told to reconnect (1012), SSE streams end. With
+   * `releaseLease: false` the Lease is left held, as a crashed replica would leave it.
+   */
+  stop(opts?: { releaseLease?: boolean }): Promise<void>;
+}
+
+/** The service account's namespace file, present in every pod that mounts its token. */
+const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/**
+ * The Lease's namespace: the setting, else (in-cluster) the pod's own namespace, else `default`.
+ * Only the in-cluster backend reads the pod's namespace: with the embedded simulator or a
+ * kubeconfig, the API server is not the pod's own and may not have that namespace.
+ */
+export function leaderElectionNamespace(config: Config): string {
+  if (config.leaderElectionNamespace) return config.leaderElectionNamespace;
+  if (config.backend !== 'in-cluster') return 'default';
+  try {
+    const ns = readFileSync(POD_NAMESPACE_FILE, 'utf8').trim();
+    if (ns) return ns;
+  } catch {
+    // Not in a pod.
+  }
+  return 'default';
 }
 
 /**
@@ -308,6 +405,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger: log,
     tuning: { relistAfterOutageMs: config.relistAfterOutageSeconds * 1000, ...opts.watchTuning },
   });
+  const identity = opts.leaderElection?.identity ?? newHolderIdentity();
+  // Authentication and per-caller access (--auth kubernetes): TokenReview, SAR, impersonation.
+  const access =
+    config.auth === 'kubernetes'
+      ? new GatewayAccess({
+          kubeConfig,
+          audiences: config.authAudiences,
+          authCacheMs: config.authCacheSeconds * 1000,
+          accessCacheMs: config.accessCacheSeconds * 1000,
+          logger: log.child({ component: 'access' }),
+          now: opts.accessNow,
+        })
+      : undefined;
+  const extraPolicy = opts.authorizeCommand;
+  const authorizeCommand: AuthorizationPolicy | undefined = access
+    ? async (caller, request) => {
+        const user = userOf(caller);
+        if (!user) return false;
+        const verdict = await access.mayWrite(user, request.action, request.namespace, request.name);
+        if (verdict !== true) return verdict;
+        return extraPolicy ? extraPolicy(caller, request) : true;
+      }
+    : extraPolicy;
   const freshnessRules: FreshnessRules = {
     graceMs: opts.staleGraceMs ?? 2_000,
     silentMs: config.readyStaleSeconds * 1000,
@@ -316,24 +436,76 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // The write side: commands over the same store, writing through the API server (issue #5).
   const commands = new FleetCommands({
     writer: new KubeFleetWriter(new KubeClient(kubeConfig)),
+    // With authentication every write impersonates its caller; an anonymous one cannot write.
+    writerFor: access
+      ? (caller) => {
+          const user = userOf(caller);
+          return user ? access.writerFor(user) : undefined;
+        }
+      : undefined,
+    namespaces: config.namespaces,
     store,
     clock,
     logger: log.child({ component: 'commands' }),
-    authorize: opts.authorizeCommand,
+    authorize: authorizeCommand,
+    identity,
     writeWaitMs: opts.writeWaitMs,
   });
+  // What must happen once (staged retarget steps and the orphan pruning they schedule) runs on
+  // the leader only, once the store has listed everything; every replica serves queries,
+  // subscriptions and mutations. Alerts are derived in memory on every replica and write nothing.
   let commandsStopped = false;
+  let synced = false;
+  let leading = !config.leaderElection;
+  const applyLeadership = () => {
+    if (synced && leading && !commandsStopped) commands.runner.start();
+    else commands.runner.stop();
+  };
+  const electionLog = log.child({ component: 'leader-election' });
+  const elector = config.leaderElection
+    ? new LeaderElector({
+        lock: new KubeLeaseLock(kubeConfig, leaderElectionNamespace(config), LEADER_LEASE_NAME),
+        identity,
+        // Lease durations are wall-clock seconds on every replica, whatever the simulated speed.
+        clock: opts.leaderElection?.clock ?? new SystemClock(1),
+        logger: electionLog,
+        leaseDurationMs: config.leaderElectionLeaseSeconds * 1000,
+        renewDeadlineMs: config.leaderElectionRenewSeconds * 1000,
+        retryPeriodMs: config.leaderElectionRetrySeconds * 1000,
+        onStartedLeading: () => {
+          leading = true;
+          applyLeadership();
+        },
+        onStoppedLeading: () => {
+          leading = false;
+          applyLeadership();
+        },
+        onNewLeader: (holder) => electionLog.info({ holder, self: holder === identity }, 'new leader'),
+      })
+    : undefined;
+  elector?.start();
+  metrics.leader({
+    identity,
+    isLeader: () => leading,
+    transitions: () => elector?.transitions() ?? 0,
+  });
   // Findings, and staged retargets recorded on GitRepos, start once the store has listed everything.
   watching.ready.then(
     () => {
       consistency.start();
-      if (!commandsStopped) commands.start();
+      synced = true;
+      applyLeadership();
     },
     () => undefined,
   );
-  const stopCommands = () => {
+  const stopCommands = async (releaseLease: boolean) => {
     commandsStopped = true;
+    applyLeadership();
+    // A step in flight finishes (or is abandoned before its write) before the Lease goes.
+    await commands.runner.idle();
     commands.stop();
+    await elector?.stop({ release: releaseLease });
+    leading = false;
   };
   metrics.watchHealth({ status: () => watching.status(), snapshot: () => store.snapshot() });
   let draining = false;
@@ -344,40 +516,112 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       : readinessFrom(freshnessOf(watching.status(), freshnessRules), freshnessRules);
   // Details on demand (status lists, raw objects): GETs through the watches' client, batched per operation.
   const fetchDetails = kubeFetcher(watching.client);
+  const namespacesOf = namespacesMemo();
+  /**
+   * The caller's view: the one authorization point of reads. The read model of every operation is
+   * built over the snapshot filtered by what the caller may list (fleet/visible.ts), and the live
+   * streams re-check each event, so lists, counts, edges and events all agree.
+   */
+  const scopeFor = async (caller: Caller) => {
+    if (!access) return undefined;
+    const user = userOf(caller);
+    if (!user) throw new FleetGraphError(ErrorCode.UNAVAILABLE, 'the caller was not authenticated');
+    const decide = () => access.visibility(user, namespacesOf(store.snapshot()));
+    let visibility: Visibility = await decide();
+    let decidedAt = Date.now();
+    const fresh = async () => {
+      if (Date.now() - decidedAt >= VISIBILITY_REFRESH_MS) {
+        visibility = await decide();
+        decidedAt = Date.now();
+      }
+      return visibility;
+    };
+    const mayList = async (kind: string, namespace: string) => {
+      await fresh();
+      return access.mayList(user, kind, namespace);
+    };
+    return {
+      authorize: (model: FleetReadModel) =>
+        createReadModel(visibleSnapshot(model.snapshot, visibility), { tracker, clock, visibility }),
+      access: { can: (q) => access.can(user, q) } satisfies CallerAccess,
+      events: scopedEvents(events, mayList),
+      alerts: scopedAlerts(alerts, () => visibility, fresh),
+    };
+  };
+  const authenticate: Authenticate | undefined = access
+    ? async (token) => {
+        const result = await access.authenticate(token);
+        return result.authenticated
+          ? { ok: true, caller: result.user }
+          : { ok: false, reason: result.reason };
+      }
+    : undefined;
   const app = createApp({
     schema: buildSchema(),
-    context: (caller) => {
+    authenticate,
+    context: async (caller, source: RequestSource) => {
+      const scope = await scopeFor(caller);
       const make = () =>
         createContext({
           readModel: () => {
             consistency.flush();
             return createReadModel(store.snapshot(), { tracker, clock });
           },
+          authorize: scope?.authorize,
           caller,
+          access: scope?.access,
+          source,
           version: VERSION,
           commands,
-          details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails))),
+          // raw comes back whole only to a caller Kubernetes lets read Secrets in that namespace.
+          details: fleetDetails(detailSourceOf(createDetailLoader(fetchDetails)), {
+            mayReadSecrets: scope
+              ? (namespace) => scope.access.can({ verb: 'get', group: '', resource: 'secrets', namespace })
+              : undefined,
+          }),
         });
+      const liveEvents: LiveEvents = scope?.events ?? events;
+      const liveAlerts: LiveAlerts = scope?.alerts ?? alerts;
       // Subscriptions renew the read model per event (no stale snapshot or loaders).
-      return withAlerts(withLive(make(), { events, renew: make, freshness }), alerts);
+      return withAlerts(withLive(make(), { events: liveEvents, renew: make, freshness }), liveAlerts);
     },
+    identify: opts.identify,
     readiness,
     logger: log.child({ component: 'graphql' }),
     limits: opts.limits,
+    corsOrigins: config.corsOrigins,
+    streamLimits: {
+      streamsPerIdentity: config.streamsPerIdentity,
+      streamsPerAddress: config.streamsPerAddress,
+      maxSubscriptions: config.maxSubscriptions,
+    },
+    graphiql: config.graphiql,
+    introspection: config.introspection,
     plugins: [
       useFreshness({ source: freshness, syncWaitMs: config.syncWaitSeconds * 1000 }),
       metrics.graphql.plugin,
     ],
-    metrics: () => metrics.render(),
+    // On the API port only when no metrics port is set.
+    metrics: config.metricsPort === undefined ? () => metrics.render() : undefined,
   });
   let server;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (config.metricsPort !== undefined) {
+      metricsServer = await startMetricsServer({
+        port: config.metricsPort,
+        host: config.host,
+        render: () => metrics.render(),
+        logger: log,
+      });
+    }
     server = await startServer({
       app,
       port: config.port,
       host: config.host,
       logger: log,
       shutdownGraceMs: opts.shutdownGraceMs,
+      authenticate,
       subscriptionLimits: {
         subscriptionsPerConnection: config.subscriptionsPerConnection,
         connectionsPerClient: config.connectionsPerClient,
@@ -385,9 +629,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       onDraining: () => {
         draining = true;
       },
+      gate: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     });
   } catch (e) {
-    stopCommands();
+    await metricsServer?.stop();
+    await stopCommands(true);
     freshness.stop();
     await watching.stop();
     consistency.stop();
@@ -399,12 +645,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     url: running.url,
+    metricsUrl: metricsServer?.url,
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
-    stop() {
+    leadership: () => ({ identity, leading, holder: elector ? elector.leader() : identity }),
+    stop(stopOpts) {
       stopping ??= (async () => {
-        stopCommands();
+        // Readiness fails first, so load balancers stop sending new work.
+        draining = true;
+        await stopCommands(stopOpts?.releaseLease ?? true);
         freshness.stop();
         await running.stop({
           beforeDispose: async () => {
@@ -412,6 +662,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             await watching.stop();
           },
         });
+        await metricsServer?.stop();
         consistency.stop();
         stopObservability();
       })();

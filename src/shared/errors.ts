@@ -19,6 +19,8 @@ export const ErrorCode = {
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
   /** A connection or client asked for more subscriptions or connections than allowed. */
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** One operation asked for details (reads from the API server) of more objects than allowed. */
+  TOO_MANY_DETAIL_READS: 'TOO_MANY_DETAIL_READS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -34,10 +36,20 @@ export class FleetGraphError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: { problems?: readonly FieldProblem[]; [k: string]: unknown } = {},
+    /**
+     * What went wrong in words callers must not see (an API server's verbatim answer, an internal
+     * address): for the log only. `message` and `details` are what callers get.
+     */
+    readonly internal?: string,
   ) {
     super(message);
     this.name = 'FleetGraphError';
   }
+}
+
+/** At most `max` characters of text from outside (an attacker's input, a remote error), for logs. */
+export function truncate(text: string, max = 256): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 export function notFound(kind: string, key: string): FleetGraphError {

@@ -118,7 +118,8 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
       fleet = await startFleet({
         kubeConfig: apiServer.kubeConfig(),
         clock,
-        logger: opts.logger.child({ component: 'fleet' }),
+        // `controller`, not `component`: in serve mode the caller's logger already binds a component.
+        logger: opts.logger.child({ controller: 'fleet' }),
         settings: { ...(opts.fleet ?? {}), cleanup: opts.cleanup },
       });
       for (const f of seed.faults) fleet.injectFault(f);

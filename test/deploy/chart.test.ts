@@ -1,7 +1,7 @@
 /**
  * The Helm chart, checked offline with the real helm binary: `helm lint --strict` (which enforces
  * values.schema.json) and `helm template` for the default values and with every optional feature
- * on. Every rendered object is validated against Kubernetes' schemas twice (ADR 0010):
+ * on. Every rendered object is validated against Kubernetes' schemas twice (ADR 0012):
  * kubernetes-models for types, enums, required fields and quantities, and a kubernetes-types
  * `satisfies` compiled by tsc for unknown fields. Then the parts that matter are asserted: the
  * restricted Pod Security settings, the probes, the production flags and the RBAC.

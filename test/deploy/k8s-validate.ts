@@ -2,7 +2,7 @@
  * Offline validation of rendered Kubernetes objects with kubernetes-models (precompiled JSON-schema
  * validators for each built-in kind, plus prometheus-operator's CRDs). It checks types, enums,
  * required fields and quantities, but accepts unknown fields; chart.test.ts closes that gap with a
- * kubernetes-types `satisfies` compiled by tsc (ADR 0010).
+ * kubernetes-types `satisfies` compiled by tsc (ADR 0012).
  */
 import {
   ServiceMonitor,

@@ -171,6 +171,15 @@ function simulatorAnswer(objects: { kind: WatchKind; obj: KubeObject }[]) {
           `${b.metadata.namespace}/${b.metadata.name}`,
         ),
       );
+  const bundle = of('Bundle')[0] as unknown as { spec: { targets: BundleTarget[] } };
+  // The simulator reports the group pass Fleet was in when the target matched (§4.4); the gateway
+  // names a group only when the target has a group criterion, since only then did it take part.
+  const groupOf = (targetName: string, pass: string) => {
+    const t = bundle.spec.targets.find((x) => x.name === targetName);
+    return t && (t.clusterGroup || (t.clusterGroupSelector !== undefined && t.clusterGroupSelector !== null))
+      ? pass
+      : '';
+  };
   try {
     return computeTargets({
       bundle: of('Bundle')[0] as never,
@@ -180,7 +189,7 @@ function simulatorAnswer(objects: { kind: WatchKind; obj: KubeObject }[]) {
       namespaces: of('Namespace'),
     }).map(
       (m) =>
-        `${m.cluster.metadata.namespace}/${m.cluster.metadata.name} via ${m.targetName} in ${m.groupName}`,
+        `${m.cluster.metadata.namespace}/${m.cluster.metadata.name} via ${m.targetName} in ${groupOf(m.targetName, m.groupName)}`,
     );
   } catch (e) {
     if (e instanceof TargetingError) return 'targeting error';

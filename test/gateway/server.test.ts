@@ -63,14 +63,26 @@ describe('health and readiness', () => {
 });
 
 describe('GraphiQL', () => {
-  it('is served at /graphql to browsers, with its assets inline and subscriptions over WebSocket', async () => {
+  it('is a small page at /graphql for browsers, linking local hashed files, subscriptions over WebSocket', async () => {
     const res = await fetch(server.url, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self';");
     const html = await res.text();
     expect(html).toContain('fleet-graph');
-    expect(html).not.toMatch(/<script[^>]+src="https?:\/\/(unpkg|cdn)/);
+    expect(html.length).toBeLessThan(10_000);
+    expect(html).not.toMatch(/(src|href)="https?:/);
     expect(html).toContain('"subscriptionsProtocol":"WS"');
-  });
+    const script = /<script src="(\/graphiql\/graphiql\.[0-9a-f]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(new URL(script!, server.url), { headers: { 'accept-encoding': 'gzip' } });
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(js.headers.get('content-encoding')).toBe('gzip');
+    const again = await fetch(new URL(script!, server.url), {
+      headers: { 'if-none-match': js.headers.get('etag')! },
+    });
+    expect(again.status).toBe(304);
+  }, 60_000);
 });
 
 describe('HTTP and SSE', () => {

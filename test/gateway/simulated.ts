@@ -38,7 +38,7 @@ export function startEmptySimulation(
 /** A gateway over the simulator's API server, resolved once every kind is listed. */
 export async function startSyncedGateway(
   sim: Simulation,
-  opts: Partial<Omit<GatewayOptions, 'config' | 'kubeConfig'>> = {},
+  opts: Partial<Omit<GatewayOptions, 'kubeConfig'>> = {},
 ): Promise<Gateway> {
   const gw = await startGateway({
     config: loadConfig(['serve', '--port', '0', '--host', '127.0.0.1'], {}),

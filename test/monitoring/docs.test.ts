@@ -25,6 +25,7 @@ function registered(): string[] {
   });
   m.alerts({ firing: () => [], snapshot: () => snap });
   m.eventEngine(() => ({ buffered: 0, subscribers: 0, deepestQueue: 0 }));
+  m.leader({ identity: 'host_0', isLeader: () => true, transitions: () => 1 });
   const names = m.registry.getMetricsAsArray().map((x) => x.name);
   m.stop();
   return names.filter((n) => n.startsWith('fleet_graph_')).sort();

@@ -19,7 +19,7 @@ import { startEmptySimulation, startSyncedGateway } from '../gateway/simulated.j
 import { run } from '../gateway/support.js';
 import { graphql } from '../gql/index.js';
 import type { AlertEventsSubscription, MonitoringRemovalsSubscription } from '../gql/graphql.js';
-import { capturingLogger, metric, scrape, sample } from './support.js';
+import { capturingLogger, duplicateKeys, metric, scrape, sample } from './support.js';
 
 const WS = 'fleet-default';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -305,6 +305,9 @@ describe('monitoring over the emulator', () => {
       }),
     ]);
     expect(logs.lines.some((l) => l.includes('very-secret-token'))).toBe(false);
+    // Child loggers never repeat a binding (a repeated key is ambiguous to log pipelines).
+    expect(logs.lines.filter((l) => duplicateKeys(l).length > 0)).toEqual([]);
+    expect(lines.some((l) => l['msg'] === 'watch state' && typeof l['kind'] === 'string')).toBe(true);
     expect(lines.some((l) => l['msg'] === 'alert firing' && l['rule'] === 'STALE_DEPLOYMENT')).toBe(true);
   });
 

@@ -43,3 +43,27 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
   });
   return { logger: pino({ level: 'debug' }, sink), lines };
 }
+
+/** Top-level keys a JSON object line names more than once (JSON.parse would keep only the last). */
+export function duplicateKeys(line: string): string[] {
+  const seen = new Set<string>();
+  const dups: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      const str = line.slice(i + 1, j);
+      let k = j + 1;
+      while (line[k] === ' ') k++;
+      if (depth === 1 && line[k] === ':') {
+        if (seen.has(str)) dups.push(str);
+        seen.add(str);
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return dups;
+}

@@ -68,11 +68,11 @@ export type GitTargetInput = {
   name?: string | null | undefined;
 };
 
-/** One label a selector requires: key equals value. */
+/** One label, key and value; in a selector, a label the object must carry with exactly this value. */
 export type LabelInput = {
   /** Label key, e.g. `env` or `example.com/team`. */
   key: string;
-  /** Required value; may be empty. */
+  /** The value; may be empty. */
   value: string;
 };
 

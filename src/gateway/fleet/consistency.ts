@@ -4,8 +4,8 @@
  * - STALE_DEPLOYMENT: a BundleDeployment whose Bundle's current targets no longer select its
  *   cluster, or whose Bundle is gone or being deleted. Before v0.12.3 only the Cluster reconciler
  *   deleted these, so they lingered until a Cluster event (fleet-model §6.3, rancher/fleet#3437).
- * - MISSING_DEPLOYMENT: a targeted cluster with `status.namespace` set but no BD (§4.6: Fleet holds
- *   new BDs back by `rolloutStrategy.maxNew` per reconcile, so short-lived ones are normal).
+ * - MISSING_DEPLOYMENT: a targeted cluster with `status.namespace` set but no BD; the reason names
+ *   what the Bundle status shows held it back (missing-deployment.ts), short-lived ones are normal.
  * - STATUS_MISMATCH: a GitRepo or HelmOp status number that disagrees with the same number
  *   recomputed from the BDs that exist (§5.4). Status trails BDs by about 3 s (§8.3), so consumers
  *   judge by age (`firstSeenAt`), which the ConsistencyTracker keeps.
@@ -20,6 +20,7 @@ import type {
   HelmOpRecord,
 } from '../store/records.js';
 import type { Inconsistency, RemovalReason } from './read-model.js';
+import { missingDeploymentCause } from './missing-deployment.js';
 import { statusFromDeployments } from './summaries.js';
 import type { FleetView } from './view.js';
 
@@ -143,8 +144,8 @@ export function bundleFindings(view: FleetView, bundleNamespace: string, bundleN
       bundle: ref(bundle),
       cluster: ref(t.cluster),
       reason:
-        `${name} targets cluster ${t.cluster.namespace}/${t.cluster.name} (${t.match.reason.replace(/\.$/, '')}) but no BundleDeployment exists in ${t.cluster.clusterNamespace}; ` +
-        `Fleet legitimately keeps a target Pending for a while (at most rolloutStrategy.maxNew new deployments per reconcile, §4.6).`,
+        `${name} targets cluster ${t.cluster.namespace}/${t.cluster.name} (${t.match.reason.replace(/\.$/, '')}) but no BundleDeployment exists in ${t.cluster.clusterNamespace}: ` +
+        `${missingDeploymentCause(bundle)} (§4.6).`,
     });
   }
   return findings;

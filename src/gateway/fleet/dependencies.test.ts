@@ -36,6 +36,20 @@ describe('dependsOn resolution (fleet-model §2.10)', () => {
     },
     { rule: 'an entry with neither name nor selector is skipped', dependsOn: [{}], want: [] },
     {
+      rule: 'deployer.go checkDependency: name replaces the bundle-name a selector sets (AddLabelToSelector)',
+      dependsOn: [
+        { name: 'db', selector: { matchLabels: { 'fleet.cattle.io/bundle-name': 'cache', tier: 'data' } } },
+      ],
+      want: [['fleet-default/db']],
+    },
+    {
+      rule: "deployer.go checkDependency: name pins the dependent's bundle-namespace over the selector's",
+      dependsOn: [
+        { name: 'db', selector: { matchLabels: { 'fleet.cattle.io/bundle-namespace': 'other-ws' } } },
+      ],
+      want: [['fleet-default/db']],
+    },
+    {
       rule: '*cattle.io/ labels other than fleet.cattle.io/ do not reach BDs (§3.1)',
       dependsOn: [{ selector: { matchLabels: { 'management.cattle.io/x': 'y' } } }],
       want: [[]],
@@ -43,6 +57,17 @@ describe('dependsOn resolution (fleet-model §2.10)', () => {
   ];
   it.each(rows)('$rule', ({ dependsOn, want }) => {
     expect(resolveDependsOn(web(dependsOn), all).map((d) => d.bundles.map((b) => b.key))).toEqual(want);
+  });
+
+  it('deployer.go checkDependency: the match set includes the dependent itself', () => {
+    const w = aBundle({
+      name: 'web',
+      labels: { tier: 'data' },
+      dependsOn: [{ selector: { matchLabels: { tier: 'data' } } }],
+    });
+    expect(resolveDependsOn(w, [...all, w]).map((d) => d.bundles.map((b) => b.key))).toEqual([
+      ['fleet-default/cache', 'fleet-default/db', 'fleet-default/web'],
+    ]);
   });
 
   it('empty acceptedStates means Ready', () => {
@@ -120,6 +145,16 @@ describe('per-deployment blockers, judged on the same cluster (fleet-model §2.1
     const got = blockersOf(bd, [bd, ...sameCluster]);
     expect(got.map((b) => ({ missing: b.missing, notReady: b.notReady.map((x) => x.name) }))).toEqual(want);
     if (reason) expect(got[0]?.reason).toMatch(reason);
+  });
+
+  it('deployer.go checkDependency: a selector that selects the dependent makes it wait on itself', () => {
+    const self = aDeployment({
+      bundle: aBundle({ name: 'web', dependsOn: [{ selector: {} }] }),
+      cluster,
+      state: 'WaitApplied',
+    });
+    const got = blockersOf(self, [self, dbOn(cluster, 'Ready')]);
+    expect(got.map((b) => b.notReady.map((x) => x.name))).toEqual([['web']]);
   });
 
   it('a dependency Ready on another cluster does not help', () => {

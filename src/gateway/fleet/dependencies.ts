@@ -5,7 +5,8 @@
  */
 import type { BundleDependsOn, BundleState } from '../../apis/fleet.js';
 import { LABEL_BUNDLE_NAME, LABEL_BUNDLE_NAMESPACE, LABEL_MANAGED } from '../../apis/labels.js';
-import { InvalidSelectorError, Selector } from '../../apis/selector.js';
+import type { Selector } from '../../apis/selector.js';
+import { InvalidSelectorError } from '../../apis/selector.js';
 import type { BundleDeploymentRecord, BundleRecord, Labels } from '../store/records.js';
 import { compileSelector } from './groups.js';
 import type { BundleDependency, DeploymentBlocker } from './read-model.js';
@@ -17,21 +18,21 @@ export function acceptedStates(req: BundleDependsOn): readonly BundleState[] {
 }
 
 /**
- * §2.10: the selector a `dependsOn` entry stands for, against BD labels. `name` is shorthand for
- * `bundle-name=<name>` plus `bundle-namespace=<the dependent's bundle namespace>`, ANDed with
- * `selector` when both are given. Undefined for an entry with neither (Fleet skips it as a typo
- * guard). Throws InvalidSelectorError for an invalid selector.
+ * §2.10: the selector a `dependsOn` entry stands for, against BD labels (agent/deployer/deployer.go
+ * `checkDependency`, all versions with `dependsOn.selector`). `name` is shorthand for
+ * `bundle-name=<name>` plus `bundle-namespace=<the dependent's bundle namespace>`, written into
+ * the selector's `matchLabels` (metav1.AddLabelToSelector): they replace what the selector's
+ * `matchLabels` says for those two keys and are ANDed with the rest. Undefined for an entry with
+ * neither (Fleet skips it as a typo guard). Throws InvalidSelectorError for an invalid selector.
  */
 export function dependencySelector(req: BundleDependsOn, bundleNamespace: string): Selector | undefined {
   if (!req.name && !req.selector) return undefined;
-  const base = req.selector ? compileSelector(req.selector).requirements : [];
-  const byName = req.name
-    ? [
-        { key: LABEL_BUNDLE_NAME, operator: 'In' as const, values: [req.name] },
-        { key: LABEL_BUNDLE_NAMESPACE, operator: 'In' as const, values: [bundleNamespace] },
-      ]
-    : [];
-  return new Selector([...base, ...byName]);
+  const matchLabels: Record<string, string> = { ...req.selector?.matchLabels };
+  if (req.name) {
+    matchLabels[LABEL_BUNDLE_NAME] = req.name;
+    matchLabels[LABEL_BUNDLE_NAMESPACE] = bundleNamespace;
+  }
+  return compileSelector({ matchLabels, matchExpressions: req.selector?.matchExpressions ?? [] });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
 import { createDetailLoader } from '../store/details.js';
-import { detailSourceOf, fleetDetails, type DetailKind, type RawObject } from './details.js';
+import { detailSourceOf, fleetDetails, REDACTED, type DetailKind, type RawObject } from './details.js';
 import { aBundle, aDeployment } from './testing.js';
 
 const bd = { ...aDeployment({ bundle: 'app', cluster: 'c1', namespace: 'cluster-ns' }), uid: 'bd-uid' };
@@ -123,5 +123,62 @@ describe('fleetDetails', () => {
     const details = fleetDetails(detailSourceOf(loader));
     await Promise.all([details.bundleDeployment(bd), details.raw(bd), details.bundleDeployment(bd)]);
     expect(refs).toEqual([`BundleDeployment:${bd.namespace}/${bd.name}`]);
+  });
+
+  describe('raw redaction', () => {
+    const secretBd: RawObject = {
+      metadata: { name: bd.name, namespace: bd.namespace, uid: bd.uid, managedFields: [{}] },
+      spec: {
+        deploymentID: 'd1',
+        options: {
+          helm: {
+            values: { db: { password: 'p1' } },
+            valuesFrom: [{ secretKeyRef: { name: 'v' } }],
+            chart: 'c',
+          },
+        },
+        stagedOptions: { helm: { values: { apiKey: 'k1' } } },
+      },
+      status: { display: { state: 'Ready' }, authToken: 't1', clientSecretName: 'git-auth' },
+    };
+    const key = `BundleDeployment:${bd.namespace}/${bd.name}`;
+
+    it('redacts Helm values and secret-named fields when no caller may read Secrets', async () => {
+      const raw = (await fleetDetails(source({ [key]: secretBd })).raw(bd)) as Record<string, never>;
+      const text = JSON.stringify(raw);
+      for (const secret of ['p1', 'k1', 't1', 'secretKeyRef']) expect(text).not.toContain(secret);
+      expect(raw).toMatchObject({
+        spec: {
+          deploymentID: 'd1',
+          options: { helm: { values: REDACTED, valuesFrom: REDACTED, chart: 'c' } },
+          stagedOptions: { helm: { values: REDACTED } },
+        },
+        status: { display: { state: 'Ready' }, authToken: REDACTED, clientSecretName: 'git-auth' },
+      });
+      expect(text).not.toContain('managedFields');
+    });
+
+    it('returns the object whole to a caller who may read Secrets in its namespace', async () => {
+      const asked: string[] = [];
+      const details = fleetDetails(source({ [key]: secretBd }), {
+        mayReadSecrets: (ns) => {
+          asked.push(ns);
+          return Promise.resolve(true);
+        },
+      });
+      expect(JSON.stringify(await details.raw(bd))).toContain('"password":"p1"');
+      expect(asked).toEqual([bd.namespace]);
+    });
+  });
+
+  it('refuses more distinct detail reads than allowed in one operation with TOO_MANY_DETAIL_READS', async () => {
+    const s = source({});
+    const details = fleetDetails(s, { maxReads: 2 });
+    const rec = (name: string) => ({ ...bundle, name, key: `${bundle.namespace}/${name}` });
+    await details.raw(rec('a'));
+    await details.raw(rec('b'));
+    await details.raw(rec('a'));
+    await expect(details.raw(rec('c'))).rejects.toMatchObject({ code: ErrorCode.TOO_MANY_DETAIL_READS });
+    expect(s.calls).toHaveLength(3);
   });
 });

@@ -92,9 +92,63 @@ export interface BundleDetails {
   readonly helmValuesStored: boolean;
 }
 
+/** Distinct objects one operation may read from the API server; past it, TOO_MANY_DETAIL_READS. */
+export const MAX_DETAIL_READS = 200;
+
+/** What replaces a redacted value in `raw`. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Helm values (and where they come from) as they appear in Fleet objects: a Bundle's and HelmOp's
+ * `spec.helm`, each of a Bundle's `spec.targets[].helm` and a GitRepo's target customizations, and a
+ * BundleDeployment's `spec.options.helm` and `spec.stagedOptions.helm`.
+ */
+const HELM_VALUE_KEYS = new Set(['values', 'valuesFrom']);
+
+/**
+ * A field whose name says it holds a secret, password or token (`clientSecret`, `password`,
+ * `authToken`…). Names ending in `Name` (`clientSecretName`, `helmSecretName`) name a Secret object
+ * rather than hold its content, and stay.
+ */
+const SECRET_KEY = /secret|passw(or)?d|token|credential|private.?key/i;
+
+function redactValue(value: unknown, path: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, path));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const inHelm = path[path.length - 1] === 'helm';
+    if ((inHelm && HELM_VALUE_KEYS.has(k)) || (SECRET_KEY.test(k) && !/Name$/.test(k))) out[k] = REDACTED;
+    else out[k] = redactValue(v, [...path, k]);
+  }
+  return out;
+}
+
+/**
+ * `raw` without what may hold credentials: Helm values and values sources under any `helm` key,
+ * and every field named like a secret, password or token (see {@link SECRET_KEY}). Metadata is kept.
+ */
+export function redactRaw(o: RawObject): RawObject {
+  const { metadata, ...rest } = o;
+  return { ...(redactValue(rest, []) as RawObject), ...(metadata === undefined ? {} : { metadata }) };
+}
+
+export interface FleetDetailsOptions {
+  /**
+   * Whether this operation's caller may read Secrets in a namespace (`get secrets`): then `raw`
+   * is returned whole. Absent (no authenticated caller): always redacted.
+   */
+  readonly mayReadSecrets?: ((namespace: string) => Promise<boolean>) | undefined;
+  /** Distinct objects this operation may read (default {@link MAX_DETAIL_READS}). */
+  readonly maxReads?: number | undefined;
+}
+
 /** The typed accessors graphql/ uses. Null: the object is gone (or another has its name now). */
 export interface FleetDetails {
-  /** The whole object as the API server has it now, without `metadata.managedFields`. */
+  /**
+   * The whole object as the API server has it now, without `metadata.managedFields`, redacted
+   * ({@link redactRaw}) unless the caller may read Secrets in its namespace.
+   */
   raw(record: DetailRecord): Promise<RawObject | null>;
   bundleDeployment(record: BundleDeploymentRecord): Promise<BundleDeploymentDetails | null>;
   bundle(record: BundleRecord): Promise<BundleDetails | null>;
@@ -103,21 +157,37 @@ export interface FleetDetails {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The typed accessors over a source. Create one per operation, with the source. */
-export function fleetDetails(source: DetailSource): FleetDetails {
+export function fleetDetails(source: DetailSource, opts: FleetDetailsOptions = {}): FleetDetails {
   const bdCache = new WeakMap<object, BundleDeploymentDetails>();
   const bundleCache = new WeakMap<object, BundleDetails>();
+  const maxReads = opts.maxReads ?? MAX_DETAIL_READS;
+  const read = new Set<string>();
 
   async function load(record: DetailRecord): Promise<KubeObject | null> {
+    const key = `${record.kind}:${record.namespace}/${record.name}`;
+    if (!read.has(key)) {
+      // A bound on the API server reads one operation can cause, however wide its selection.
+      if (read.size >= maxReads) {
+        throw new FleetGraphError(
+          ErrorCode.TOO_MANY_DETAIL_READS,
+          `this operation asks for details of more than ${maxReads} objects; ask for fewer (smaller pages)`,
+          { limit: maxReads },
+        );
+      }
+      read.add(key);
+    }
     let obj: RawObject | null;
     try {
       obj = await source.object(record.kind, record.namespace, record.name);
     } catch (e) {
       if (e instanceof FleetGraphError) throw e;
       const reason = e instanceof Error ? e.message : String(e);
+      // The reason may name internal addresses: for the log, not the caller.
       throw new FleetGraphError(
         ErrorCode.UNAVAILABLE,
-        `could not read ${record.kind} ${record.key} from the API server: ${reason}`,
+        `could not read ${record.kind} ${record.key} from the API server`,
         { kind: record.kind, namespace: record.namespace, name: record.name },
+        reason,
       );
     }
     const o = obj as KubeObject | null;
@@ -132,7 +202,9 @@ export function fleetDetails(source: DetailSource): FleetDetails {
       const o = await load(record);
       if (!o) return null;
       const { managedFields: _managed, ...metadata } = o.metadata ?? {};
-      return { ...o, metadata };
+      const whole = { ...o, metadata };
+      const mayRead = opts.mayReadSecrets ? await opts.mayReadSecrets(record.namespace) : false;
+      return mayRead ? whole : redactRaw(whole);
     },
 
     async bundleDeployment(record) {

@@ -18,6 +18,16 @@ export { allFindings, bundleFindings, removalReason, statusFindings } from './co
 export type { Finding } from './consistency.js';
 export { FleetView } from './view.js';
 export {
+  filterStream,
+  namespacesByKind,
+  scopedAlerts,
+  scopedEvents,
+  visibleAlert,
+  visibleFinding,
+  visibleSnapshot,
+} from './visible.js';
+export type { LiveAlerts, LiveEvents, MayList, Visibility } from './visible.js';
+export {
   BUNDLE_STATES,
   STATE_RANK,
   deploymentMessage,

@@ -30,6 +30,7 @@ import type {
   Inconsistency,
   InconsistencyFilter,
   ListFilter,
+  PreviewGitRepo,
   PreviewedCluster,
   ReadModel,
   RecomputedStatus,
@@ -45,6 +46,7 @@ import {
 import type { RecomputedBundleStatus, RecomputedClusterStatus, RecomputedGroupStatus } from './summaries.js';
 import type { TargetingError } from './targeting.js';
 import type { ConsistencyTracker } from './tracker.js';
+import { visibleFinding, type Visibility } from './visible.js';
 import { FleetView, stateOf } from './view.js';
 
 export interface ReadModelOptions {
@@ -52,6 +54,11 @@ export interface ReadModelOptions {
   readonly tracker?: ConsistencyTracker | undefined;
   /** Gateway clock for `now`; defaults to the snapshot's `takenAt`. */
   readonly clock?: Clock | undefined;
+  /**
+   * What the caller may see, when the snapshot is a caller's filtered view (visible.ts): findings
+   * come from the tracker over everything, so they are filtered by the objects they name.
+   */
+  readonly visibility?: Visibility | undefined;
 }
 
 /** What the fleet/ read model offers beyond the ReadModel contract (additions, same instance). */
@@ -106,6 +113,7 @@ class SnapshotReadModel implements FleetReadModel {
   readonly now: number;
   private readonly view: FleetView;
   private readonly tracker: ConsistencyTracker | undefined;
+  private readonly visibility: Visibility | undefined;
   private readonly statusMemo = new Map<string, RecomputedStatus>();
   private readonly clusterStatusMemo = new Map<string, RecomputedClusterStatus>();
   private readonly dependsOnMemo = new Map<string, readonly BundleDependency[]>();
@@ -117,6 +125,7 @@ class SnapshotReadModel implements FleetReadModel {
   ) {
     this.view = new FleetView(snapshot);
     this.tracker = opts.tracker;
+    this.visibility = opts.visibility;
     this.now = opts.clock?.now() ?? snapshot.takenAt;
   }
 
@@ -348,6 +357,8 @@ class SnapshotReadModel implements FleetReadModel {
         t && t.revision === this.snapshot.revision
           ? t.current()
           : allFindings(this.view).map((f) => ({ ...f, firstSeenAt: t?.firstSeenAt(f.id) ?? this.now }));
+      const v = this.visibility;
+      if (v) this.findings = this.findings.filter((f) => visibleFinding(v, f));
     }
     return this.findings;
   }
@@ -379,8 +390,8 @@ class SnapshotReadModel implements FleetReadModel {
   previewTargets(
     namespace: string,
     targets: readonly GitTarget[],
-    labels?: Readonly<Record<string, string>>,
+    gitRepo?: PreviewGitRepo,
   ): readonly PreviewedCluster[] {
-    return previewTargets(this.view, namespace, targets, labels);
+    return previewTargets(this.view, namespace, targets, gitRepo);
   }
 }

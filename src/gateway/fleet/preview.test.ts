@@ -20,10 +20,15 @@ const snap = snapshotOf([
     bundleSelector: { matchLabels: { team: 'one' } },
     namespaceSelector: { matchLabels: { exported: 'yes' } },
   }),
+  aMapping({
+    name: 'export-repo',
+    bundleSelector: { matchLabels: { 'fleet.cattle.io/repo-name': 'shared-app' } },
+    namespaceSelector: { matchLabels: { exported: 'yes' } },
+  }),
 ]);
 const view = new FleetView(snap);
-const preview = (ns: string, targets: GitTarget[], labels?: Record<string, string>) =>
-  previewTargets(view, ns, targets, labels).map((p) => `${p.cluster.namespace}/${p.cluster.name}`);
+const preview = (ns: string, targets: GitTarget[], labels?: Record<string, string>, name?: string) =>
+  previewTargets(view, ns, targets, { name, labels }).map((p) => `${p.cluster.namespace}/${p.cluster.name}`);
 
 describe('previewTargets (fleet-model §4.1–4.5)', () => {
   const rows: {
@@ -31,6 +36,7 @@ describe('previewTargets (fleet-model §4.1–4.5)', () => {
     ns?: string;
     targets: GitTarget[];
     labels?: Record<string, string>;
+    name?: string;
     want: string[];
   }[] = [
     {
@@ -74,9 +80,22 @@ describe('previewTargets (fleet-model §4.1–4.5)', () => {
       labels: { team: 'one' },
       want: ['fleet-default/c-xyz', 'fleet-default/prod-eu', 'fleet-default/prod-us', 'shared/shared-1'],
     },
+    {
+      rule: 'gitops/reconciler/gitjob.go: Bundles carry repo-name, which a mapping may select on',
+      targets: [{ clusterSelector: {} }],
+      name: 'shared-app',
+      want: ['fleet-default/c-xyz', 'fleet-default/prod-eu', 'fleet-default/prod-us', 'shared/shared-1'],
+    },
+    {
+      rule: 'gitops/reconciler/gitjob.go: repo-name is the GitRepo name, whatever its labels say',
+      targets: [{ clusterSelector: {} }],
+      name: 'other-app',
+      labels: { 'fleet.cattle.io/repo-name': 'shared-app' },
+      want: ['fleet-default/c-xyz', 'fleet-default/prod-eu', 'fleet-default/prod-us'],
+    },
   ];
-  it.each(rows)('$rule', ({ ns, targets, labels, want }) =>
-    expect(preview(ns ?? 'fleet-default', targets, labels)).toEqual(want),
+  it.each(rows)('$rule', ({ ns, targets, labels, name, want }) =>
+    expect(preview(ns ?? 'fleet-default', targets, labels, name)).toEqual(want),
   );
 
   it('reports the matching target for each cluster', () => {

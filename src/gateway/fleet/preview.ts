@@ -3,12 +3,12 @@
  * `spec.targets`, computed as Fleet computes it (fleet-model §4.1–4.5).
  */
 import type { GitTarget } from '../../apis/fleet.js';
-import { DEFAULT_CLUSTER_GROUP } from '../../apis/labels.js';
+import { DEFAULT_CLUSTER_GROUP, LABEL_REPO_NAME } from '../../apis/labels.js';
 import { InvalidSelectorError, compileLabelSelector, labelValueProblem } from '../../apis/selector.js';
 import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
 import type { FieldProblem } from '../../shared/errors.js';
 import type { Labels } from '../store/records.js';
-import type { PreviewedCluster } from './read-model.js';
+import type { PreviewGitRepo, PreviewedCluster } from './read-model.js';
 import type { FleetView } from './view.js';
 
 /** §2.2: a GitTarget has exactly these five fields (and no `doNotDeploy`). */
@@ -150,23 +150,32 @@ export function assertValidGitTargets(targets: readonly GitTarget[]): GitTargetV
 }
 
 /**
+ * The labels `fleet apply` gives a GitRepo's Bundles (gitops/reconciler/gitjob.go: the GitRepo's
+ * labels merged with `repo-name: <gitrepo>`, the latter winning; all versions). The `commit` label
+ * and fleet.yaml labels are not known before the job runs and are left out.
+ */
+export function gitRepoBundleLabels(repo: PreviewGitRepo): Labels {
+  return repo.name ? { ...repo.labels, [LABEL_REPO_NAME]: repo.name } : { ...repo.labels };
+}
+
+/**
  * The clusters a GitRepo in `namespace` would reach with `targets` (§4.1): the GitTargets become
  * both the Bundle's targets and its restrictions, an empty list becomes `{name: default,
- * clusterGroup: default}`, and `labels` (the Bundle's labels, i.e. the GitRepo's) decide which
- * BundleNamespaceMappings export it (§4.2). Sorted by cluster namespace and name.
+ * clusterGroup: default}`, and the Bundle's labels (the GitRepo's labels plus its `repo-name`)
+ * decide which BundleNamespaceMappings export it (§4.2). Sorted by cluster namespace and name.
  */
 export function previewTargets(
   view: FleetView,
   namespace: string,
   targets: readonly GitTarget[],
-  labels: Labels = {},
+  gitRepo: PreviewGitRepo = {},
 ): PreviewedCluster[] {
   assertValidGitTargets(targets);
   const effective = targets.length > 0 ? targets : [DEFAULT_GIT_TARGET];
   return view
     .preview({
       namespace,
-      labels,
+      labels: gitRepoBundleLabels(gitRepo),
       targets: effective,
       targetRestrictions: effective,
       targetCustomizationMode: 'FirstMatch',

@@ -37,6 +37,14 @@ export type {
   Snapshot,
 } from '../store/records.js';
 
+/** The GitRepo a preview is for: its name and labels decide which BundleNamespaceMappings export it. */
+export interface PreviewGitRepo {
+  /** Its name, which every Bundle carries as the `fleet.cattle.io/repo-name` label. */
+  readonly name?: string | undefined;
+  /** Its labels, which every Bundle inherits. */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+}
+
 /** Filters shared by list fields. All given filters must hold. */
 export interface ListFilter {
   /** The namespace (Fleet workspace) the objects live in. */
@@ -62,7 +70,7 @@ export interface TargetMatch {
   /** Index and name of the deployment target that matched (first winning target, §4.5). */
   readonly targetIndex?: number | undefined;
   readonly targetName?: string | undefined;
-  /** The group pass that matched, when the cluster matched through a group. */
+  /** The group that matched, only when the matching target has a clusterGroup/clusterGroupSelector criterion. */
   readonly clusterGroup?: string | undefined;
   /** The customization whose options applied, if any. */
   readonly customizationIndex?: number | undefined;
@@ -230,6 +238,6 @@ export interface ReadModel {
   previewTargets(
     namespace: string,
     targets: readonly GitTarget[],
-    labels?: Readonly<Record<string, string>>,
+    gitRepo?: PreviewGitRepo,
   ): readonly PreviewedCluster[];
 }

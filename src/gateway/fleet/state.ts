@@ -12,25 +12,45 @@ function condition(bd: BundleDeploymentRecord, type: string): ConditionRecord | 
 /**
  * §5.1 `summary.GetDeploymentState`: the checks run in this order; the Ready condition is not
  * consulted. Pending never comes from a BD (it is a Bundle-level state for targets without one).
+ * `deploymentID` stands in for `spec.deploymentID` (see {@link effectiveDeploymentID}).
  */
-export function deploymentState(bd: BundleDeploymentRecord): BundleState {
-  if (bd.appliedDeploymentID !== bd.deploymentID) {
+export function deploymentState(
+  bd: BundleDeploymentRecord,
+  deploymentID: string | undefined = bd.deploymentID,
+): BundleState {
+  if (bd.appliedDeploymentID !== deploymentID) {
     return condition(bd, 'Deployed')?.status === 'False' ? 'ErrApplied' : 'WaitApplied';
   }
   if (!bd.ready) return 'NotReady';
-  if (bd.deploymentID !== bd.stagedDeploymentID) return 'OutOfSync';
+  if (deploymentID !== bd.stagedDeploymentID) return 'OutOfSync';
   if (!bd.nonModified) return 'Modified';
   return 'Ready';
+}
+
+/**
+ * The `spec.deploymentID` a Bundle's status judges a BD by (§5.3; target/target.go
+ * `effectiveDeployment`, v0.16+): Fleet computes a target's state as if the BD already carried
+ * the deployment ID just computed for it, because the cached spec lags. From outside the
+ * controller that ID is the BD's `spec.stagedDeploymentID`, which the reconciler writes for every
+ * target it stages, also while a pause or the rollout holds `spec.deploymentID` back. So a
+ * held-back target is WaitApplied for its Bundle (the BD itself still reads OutOfSync). Up to
+ * v0.15 Fleet used the cached BD as is, and said OutOfSync for both.
+ */
+export function effectiveDeploymentID(bd: BundleDeploymentRecord): string | undefined {
+  return bd.stagedDeploymentID || bd.deploymentID;
 }
 
 /**
  * §5.2 `MessageFromDeployment`: the Deployed condition's message; if empty, Installed's but only
  * while the applied ID is current; if still empty, Monitored's.
  */
-export function deploymentMessage(bd: BundleDeploymentRecord): string {
+export function deploymentMessage(
+  bd: BundleDeploymentRecord,
+  deploymentID: string | undefined = bd.deploymentID,
+): string {
   const deployed = condition(bd, 'Deployed')?.message ?? '';
   if (deployed) return deployed;
-  if (bd.appliedDeploymentID === bd.deploymentID) {
+  if (bd.appliedDeploymentID === deploymentID) {
     const installed = condition(bd, 'Installed')?.message ?? '';
     if (installed) return installed;
   }

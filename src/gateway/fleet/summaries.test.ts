@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleState } from '../../apis/fleet.js';
+import type { BundleDeploymentRecord } from '../store/records.js';
 import {
   GIT_UPDATING,
   WAIT_CHECK_IN,
@@ -160,5 +161,52 @@ describe('ClusterGroup status (fleet-model §5.6)', () => {
       clusterCount: 0,
       display: { readyClusters: '0/0' },
     });
+  });
+});
+
+describe('Bundle status judges each BD by its staged deployment ID (v0.16+)', () => {
+  const c = aCluster({ name: 'c' });
+  const b = aGitRepoBundle({ name: 'app-web', repoName: 'app', gitTargets: [{ clusterSelector: {} }] });
+  const ready = aDeployment({ bundle: b, cluster: c });
+  const installed = { type: 'Installed', status: 'True', reason: '', message: 'installed old' };
+  // Rows name the Fleet rule: target/target.go Target.state/message use effectiveDeployment, whose
+  // spec.deploymentID is the newly computed (= staged) ID; summary.go GetDeploymentState then runs.
+  it.each<[string, Partial<BundleDeploymentRecord>, BundleState, string]>([
+    [
+      'effectiveDeployment: a paused/held-back target (deploymentID held, new ID staged) is WaitApplied',
+      { stagedDeploymentID: 's-new:opts2', conditions: [installed] },
+      'WaitApplied',
+      '',
+    ],
+    [
+      'effectiveDeployment + GetDeploymentState: held back with Deployed=False is ErrApplied',
+      {
+        stagedDeploymentID: 's-new:opts2',
+        conditions: [{ type: 'Deployed', status: 'False', reason: 'Error', message: 'boom' }],
+      },
+      'ErrApplied',
+      'boom',
+    ],
+    [
+      'effectiveDeployment: nothing staged leaves the BD as it is (deploymentID ≠ staged "": OutOfSync)',
+      { stagedDeploymentID: '' },
+      'OutOfSync',
+      '',
+    ],
+    [
+      'effectiveDeployment: applied = staged (agent applied the staged ID) and ready is Ready',
+      { stagedDeploymentID: 's-new:opts2', appliedDeploymentID: 's-new:opts2' },
+      'Ready',
+      '',
+    ],
+  ])('%s', (_rule, fields, want, message) => {
+    const bd = { ...ready, ...fields };
+    const view = new FleetView(snapshotOf([c, b, bd]));
+    const s = bundleStatusFromTargets(view.targetedClusters(b));
+    expect(s.summary.desiredReady).toBe(1);
+    expect(s.display.state).toBe(want === 'Ready' ? '' : want);
+    expect(s.summary.nonReadyResources ?? []).toEqual(
+      want === 'Ready' ? [] : [{ name: 'fleet-default/c', bundleState: want, message }],
+    );
   });
 });

@@ -13,6 +13,7 @@ import {
   deploymentMessage,
   deploymentState,
   displayState,
+  effectiveDeploymentID,
   emptyResourceCounts,
   emptySummary,
   nonReadyStates,
@@ -28,14 +29,18 @@ export interface RecomputedBundleStatus {
 /**
  * §5.3: each matched target counts under its state (Pending when it has no BD) and adds 1 to
  * `desiredReady`; non-ready entries are named `clusterNs/clusterName`. `display.state` is the
- * top-ranked state among `nonReadyResources` (§5.2). Unlike v0.16 (#4780) this uses each BD's
- * current deploymentID: the newly computed ID is not observable from outside the controller.
+ * top-ranked state among `nonReadyResources` (§5.2). As in v0.16+ (#4780), state and message are
+ * those of the BD with its staged deployment ID ({@link effectiveDeploymentID}): a paused or
+ * held-back target is WaitApplied here, not OutOfSync.
  */
 export function bundleStatusFromTargets(targets: readonly TargetedCluster[]): RecomputedBundleStatus {
   const summary = emptySummary();
   for (const t of targets) {
-    const message = t.bundleDeployment ? deploymentMessage(t.bundleDeployment) : '';
-    countState(summary, t.state, `${t.cluster.namespace}/${t.cluster.name}`, message);
+    const bd = t.bundleDeployment;
+    const id = bd ? effectiveDeploymentID(bd) : undefined;
+    const state = bd ? deploymentState(bd, id) : t.state;
+    const message = bd ? deploymentMessage(bd, id) : '';
+    countState(summary, state, `${t.cluster.namespace}/${t.cluster.name}`, message);
   }
   return {
     summary,

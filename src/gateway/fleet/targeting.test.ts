@@ -144,7 +144,7 @@ const rows: Row[] = [
     targets: [{ clusterGroupSelector: {} }],
     matched: true,
     targetIndex: 0,
-    reason: /matches\./,
+    reason: /matches by clusterGroupSelector "\{\} \(everything\)", which holds on the empty labels/,
   },
   {
     rule: '§4.4 no group: non-empty clusterGroupSelector fails',
@@ -160,7 +160,7 @@ const rows: Row[] = [
     matched: true,
     targetIndex: 0,
     group: 'eu',
-    reason: /through cluster group "eu"/,
+    reason: /matches by cluster group "eu"\.$/,
   },
   {
     rule: '§4.2 clusterGroupSelector tests the group labels, not its selector',
@@ -193,7 +193,7 @@ const rows: Row[] = [
     targets: [{ clusterGroupSelector: { matchExpressions: [{ key: 'region', operator: 'DoesNotExist' }] } }],
     matched: true,
     targetIndex: 0,
-    reason: /matches\./,
+    reason: /matches by clusterGroupSelector "!region"/,
   },
   // §4.5 bundle-level choice
   {
@@ -243,7 +243,8 @@ const rows: Row[] = [
     matched: true,
     targetIndex: 1,
     customizationIndex: 0,
-    reason: /"git" \(targets\[1\]\) matches; customization "custom" \(targets\[0\]\) replaces its options/,
+    reason:
+      /"git" \(targets\[1\]\) matches by clusterSelector "\{\} \(everything\)"; customization "custom" \(targets\[0\]\) replaces its options/,
   },
   {
     rule: '§4.5 customizations never add clusters',
@@ -263,7 +264,7 @@ const rows: Row[] = [
     ],
     matched: true,
     targetIndex: 0,
-    reason: /^Target "a" \(targets\[0\]\) matches\.$/,
+    reason: /^Target "a" \(targets\[0\]\) matches by clusterSelector "\{\} \(everything\)"\.$/,
   },
   {
     rule: '§4.5 doNotDeploy on the matched deployment target skips the cluster',
@@ -348,6 +349,46 @@ const rows: Row[] = [
     reason: /replaces its options/,
   },
 ];
+
+// Rows name the Fleet rule: matcher/clustermatcher.go tries each criterion set once per group of
+// the cluster (§4.4), but the match names only the criteria that took part: a target without a
+// group criterion matches whatever group pass Fleet was in, so no group is named.
+rows.push(
+  {
+    rule: 'clustermatcher.go: clusterName alone, cluster in groups: no group is named',
+    groups: groupsOfProd,
+    targets: [{ name: 'one', clusterName: 'prod-1' }],
+    matched: true,
+    targetIndex: 0,
+    reason: /^Target "one" \(targets\[0\]\) matches by clusterName "prod-1"\.$/,
+  },
+  {
+    rule: 'clustermatcher.go: clusterSelector alone, cluster in groups: no group is named',
+    groups: groupsOfProd,
+    targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }],
+    matched: true,
+    targetIndex: 0,
+    reason: /^Target targets\[0\] matches by clusterSelector "env=prod"\.$/,
+  },
+  {
+    rule: 'clustermatcher.go: clusterSelector and clusterGroup: both are named',
+    groups: groupsOfProd,
+    targets: [{ clusterSelector: { matchLabels: { env: 'prod' } }, clusterGroup: 'eu' }],
+    matched: true,
+    targetIndex: 0,
+    group: 'eu',
+    reason: /matches by clusterSelector "env=prod" and cluster group "eu"\.$/,
+  },
+  {
+    rule: 'clustermatcher.go: clusterGroupSelector names the group whose labels matched',
+    groups: groupsOfProd,
+    targets: [{ clusterGroupSelector: { matchLabels: { scope: 'all' } } }],
+    matched: true,
+    targetIndex: 0,
+    group: 'all',
+    reason: /matches by cluster group "all" \(clusterGroupSelector "scope=all"\)\.$/,
+  },
+);
 
 describe('BundleMatcher (fleet-model §4.3–4.5)', () => {
   it.each(rows)('$rule', (row) => {

@@ -116,6 +116,37 @@ export function whyNot(c: CompiledCriteria, cluster: ClusterRecord, passes: read
     : `no cluster group of the cluster (${passes.map((p) => p.name).join(', ')}) satisfies ${wants.join(' and ')}`;
 }
 
+/** Does the criterion set test the cluster's groups (§4.3 clusterGroup, clusterGroupSelector)? */
+function usesGroup(c: CompiledCriteria): boolean {
+  return c.clusterGroup !== undefined || c.clusterGroupSelector !== undefined;
+}
+
+const selectorText = (s: Selector) => s.toString() || '{} (everything)';
+
+/** The criteria that held for a matched cluster, in words: what a user should read as the cause. */
+function matchedBy(c: CompiledCriteria, cluster: ClusterRecord, group: string | undefined): string {
+  const parts: string[] = [];
+  if (c.clusterName !== undefined)
+    parts.push(
+      c.clusterName === cluster.name
+        ? `clusterName "${c.clusterName}"`
+        : `clusterName "${c.clusterName}" (the cluster's display name)`,
+    );
+  if (c.clusterSelector) parts.push(`clusterSelector "${selectorText(c.clusterSelector)}"`);
+  if (group !== undefined) {
+    const bySelector = c.clusterGroupSelector
+      ? ` (clusterGroupSelector "${selectorText(c.clusterGroupSelector)}")`
+      : '';
+    parts.push(`cluster group "${group}"${bySelector}`);
+  } else if (c.clusterGroupSelector) {
+    // §4.4: a cluster in no group is tested once with empty group labels.
+    parts.push(
+      `clusterGroupSelector "${selectorText(c.clusterGroupSelector)}", which holds on the empty labels of a cluster in no group`,
+    );
+  }
+  return parts.join(' and ');
+}
+
 /** How `targets[i]` is named in reasons. */
 function label(kind: string, index: number, t: TargetCriteria): string {
   return t.name ? `${kind} "${t.name}" (targets[${index}])` : `${kind} targets[${index}]`;
@@ -228,9 +259,12 @@ export class BundleMatcher {
     cluster: ClusterRecord,
     passes: readonly GroupPass[],
   ): TargetMatch {
-    const base = { targetIndex: t.index, targetName: t.target.name, clusterGroup: pass.name || undefined };
+    // Fleet tries the target once per group of the cluster (§4.4), but the group only took part
+    // when the target has a group criterion; the match names what actually selected the cluster.
+    const group = usesGroup(t.criteria) && pass.name ? pass.name : undefined;
+    const base = { targetIndex: t.index, targetName: t.target.name, clusterGroup: group };
     const what = () =>
-      `${label('Target', t.index, t.target)} matches${pass.name ? ` through cluster group "${pass.name}"` : ''}`;
+      `${label('Target', t.index, t.target)} matches by ${matchedBy(t.criteria, cluster, group)}`;
     // §4.5 doNotDeploy on the matched deployment target skips the cluster (v0.16).
     if (t.target.doNotDeploy) {
       return lazyReason(

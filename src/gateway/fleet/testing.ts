@@ -150,7 +150,16 @@ export function aBundle(b: BundleInput): BundleRecord {
     rolloutStrategy: b.rolloutStrategy,
     forceSyncGeneration: 0,
     agentBundle: b.agentBundle ?? b.name.startsWith('fleet-agent-'),
-    status: { observedGeneration: 1, summary: undefined, display: {}, conditions: [], ...b.status },
+    status: {
+      observedGeneration: 1,
+      summary: undefined,
+      display: {},
+      conditions: [],
+      newlyCreated: 0,
+      unavailablePartitions: 0,
+      maxUnavailablePartitions: 0,
+      ...b.status,
+    },
   };
 }
 

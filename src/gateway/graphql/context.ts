@@ -10,14 +10,53 @@ import type { FleetReadModel } from '../fleet/index.js';
 import type { BundleRecord, TargetedCluster } from '../fleet/read-model.js';
 
 /**
- * Who is asking. The seam for per-user access: the server fills it from the request (today only
- * "anonymous" or a name a trusted proxy asserted), and reads go through {@link GraphQLContext.authorize}.
+ * Who is asking. With `--auth kubernetes` the server fills it from a TokenReview of the caller's
+ * bearer token (name, uid, groups and extra as Kubernetes reported them, so impersonated writes
+ * and audit match a direct call); with `--auth none` every caller is anonymous.
  */
 export type Caller =
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'user'; readonly name: string; readonly groups: readonly string[] };
+  | {
+      readonly kind: 'user';
+      readonly name: string;
+      readonly uid?: string | undefined;
+      readonly groups: readonly string[];
+      readonly extra?: Readonly<Record<string, readonly string[]>> | undefined;
+    };
 
 export const ANONYMOUS: Caller = { kind: 'anonymous' };
+
+/** One access question, in Kubernetes' terms (a SubjectAccessReview's resource attributes). */
+export interface AccessQuestion {
+  readonly verb: string;
+  /** API group: `fleet.cattle.io`, or `''` for the core group. */
+  readonly group: string;
+  /** Plural resource name, e.g. `gitrepos`, `secrets`. */
+  readonly resource: string;
+  /** The namespace; absent or `''` asks about every namespace (cluster scope). */
+  readonly namespace?: string | undefined;
+  readonly name?: string | undefined;
+  readonly subresource?: string | undefined;
+}
+
+/**
+ * What the caller may do, answered by Kubernetes (SubjectAccessReview, cached briefly per
+ * identity). Use it for decisions beside the read model, e.g. "may this caller get Secrets in
+ * this namespace". Without authentication (`--auth none`) it answers true.
+ */
+export interface CallerAccess {
+  can(question: AccessQuestion): Promise<boolean>;
+}
+
+/** The access of a gateway that does not authenticate: everything is allowed. */
+export const ALLOW_EVERYTHING: CallerAccess = { can: () => Promise.resolve(true) };
+
+/** Where an operation came from, for the audit of writes (never a credential). */
+export interface RequestSource {
+  readonly address?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
 
 /** Per-operation caches for derived views resolvers ask for more than once per query. */
 export interface Loaders {
@@ -33,6 +72,10 @@ export interface GraphQLContext {
   readonly readModel: FleetReadModel;
   readonly loaders: Loaders;
   readonly caller: Caller;
+  /** What the caller may do, per verb, resource and namespace (see {@link CallerAccess}). */
+  readonly access: CallerAccess;
+  /** Where the operation came from (client address, Origin, User-Agent), when known. */
+  readonly source?: RequestSource | undefined;
   /** The fleet-graph version serving the operation. */
   readonly version: string;
   /** The write commands (mutations); absent when the gateway serves reads only (tests over a snapshot). */
@@ -48,6 +91,9 @@ export interface ContextOptions {
   /** Takes a read model over the store's current snapshot; called at most once per operation. */
   readonly readModel: () => FleetReadModel;
   readonly caller: Caller;
+  /** The caller's access (default: everything allowed, as without authentication). */
+  readonly access?: CallerAccess | undefined;
+  readonly source?: RequestSource | undefined;
   readonly version: string;
   /**
    * The one authorization point for reads: given the caller, returns the read model they may see
@@ -88,6 +134,8 @@ export function createContext(opts: ContextOptions): GraphQLContext {
   return {
     readModel,
     caller: opts.caller,
+    access: opts.access ?? ALLOW_EVERYTHING,
+    source: opts.source,
     version: opts.version,
     commands: opts.commands,
     details: opts.details,

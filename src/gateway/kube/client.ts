@@ -22,6 +22,7 @@ import {
 import type { ResourceType } from '../../apis/gvr.js';
 import type { KubeList, KubeObject, Status, WatchEventType } from '../../apis/kube.js';
 import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
+import { makeImpersonatingApiClient, type Impersonation } from './impersonation.js';
 
 export interface ListPageOptions {
   readonly limit?: number | undefined;
@@ -94,7 +95,7 @@ function parseBody(body: unknown): Partial<Status> | undefined {
 }
 
 /** client-node middleware that hands our AbortSignal to the request. */
-function withSignal(
+export function withSignal(
   signal: AbortSignal | undefined,
   base?: ConfigurationOptions,
 ): ConfigurationOptions | undefined {
@@ -135,13 +136,22 @@ function plainNamespace(ns: { metadata?: object; status?: object }): KubeObject 
 }
 
 export class KubeClient {
-  private readonly custom: CustomObjectsApi;
+  /** Fleet's objects; impersonating the given user when there is one. */
+  readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
   private readonly watcher: Watch;
 
-  constructor(readonly kubeConfig: KubeConfig) {
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  /** With `impersonate`, every call through this client acts as that user (impersonation.ts). */
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    impersonate?: Impersonation,
+  ) {
+    this.custom = impersonate
+      ? makeImpersonatingApiClient(kubeConfig, CustomObjectsApi, impersonate)
+      : kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = impersonate
+      ? makeImpersonatingApiClient(kubeConfig, CoreV1Api, impersonate)
+      : kubeConfig.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kubeConfig);
   }
 
@@ -294,29 +304,33 @@ function patchError(
     case 409:
       return new FleetGraphError(
         ErrorCode.CONFLICT,
-        `${type.kind} "${key}" was changed by someone else: ${e.message}`,
+        `${type.kind} "${key}" was changed by someone else`,
         details,
+        e.message,
       );
     case 404:
-      return new FleetGraphError(ErrorCode.NOT_FOUND, `${type.kind} "${key}" not found`, details);
+      return new FleetGraphError(ErrorCode.NOT_FOUND, `${type.kind} "${key}" not found`, details, e.message);
     case 403:
       return new FleetGraphError(
         ErrorCode.FORBIDDEN,
-        `not allowed to change ${type.kind} "${key}": ${e.message}`,
+        `not allowed to change ${type.kind} "${key}"`,
         details,
+        e.message,
       );
     case 400:
     case 422:
       return new FleetGraphError(
         ErrorCode.INVALID_ARGUMENT,
-        `${type.kind} "${key}" rejected: ${e.message}`,
+        `${type.kind} "${key}" was rejected as invalid by the Kubernetes API`,
         details,
+        e.message,
       );
     default:
       return new FleetGraphError(
         ErrorCode.UNAVAILABLE,
-        `Kubernetes API error for ${type.kind} "${key}": ${e.message}`,
+        `the Kubernetes API could not change ${type.kind} "${key}"; retry later`,
         details,
+        e.message,
       );
   }
 }

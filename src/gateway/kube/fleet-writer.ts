@@ -5,7 +5,7 @@
  * (`DeleteOptions.preconditions`: the API server answers 409 when uid or resourceVersion differ).
  * Declared structurally here: kube/ must not import fleet/.
  */
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { GitRepoSpec } from '../../apis/fleet.js';
 import { BUNDLE_DEPLOYMENTS, FLEET_API_VERSION, GITREPOS, type ResourceType } from '../../apis/gvr.js';
 import type { KubeObject } from '../../apis/kube.js';
@@ -30,29 +30,33 @@ function writeError(type: ResourceType, key: string, verb: string, e: KubeReques
         ErrorCode.CONFLICT,
         verb === 'create'
           ? `${type.kind} "${key}" already exists`
-          : `${type.kind} "${key}" was changed by someone else: ${e.message}`,
+          : `${type.kind} "${key}" was changed by someone else`,
         details,
+        e.message,
       );
     case 404:
-      return new FleetGraphError(ErrorCode.NOT_FOUND, `${type.kind} "${key}" not found`, details);
+      return new FleetGraphError(ErrorCode.NOT_FOUND, `${type.kind} "${key}" not found`, details, e.message);
     case 403:
       return new FleetGraphError(
         ErrorCode.FORBIDDEN,
-        `not allowed to ${verb} ${type.kind} "${key}": ${e.message}`,
+        `not allowed to ${verb} ${type.kind} "${key}"`,
         details,
+        e.message,
       );
     case 400:
     case 422:
       return new FleetGraphError(
         ErrorCode.INVALID_ARGUMENT,
-        `${type.kind} "${key}" rejected: ${e.message}`,
+        `${type.kind} "${key}" was rejected as invalid by the Kubernetes API`,
         details,
+        e.message,
       );
     default:
       return new FleetGraphError(
         ErrorCode.UNAVAILABLE,
-        `Kubernetes API error on ${verb} of ${type.kind} "${key}": ${e.message}`,
+        `the Kubernetes API could not ${verb} ${type.kind} "${key}"; retry later`,
         details,
+        e.message,
       );
   }
 }
@@ -60,8 +64,9 @@ function writeError(type: ResourceType, key: string, verb: string, e: KubeReques
 export class KubeFleetWriter {
   private readonly custom: CustomObjectsApi;
 
+  /** Writes through `client`: as the caller when the client impersonates one (impersonation.ts). */
   constructor(private readonly client: KubeClient) {
-    this.custom = client.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.custom = client.custom;
   }
 
   async patchGitRepo(

@@ -146,9 +146,13 @@ export class Reflector extends EventEmitter {
     this.kind = opts.kind;
     this.client = opts.client;
     this.sink = opts.sink;
-    this.logger = opts.logger;
     const type = WATCH_TYPES[opts.kind];
     this.namespace = type.namespaced ? opts.namespace : undefined;
+    // Every line names the watch once, through the bindings (never again in the line's fields).
+    this.logger = opts.logger?.child({
+      kind: this.kind,
+      ...(this.namespace ? { namespace: this.namespace } : {}),
+    });
     this.labelSelector = opts.labelSelector || undefined;
     this.pageSize = opts.pageSize ?? 500;
     this.timeoutSeconds = opts.timeoutSeconds ?? 290;
@@ -214,7 +218,7 @@ export class Reflector extends EventEmitter {
     this.stopController = stop;
     this.loop = this.run(stop.signal).catch((err: unknown) => {
       // run() handles its own errors; reaching here is a bug, logged rather than crashing the process.
-      this.logger?.error({ err, kind: this.kind, namespace: this.namespace }, 'reflector loop crashed');
+      this.logger?.error({ err }, 'reflector loop crashed');
     });
   }
 
@@ -235,7 +239,7 @@ export class Reflector extends EventEmitter {
     if (from === to) return;
     this.state = to;
     const change: StateChange = { kind: this.kind, namespace: this.namespace, from, to, reason };
-    this.logger?.info(change, 'watch state');
+    this.logger?.info({ from, to, reason }, 'watch state');
     this.emit('state', change);
   }
 
@@ -249,10 +253,7 @@ export class Reflector extends EventEmitter {
         // Anything may have happened while we could not watch, the server itself may have been
         // replaced: only a full list tells.
         this.count('relist_after_outage');
-        this.logger?.info(
-          { kind: this.kind, namespace: this.namespace, outageMs: Date.now() - this.troubleSince },
-          'long outage, relisting',
-        );
+        this.logger?.info({ outageMs: Date.now() - this.troubleSince }, 'long outage, relisting');
         this.rv = undefined;
       }
       if (this.rv === undefined) {
@@ -276,7 +277,7 @@ export class Reflector extends EventEmitter {
           // 410: our resourceVersion is older than the server keeps; only a list can catch up.
           // The reconnect pause below also applies, so a server that answers 410 to every fresh
           // watch cannot drive a list/watch hot loop.
-          this.logger?.info({ kind: this.kind, namespace: this.namespace }, 'watch expired (410), relisting');
+          this.logger?.info('watch expired (410), relisting');
           this.trouble();
           this.rv = undefined;
           break;
@@ -346,10 +347,7 @@ export class Reflector extends EventEmitter {
       // A list older than what we saw: another history (a replaced server). The diff above made
       // the store equal to this server's state; say so, it explains the events it produced.
       this.count('history_replaced');
-      this.logger?.warn(
-        { kind: this.kind, namespace: this.namespace, listRv, lastSeenRv: this.lastSeenRv },
-        'API server history replaced: relisted',
-      );
+      this.logger?.warn({ listRv, lastSeenRv: this.lastSeenRv }, 'API server history replaced: relisted');
     }
     this.rv = listRv ?? '';
     this.lastSeenRv = this.rv;
@@ -520,7 +518,7 @@ export class Reflector extends EventEmitter {
     } catch (err) {
       // The sink is ours (the store); a throw there is a bug, logged so that one bad object
       // cannot stall the watch for every other one.
-      this.logger?.error({ err, kind: this.kind, namespace: this.namespace }, 'watch sink threw');
+      this.logger?.error({ err }, 'watch sink threw');
     }
   }
 
@@ -530,10 +528,7 @@ export class Reflector extends EventEmitter {
 
   private emitFailure(reason: string, error: Error): void {
     const failure: ReflectorFailure = { kind: this.kind, namespace: this.namespace, reason, error };
-    this.logger?.warn(
-      { kind: this.kind, namespace: this.namespace, reason, err: error.message },
-      'watch failure',
-    );
+    this.logger?.warn({ reason, err: error.message }, 'watch failure');
     this.emit('failure', failure);
   }
 

@@ -2,8 +2,10 @@
  * GraphQL metrics through envelop hooks, so HTTP, SSE and graphql-ws operations are counted alike
  * (yoga runs the same envelop pipeline for all of them; libraries.md §2.2). Labelled by operation
  * name and type, never by URL (an SSE GET carries the whole query in its URL: unbounded). Operation
- * names come from clients, so only the first {@link MAX_OPERATION_NAMES} distinct names get their
- * own series; later ones share `_other`. Errors are counted by their stable `extensions.code`.
+ * names come from clients, so at most {@link MAX_OPERATION_NAMES} distinct names have their own
+ * series at a time; malformed names share `_other`. When the set is full, a new name evicts the
+ * least recently used one and its series, so a burst of junk names cannot keep the names real
+ * clients use out for good: those come back the next time they run. Errors are counted by their stable `extensions.code`.
  * Subscriptions are counted by root field (a schema name: bounded): active streams and events
  * delivered to clients.
  */
@@ -44,14 +46,26 @@ function rootField(op: OperationDefinitionNode | null | undefined): string {
 
 export function registerGraphQLMetrics(registry: Registry): GraphQLMetrics {
   const registers = [registry];
-  const names = new Set<string>();
+  // Operation name → the label sets of its series, in least-recently-used order (Map keeps insertion order).
+  const names = new Map<string, Map<string, () => void>>();
+  const evict = (name: string) => {
+    for (const remove of names.get(name)?.values() ?? []) remove();
+    names.delete(name);
+  };
   const label = (op: OperationDefinitionNode | null | undefined, given?: string | null): string => {
     const name = op?.name?.value ?? given ?? '';
     if (name === '') return '_anonymous';
-    if (names.has(name)) return name;
-    if (names.size >= MAX_OPERATION_NAMES || !/^[_A-Za-z][_0-9A-Za-z]{0,127}$/.test(name)) return '_other';
-    names.add(name);
+    if (!/^[_A-Za-z][_0-9A-Za-z]{0,127}$/.test(name) || name === '_other' || name === '_anonymous')
+      return '_other';
+    const series = names.get(name) ?? new Map<string, () => void>();
+    names.delete(name);
+    if (names.size >= MAX_OPERATION_NAMES) evict(names.keys().next().value!);
+    names.set(name, series);
     return name;
+  };
+  /** Remembers a series of a tracked name, so evicting the name removes it. */
+  const track = (operation: string, key: string, remove: () => void) => {
+    names.get(operation)?.set(key, remove);
   };
   const duration = new Histogram({
     name: 'fleet_graph_graphql_operation_duration_seconds',
@@ -79,8 +93,11 @@ export function registerGraphQLMetrics(registry: Registry): GraphQLMetrics {
     registers,
   });
   const countErrors = (operation: string, list: readonly unknown[] | undefined, fallback = 'INTERNAL') => {
-    for (const e of list ?? [])
-      errors.inc({ operation, code: e instanceof GraphQLError ? errorCode(e, fallback) : fallback });
+    for (const e of list ?? []) {
+      const labels = { operation, code: e instanceof GraphQLError ? errorCode(e, fallback) : fallback };
+      errors.inc(labels);
+      track(operation, `errors:${labels.code}`, () => errors.remove(labels));
+    }
   };
 
   const plugin: Plugin = {
@@ -101,6 +118,7 @@ export function registerGraphQLMetrics(registry: Registry): GraphQLMetrics {
       return {
         onExecuteDone({ result }) {
           duration.observe({ operation, type }, (performance.now() - start) / 1000);
+          track(operation, `duration:${type}`, () => duration.remove({ operation, type }));
           if (!isAsyncIterable(result)) countErrors(operation, result.errors);
         },
       };
@@ -128,8 +146,7 @@ export function registerGraphQLMetrics(registry: Registry): GraphQLMetrics {
           };
         },
         onSubscribeError({ error }) {
-          errors.inc({ operation, code: 'INTERNAL' });
-          void error;
+          countErrors(operation, [error]);
         },
       };
     },

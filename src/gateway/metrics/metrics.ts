@@ -39,6 +39,12 @@ export interface MetricsOptions {
 }
 
 /** What metrics read from the event engine (fleet/events `EventEngineStats` fits). */
+export interface LeaderSource {
+  readonly identity: string;
+  isLeader(): boolean;
+  transitions(): number;
+}
+
 export interface EventEngineCounters {
   readonly buffered: number;
   readonly subscribers: number;
@@ -216,6 +222,33 @@ export class GatewayMetrics {
   /** The Prometheus text exposition of everything registered. */
   async render(): Promise<MetricsText> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /**
+   * `fleet_graph_leader{identity}`: 1 on the replica that leads, 0 on the others (one series per
+   * replica, so a sum over the scrape targets must be 1); and the leadership changes it observed.
+   */
+  leader(source: LeaderSource): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'fleet_graph_leader',
+      help: 'Whether this replica holds the leader Lease (1) and runs staged retargets, or follows (0).',
+      labelNames: ['identity'],
+      registers,
+      collect() {
+        this.reset();
+        this.set({ identity: source.identity }, source.isLeader() ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'fleet_graph_leader_transitions_total',
+      help: 'Changes of the Lease holder this replica observed (itself included), since it started.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.transitions());
+      },
+    });
   }
 
   stop(): void {

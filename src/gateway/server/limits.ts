@@ -1,11 +1,13 @@
 /**
  * Limits against abusive operations: depth, cost, aliases and tokens (graphql-armor, enforced in
- * parse and validate, so HTTP, SSE and WebSocket alike), and the size of a request body. Each
- * rejection carries a stable `extensions.code`, so clients can tell a limit from a typo.
+ * parse and validate, so HTTP, SSE and WebSocket alike), cost, page sizes and list lengths on the
+ * coerced variables (cost.ts, before execution), and the size of a request body. Each rejection
+ * carries a stable `extensions.code`, so clients can tell a limit from a typo.
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { costOptions, useValueLimits } from './cost.js';
 
 export interface Limits {
   /** Deepest field nesting allowed. */
@@ -16,6 +18,8 @@ export interface Limits {
   readonly maxTokens: number;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
+  /** Longest list accepted in any argument, e.g. a retarget's targets (see cost.ts). */
+  readonly maxListLength: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -26,6 +30,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxAliases: 30,
   maxTokens: 5_000,
   maxBodyBytes: 1_000_000,
+  maxListLength: 100,
 };
 
 /** armor's messages, each with the code we give it. */
@@ -102,12 +107,14 @@ export function limitPlugins(limits: Limits): Plugin[] {
     useBodyLimit(limits.maxBodyBytes),
     EnvelopArmorPlugin({
       maxDepth: { n: limits.maxDepth },
-      costLimit: { maxCost: limits.maxCost },
-      maxAliases: { n: limits.maxAliases },
+      costLimit: costOptions(limits.maxCost),
+      // armor lets `__typename` aliases through by default; each still costs a resolver call.
+      maxAliases: { n: limits.maxAliases, allowList: [] },
       maxTokens: { n: limits.maxTokens },
       maxDirectives: { n: 50 },
       blockFieldSuggestion: { enabled: true },
     }),
     useLimitCodes(),
+    useValueLimits({ maxCost: limits.maxCost, maxListLength: limits.maxListLength }),
   ];
 }

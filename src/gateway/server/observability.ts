@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { FleetGraphError } from '../../shared/errors.js';
+import { FleetGraphError, truncate } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Caller } from '../graphql/index.js';
 
@@ -54,13 +54,21 @@ function codes(errors: readonly GraphQLError[] | undefined, fallback = 'INTERNAL
   });
 }
 
+const MAX_LOGGED_NAME = 128;
+
+function truncateName(name: string | null | undefined): string | null {
+  if (name == null) return null;
+  return name.length > MAX_LOGGED_NAME ? `${name.slice(0, MAX_LOGGED_NAME)}…` : name;
+}
+
 function describe(args: ExecutionArgs) {
   const op = getOperationAST(args.document, args.operationName);
   const fields = op?.selectionSet.selections ?? [];
   const introspection =
     fields.length > 0 && fields.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
   return {
-    operation: op?.name?.value ?? args.operationName ?? null,
+    // Names come from callers and have no length limit in GraphQL: bounded before they reach a log.
+    operation: truncateName(op?.name?.value ?? args.operationName ?? null),
     type: op?.operation ?? 'query',
     introspection,
   };
@@ -139,7 +147,7 @@ export function useOperationLog(log: Logger): Plugin {
           };
         },
         onSubscribeError({ error }) {
-          line(a, requestId, start, { errors: ['INTERNAL'], error: (error as Error).message });
+          line(a, requestId, start, { errors: ['INTERNAL'], error: truncate((error as Error).message) });
         },
       };
     },

@@ -104,3 +104,121 @@ export function checkBackpressure(socket: WebSocket, limits: SubscriptionLimits)
     );
   }
 }
+
+/** Limits shared by SSE streams and WebSocket connections (see {@link StreamLimiter}). */
+export interface StreamLimits {
+  /** Most SSE streams plus WebSocket connections open at once for one caller. */
+  readonly streamsPerIdentity: number;
+  /** Most SSE streams plus WebSocket connections open at once from one client address. */
+  readonly streamsPerAddress: number;
+  /** Most subscriptions (SSE streams and WebSocket operations) the gateway runs at once. */
+  readonly maxSubscriptions: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  streamsPerIdentity: 50,
+  streamsPerAddress: 50,
+  maxSubscriptions: 10_000,
+};
+
+/** Seconds a client refused for too many streams is told to wait (SSE `Retry-After`). */
+export const STREAM_RETRY_AFTER_SECONDS = 5;
+
+export interface StreamRefusal {
+  readonly code: 'TOO_MANY_SUBSCRIPTIONS';
+  readonly message: string;
+  readonly limit: number;
+}
+
+/** Who a caller is, for limits: the user name when authenticated, else the client address. */
+export function identityKey(caller: { kind: string; name?: string } | undefined, address: string): string {
+  return caller?.kind === 'user' && caller.name ? `user:${caller.name}` : `address:${address}`;
+}
+
+/**
+ * Counts what one caller and one address hold open across both transports: an SSE stream and a
+ * WebSocket connection each take one slot of the caller and one of the address for as long as they
+ * are open, and the gateway's subscriptions are counted together. Each release is idempotent, so
+ * a stream that ends twice (close after error) frees its slot once.
+ */
+export class StreamLimiter {
+  private readonly byIdentity = new Map<string, number>();
+  private readonly byAddress = new Map<string, number>();
+  private sse = 0;
+  private wsSubscriptions: () => number = () => 0;
+
+  constructor(readonly limits: StreamLimits) {}
+
+  /** How many WebSocket operations run now (the server tells the limiter how to count them). */
+  countWebSocketOperations(count: () => number): void {
+    this.wsSubscriptions = count;
+  }
+
+  /** Subscriptions running now, on both transports. */
+  subscriptions(): number {
+    return this.sse + this.wsSubscriptions();
+  }
+
+  /** One more subscription, if the gateway-wide limit allows it. */
+  subscriptionRefusal(): StreamRefusal | undefined {
+    const max = this.limits.maxSubscriptions;
+    if (this.subscriptions() < max) return undefined;
+    return {
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: `The gateway already runs ${max} subscriptions, the most allowed; retry later.`,
+      limit: max,
+    };
+  }
+
+  /**
+   * Opens a stream (an SSE response or a WebSocket connection) for a caller at an address: a
+   * release function, or why not. `subscription` also takes a gateway-wide subscription slot (SSE).
+   */
+  open(
+    identity: string,
+    address: string,
+    subscription = false,
+  ): { release: () => void; refusal?: undefined } | { release?: undefined; refusal: StreamRefusal } {
+    const { streamsPerIdentity, streamsPerAddress } = this.limits;
+    if ((this.byAddress.get(address) ?? 0) >= streamsPerAddress) {
+      return {
+        refusal: {
+          code: 'TOO_MANY_SUBSCRIPTIONS',
+          message: `This address already holds ${streamsPerAddress} streams and connections, the most allowed.`,
+          limit: streamsPerAddress,
+        },
+      };
+    }
+    if ((this.byIdentity.get(identity) ?? 0) >= streamsPerIdentity) {
+      return {
+        refusal: {
+          code: 'TOO_MANY_SUBSCRIPTIONS',
+          message: `This caller already holds ${streamsPerIdentity} streams and connections, the most allowed.`,
+          limit: streamsPerIdentity,
+        },
+      };
+    }
+    if (subscription) {
+      const refusal = this.subscriptionRefusal();
+      if (refusal) return { refusal };
+      this.sse++;
+    }
+    const bump = (m: Map<string, number>, k: string, d: number) => {
+      const n = (m.get(k) ?? 0) + d;
+      if (n <= 0) m.delete(k);
+      else m.set(k, n);
+    };
+    bump(this.byIdentity, identity, 1);
+    bump(this.byAddress, address, 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        bump(this.byIdentity, identity, -1);
+        bump(this.byAddress, address, -1);
+        if (subscription) this.sse--;
+      },
+    };
+  }
+}

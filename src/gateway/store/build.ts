@@ -245,6 +245,9 @@ export function bundleRecord(interner: Interner, o: Bundle): BundleRecord {
       summary: summary(interner, st?.summary),
       display: display(interner, st?.display),
       conditions: conditionsOf(interner, st?.conditions),
+      newlyCreated: num(st?.newlyCreated),
+      unavailablePartitions: num(st?.unavailablePartitions),
+      maxUnavailablePartitions: num(st?.maxUnavailablePartitions),
     }),
   });
 }

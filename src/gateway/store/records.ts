@@ -105,6 +105,11 @@ export interface BundleRecord extends RecordMeta {
     readonly summary: Readonly<BundleSummary> | undefined;
     readonly display: Readonly<{ readyClusters?: string; state?: string }>;
     readonly conditions: readonly ConditionRecord[];
+    /** BDs the last reconcile created (at most `rolloutStrategy.maxNew`, default 50). */
+    readonly newlyCreated: number;
+    /** Partitions the last reconcile found unavailable; above the maximum, the rollout stops. */
+    readonly unavailablePartitions: number;
+    readonly maxUnavailablePartitions: number;
   };
 }
 

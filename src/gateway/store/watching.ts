@@ -86,7 +86,8 @@ export function startWatching(opts: WatchingOptions): Watching {
             namespace,
             labelSelector,
             sink: opts.store,
-            logger: opts.logger?.child({ component: 'watch', kind, ...(namespace ? { namespace } : {}) }),
+            // The reflector adds its kind and namespace to the bindings itself.
+            logger: opts.logger?.child({ component: 'watch' }),
           }),
       ),
     );

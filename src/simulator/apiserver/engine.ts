@@ -32,6 +32,7 @@ import {
 } from './errors.js';
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch.js';
 import { CRD_RESOURCE, NAMESPACE_RESOURCE, Registry, resourcesOfCrd, type Resource } from './registry.js';
+import { admitLease, LEASE_FIELDS } from './lease.js';
 import { applySchema, structuralProblems } from './schema.js';
 import { fieldsMatch, parseFieldSelector, type FieldRequirement } from './selectors.js';
 import { compareKeys, Store, type ResourceStorage } from './store.js';
@@ -180,6 +181,7 @@ const META_FIELDS = new Set([
 
 /** Top-level fields of the built-in kinds (k8s.io/api core/v1, apiextensions/v1). */
 const BUILTIN_FIELDS: Record<string, Set<string>> = {
+  Lease: LEASE_FIELDS,
   Namespace: new Set(['spec', 'status']),
   ConfigMap: new Set(['data', 'binaryData', 'immutable']),
   Secret: new Set(['data', 'stringData', 'type', 'immutable']),
@@ -564,6 +566,9 @@ export class Engine {
       }
       case 'CustomResourceDefinition':
         causes.push(...this.validateCrd(obj as unknown as CustomResourceDefinition));
+        break;
+      case 'Lease':
+        causes.push(...admitLease(obj));
         break;
     }
     return { causes, warnings };

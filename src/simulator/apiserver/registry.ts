@@ -1,10 +1,11 @@
 /**
  * The resources the emulator serves: the built-in kinds it knows (v1 Namespace, Secret, ConfigMap,
- * Event; apiextensions.k8s.io/v1 CustomResourceDefinition), plus one entry per served version of
+ * Event; apiextensions.k8s.io/v1 CustomResourceDefinition; coordination.k8s.io/v1 Lease), plus one entry per served version of
  * every established CustomResourceDefinition, added and removed as CRDs come and go.
  */
 import type { KubeObject } from '../../apis/kube.js';
 import { evalJsonPath } from './jsonpath.js';
+import { leaseResource } from './lease.js';
 import {
   isObject,
   type CustomResourceColumnDefinition,
@@ -247,6 +248,7 @@ export const BUILTIN_RESOURCES: Resource[] = [
     ],
   ),
   CRD_RESOURCE,
+  leaseResource(NAME_COLUMN, AGE_COLUMN),
 ];
 
 function crColumn(c: CustomResourceColumnDefinition): TableColumn {

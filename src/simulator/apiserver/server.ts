@@ -4,7 +4,6 @@
  * (JSON or YAML bodies; JSON, YAML, Table or PartialObjectMetadata answers; NDJSON watch streams).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import {
@@ -17,6 +16,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { KubeObject } from '../../apis/kube.js';
 import { SystemClock, type Clock } from '../../shared/clock.js';
+import { writeFileAtomic } from '../../shared/files.js';
 import type { Logger } from '../../shared/logger.js';
 import { Auth, isReview, noteStatus, type AuthOptions, type TokenEntry } from './auth/index.js';
 import {
@@ -129,6 +129,15 @@ export interface ApiServer {
   /** The current resourceVersion of the whole store. */
   readonly resourceVersion: string;
   readonly faults: Faults;
+  /**
+   * The emulator's own record of what happened: every committed change of one storage (e.g.
+   * `bundledeployments.fleet.cattle.io`), in order, in process. Faults never touch it, so a test
+   * can compare what clients saw through faulty watches with what really happened.
+   */
+  journal(
+    storageKey: string,
+    listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject) => void,
+  ): () => void;
   stop(): Promise<void>;
 }
 
@@ -459,11 +468,25 @@ export class ApiServerImpl implements ApiServer {
   }
 
   async writeKubeconfig(file: string): Promise<void> {
-    await writeFile(file, stringifyYaml(this.kubeconfig()), { mode: 0o600 });
+    // Holds the emulator's token: owner-only, written whole, never through a planted symlink.
+    await writeFileAtomic(file, stringifyYaml(this.kubeconfig()), 0o600);
   }
 
   seed(objects: KubeObject[]): KubeObject[] {
     return this.engine.seed(objects);
+  }
+
+  journal(
+    storageKey: string,
+    listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject) => void,
+  ): () => void {
+    const storage = this.engine.store.storage(storageKey);
+    const watcher = {
+      onEvent: (ev: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }) =>
+        listener(ev.type, ev.object),
+    };
+    storage.watchers.add(watcher);
+    return () => storage.watchers.delete(watcher);
   }
 
   readonly faults: Faults = {

@@ -43,8 +43,11 @@ function bundleKeyOf(bd: BundleDeployment): string {
 }
 
 /**
- * checkDependency (§2.10): the names of unmet dependencies, matched against the BDs in the same
- * cluster namespace. An entry without name and selector is skipped; no match at all is an error.
+ * checkDependency (§2.10; agent/deployer/deployer.go): the names of unmet dependencies, matched
+ * against every BD in the same cluster namespace, the dependent BD itself included (Fleet lists
+ * them all, so a selector that also selects the dependent makes it wait on itself). `name` sets
+ * the bundle-name and bundle-namespace labels of the selector, replacing what `matchLabels` says
+ * for those keys. An entry without name and selector is skipped; no match at all is an error.
  */
 export function unmetDependencies(bd: BundleDeployment, sameCluster: readonly BundleDeployment[]): string[] {
   const unmet: string[] = [];
@@ -61,7 +64,7 @@ export function unmetDependencies(bd: BundleDeployment, sameCluster: readonly Bu
     let matched: BundleDeployment[];
     try {
       const s = compileLabelSelector(sel);
-      matched = sameCluster.filter((o) => o !== bd && s.matches(o.metadata.labels));
+      matched = sameCluster.filter((o) => s.matches(o.metadata.labels));
     } catch {
       matched = [];
     }

@@ -19,6 +19,7 @@ import { isoNow } from '../../shared/clock.js';
 import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
 import { BY_BUNDLE } from './context.js';
+import { bundlesForCluster } from './bundles-for-cluster.js';
 import { deploymentId, manifestId } from './naming.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
@@ -76,8 +77,10 @@ export class BundleController {
         this.queue.addAfter(k, ctx.settings.statusBatchMs);
       else this.queue.add(k);
     });
-    // Cluster label, namespace or pause changes re-target bundles (the bundle controller's
-    // Cluster watch, §6.3).
+    // The bundle controller's Cluster watch (clusterChangedPredicate: labels, namespace, pause
+    // and the like) fans out to the Bundles the cluster relates to as it is now: in its scope and
+    // selecting it (BundlesForCluster's refresh set). A Bundle that stopped selecting it is not
+    // re-queued; the Cluster reconciler deletes that BD.
     c.clusters.on((type, cl, old) => {
       if (
         type !== 'MODIFIED' ||
@@ -85,10 +88,13 @@ export class BundleController {
         cl.status?.namespace !== old?.status?.namespace ||
         cl.spec?.paused !== old?.spec?.paused
       )
-        this.enqueueAll();
+        for (const b of bundlesForCluster(ctx, cl).refresh) this.queue.add(keyOfObj(b));
     });
-    // Fleet does not watch these (a noted gap, §6.3); the simulator does, so that edits show
-    // without waiting for an unrelated event.
+    // Fleet's bundle controller does not watch ClusterGroups, BundleNamespaceMappings or
+    // Namespaces (every version up to the current one): an edit retargets at the next Bundle,
+    // Cluster or BundleDeployment event. `legacy` mode keeps that delay; `prompt` mode reacts at
+    // once so that demos and tests show edits without an unrelated event.
+    if (ctx.settings.cleanup === 'legacy') return;
     c.clusterGroups.on((type, g, old) => {
       if (type !== 'MODIFIED' || !same(g.spec, old?.spec) || !same(g.metadata.labels, old?.metadata.labels))
         this.enqueueAll();
@@ -116,8 +122,11 @@ export class BundleController {
   private async reconcile(key: string): Promise<ReconcileResult> {
     const [ns, name] = splitKey(key);
     const bundle = this.ctx.caches.bundles.get(ns, name);
+    // A Bundle that is not found is ignored (client.IgnoreNotFound in every version): BDs left by
+    // one that vanished without its finalizer stay until something else deletes them.
+    if (!bundle) return;
     const bds = this.deploymentsOf(ns, name);
-    if (!bundle || bundle.metadata.deletionTimestamp) {
+    if (bundle.metadata.deletionTimestamp) {
       // handleDelete: mark every BD deleted, requeue until none is left, then drop the finalizer.
       for (const bd of bds) {
         if (!bd.metadata.deletionTimestamp)
@@ -127,7 +136,6 @@ export class BundleController {
             bd.metadata.name ?? '',
           );
       }
-      if (!bundle) return;
       if (bds.length > 0) return { requeueAfter: DELETE_REQUEUE_MS };
       await removeFinalizer(this.ctx.client, BUNDLES, bundle, FINALIZER_BUNDLE);
       return;

@@ -12,9 +12,19 @@ function md5Hex(s: string, length: number): string {
   return createHash('md5').update(s).digest('hex').slice(0, length);
 }
 
-/** Fleet's KeyHash: the first 12 hex characters of a sha256 (§3.2). */
+/** Fleet hashes at most this many bytes of a key (internal/names/keyhash.go). */
+const KEY_HASH_INPUT_LIMIT = 100;
+
+/**
+ * Fleet's KeyHash: the first 12 hex characters of a sha256 of the input's first 100 bytes (§3.2).
+ * The cut matters: two Clusters whose `<namespace>::<name>` agree on the first 100 bytes get the
+ * same hash, and a long name hashes differently than a whole-string sha256 would. Go slices bytes,
+ * not characters, so the cut is made on the UTF-8 encoding (same in every Fleet version).
+ */
 export function keyHash(s: string): string {
-  return sha256Hex(s).slice(0, 12);
+  const bytes = Buffer.from(s, 'utf8');
+  const input = bytes.length > KEY_HASH_INPUT_LIMIT ? bytes.subarray(0, KEY_HASH_INPUT_LIMIT) : bytes;
+  return createHash('sha256').update(input).digest('hex').slice(0, 12);
 }
 
 /**

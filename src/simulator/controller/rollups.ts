@@ -93,8 +93,9 @@ export interface BundleStatusFields {
 }
 
 /**
- * Bundle status from its targets, not from a BD listing (§5.3). Like v0.16, each target's state is
- * computed as if its BD already carried the newly computed deployment ID.
+ * Bundle status from its targets, not from a BD listing (§5.3). Like v0.16+ (target/target.go
+ * `effectiveDeployment`), each target's state and message are computed as if its BD already
+ * carried the newly computed deployment ID.
  */
 export function bundleStatusFromTargets(
   targets: readonly TargetState[],
@@ -115,7 +116,7 @@ export function bundleStatusFromTargets(
       summary,
       name,
       state,
-      deploymentMessage(t.bd),
+      deploymentMessage(asIf),
       t.bd.status?.modifiedStatus,
       t.bd.status?.nonReadyStatus,
     );

@@ -255,19 +255,28 @@ export class BundleMatcher {
     return this.restrictions.length === 0 || this.restrictions.some((r) => r.matches(cluster, group));
   }
 
-  /** The deployment for one cluster, or undefined when it gets none. */
-  match(cluster: Cluster, groups: readonly GroupRef[]): ClusterMatch | undefined {
-    let winner: { target: BundleTarget; group: GroupRef } | undefined;
-    // Target order first, then group passes: the first target that passes both the restriction
-    // allow-list and its own criteria in the same group pass wins (§4.5).
-    outer: for (const { target, matcher } of this.deployTargets) {
+  /**
+   * matcher.BundleMatch.Match: the first deployment target that passes the restriction allow-list
+   * and its own criteria in the same group pass (§4.5), doNotDeploy or not; customizations are not
+   * looked at. The Cluster reconciler keeps a cluster's BDs of a Bundle exactly when this finds
+   * a target (target/query.go BundlesForCluster, all versions).
+   */
+  matchedTarget(
+    cluster: Cluster,
+    groups: readonly GroupRef[],
+  ): { target: BundleTarget; group: GroupRef } | undefined {
+    // Target order first, then group passes.
+    for (const { target, matcher } of this.deployTargets) {
       for (const g of passes(groups)) {
-        if (this.restrictionsAllow(cluster, g) && matcher.matches(cluster, g)) {
-          winner = { target, group: g };
-          break outer;
-        }
+        if (this.restrictionsAllow(cluster, g) && matcher.matches(cluster, g)) return { target, group: g };
       }
     }
+    return undefined;
+  }
+
+  /** The deployment for one cluster, or undefined when it gets none. */
+  match(cluster: Cluster, groups: readonly GroupRef[]): ClusterMatch | undefined {
+    const winner = this.matchedTarget(cluster, groups);
     if (!winner) return undefined;
     if (winner.target.doNotDeploy) return undefined;
     let chosen = targetOptions(winner.target);

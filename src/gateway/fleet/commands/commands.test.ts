@@ -99,11 +99,11 @@ describe('staged steps', () => {
     ]);
     expect(strategyProblems({ batchSize: 10, pauseBetweenMs: 0 })).toEqual([]);
   });
-  it('reads back the operation from the annotation; an unreadable one is ignored', () => {
+  it('reads back the operation from the annotation; an unreadable or invalid one is FAILED, not run', () => {
     const op = {
       id: 'rt-1',
       namespace: 'fleet-default',
-      name: 'app',
+      name: 'a',
       state: 'RUNNING' as const,
       strategy: {
         batchSize: 1,
@@ -124,9 +124,26 @@ describe('staged steps', () => {
       annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(op) },
     });
     expect(operationOf(withOp)).toEqual(op);
-    expect(
-      operationOf(aGitRepo({ name: 'b', annotations: { [RETARGET_OPERATION_ANNOTATION]: '{' } })),
-    ).toBeUndefined();
+    const unreadable = operationOf(
+      aGitRepo({ name: 'b', annotations: { [RETARGET_OPERATION_ANNOTATION]: '{' } }),
+    );
+    expect(unreadable).toMatchObject({ state: 'FAILED', steps: [] });
+    expect(unreadable?.message).toContain('not JSON');
+    // A hand-edited record whose step would write `spec.targets: "notalist"`.
+    const edited = {
+      ...op,
+      steps: [{ targets: 'notalist', added: [], removed: [], state: 'PENDING' }],
+    };
+    const tampered = operationOf(
+      aGitRepo({ name: 'a', annotations: { [RETARGET_OPERATION_ANNOTATION]: JSON.stringify(edited) } }),
+    );
+    expect(tampered).toMatchObject({ id: 'rt-1', state: 'FAILED', steps: [] });
+    expect(tampered?.message).toContain('steps.0.targets');
+    // A record copied from another GitRepo is not this one's.
+    const elsewhere = operationOf(
+      aGitRepo({ name: 'other', annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(op) } }),
+    );
+    expect(elsewhere).toMatchObject({ state: 'FAILED' });
   });
 });
 

@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import type { GitRepoSpec, GitTarget } from '../../../apis/fleet.js';
 import { isoNow } from '../../../shared/clock.js';
-import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
+import { ErrorCode, isFleetGraphError, truncate } from '../../../shared/errors.js';
+import type { Logger } from '../../../shared/logger.js';
 import type { BundleDeploymentRecord, GitRepoRecord } from '../read-model.js';
 import { FleetView } from '../view.js';
 import {
@@ -25,7 +26,13 @@ import {
   type RetargetOperation,
   type RetargetStrategy,
 } from './operation.js';
-import { ALLOW_ALL, type CommandAction, type CommandCaller, type CommandDeps } from './port.js';
+import {
+  ALLOW_ALL,
+  type CommandAction,
+  type CommandCaller,
+  type CommandDeps,
+  type FleetWriter,
+} from './port.js';
 import { planRetarget, retargetValidation, type RetargetPlan } from './plan.js';
 import { selectOrphans } from './prune.js';
 import { OperationRunner } from './runner.js';
@@ -62,6 +69,17 @@ export interface CommandResult {
   readonly gitRepo: GitRepoRecord | null;
   readonly userErrors: readonly UserError[];
   readonly dryRun: boolean;
+  /**
+   * Set when the API server accepted the write but the gateway's watch has not brought it back
+   * within the wait: the write happened (this is its resourceVersion), `gitRepo` is still the old
+   * state. Not an error: reading again shortly shows it.
+   */
+  readonly accepted?: AcceptedWrite | undefined;
+}
+
+/** A write the API server accepted that the store has not seen yet. */
+export interface AcceptedWrite {
+  readonly resourceVersion: string;
 }
 
 export interface RetargetResult extends CommandResult {
@@ -81,7 +99,11 @@ export interface OperationResult {
   readonly operation: RetargetOperation | null;
   readonly gitRepo: GitRepoRecord | null;
   readonly userErrors: readonly UserError[];
+  readonly accepted?: AcceptedWrite | undefined;
 }
+
+/** The audit line's `outcome` for a write that was sent and accepted but not seen yet. */
+export const ACCEPTED_NOT_YET_VISIBLE = 'ACCEPTED_NOT_YET_VISIBLE';
 
 export interface GitRepoFields {
   readonly repo?: string | null | undefined;
@@ -93,6 +115,16 @@ export interface GitRepoFields {
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+type PatchOutcome = GitRepoRecord | UserError | AcceptedWrite;
+
+function isAccepted(x: PatchOutcome): x is AcceptedWrite {
+  return !('kind' in x) && !('code' in x);
+}
+
+function isRecord(x: PatchOutcome): x is GitRepoRecord {
+  return 'kind' in x;
+}
+
 function userError(
   code: ErrorCode,
   message: string,
@@ -102,9 +134,15 @@ function userError(
   return { code, message, field, currentResourceVersion };
 }
 
-/** A thrown domain error the caller can act on, as a user error; anything else is rethrown. */
-function asUserError(err: unknown): UserError {
+/**
+ * A thrown domain error the caller can act on, as a user error; anything else is rethrown. What
+ * the caller must not see (the API server's own words) goes to the log, truncated.
+ */
+function asUserError(err: unknown, log?: Logger): UserError {
   if (!isFleetGraphError(err)) throw err;
+  if (err.internal !== undefined) {
+    log?.info({ code: err.code, ...err.details, detail: truncate(err.internal) }, 'write refused');
+  }
   switch (err.code) {
     case ErrorCode.CONFLICT:
     case ErrorCode.NOT_FOUND:
@@ -151,7 +189,19 @@ export class FleetCommands {
 
   // ─── helpers ────────────────────────────────────────────────────────────────
 
+  /**
+   * Refusals decided before anything is sent, in an order that leaks nothing: the namespace must
+   * be a valid name inside the watched workspaces (static configuration), then the caller must be
+   * allowed the write (so FORBIDDEN comes before NOT_FOUND, whether or not the object exists).
+   */
   private async denied(caller: CommandCaller, action: CommandAction, ref: GitRepoRef, dryRun: boolean) {
+    const bound = this.outOfBounds(ref.namespace);
+    if (bound) return bound;
+    if (!this.writerOf(caller))
+      return userError(
+        ErrorCode.FORBIDDEN,
+        `an anonymous caller may not ${action} GitRepo ${ref.namespace}/${ref.name}`,
+      );
     const verdict = await (this.deps.authorize ?? ALLOW_ALL)(caller, { action, ...ref, dryRun });
     if (verdict === true) return undefined;
     const who = caller.kind === 'user' ? `user "${caller.name}"` : 'anonymous caller';
@@ -160,6 +210,69 @@ export class FleetCommands {
       ErrorCode.FORBIDDEN,
       `${who} may not ${action} GitRepo ${ref.namespace}/${ref.name}${why}`,
     );
+  }
+
+  /** INVALID_ARGUMENT for a namespace that is not a DNS label or not a watched workspace. */
+  private outOfBounds(namespace: string): UserError | undefined {
+    if (!NAME.test(namespace) || namespace.length > 63)
+      return userError(
+        ErrorCode.INVALID_ARGUMENT,
+        `"${namespace}" is not a valid namespace name`,
+        'namespace',
+      );
+    const allowed = this.deps.namespaces ?? [];
+    if (allowed.length > 0 && !allowed.includes(namespace))
+      return userError(
+        ErrorCode.INVALID_ARGUMENT,
+        `namespace "${namespace}" is not one of the workspaces this gateway serves (${allowed.join(', ')})`,
+        'namespace',
+      );
+    return undefined;
+  }
+
+  /** The writer acting as `caller`; undefined when they may not write (anonymous under authentication). */
+  private writerOf(caller: CommandCaller): FleetWriter | undefined {
+    return this.deps.writerFor ? this.deps.writerFor(caller) : this.deps.writer;
+  }
+
+  /** One structured line per write command: who, from where, what, and how it ended. */
+  private async audited<
+    R extends {
+      userErrors: readonly UserError[];
+      gitRepo?: GitRepoRecord | null;
+      accepted?: AcceptedWrite | undefined;
+    },
+  >(
+    caller: CommandCaller,
+    action: CommandAction,
+    ref: GitRepoRef,
+    dryRun: boolean,
+    run: () => Promise<R>,
+  ): Promise<R> {
+    let result: R | undefined;
+    try {
+      result = await run();
+      return result;
+    } finally {
+      const outcome = !result
+        ? ErrorCode.INTERNAL
+        : (result.userErrors[0]?.code ?? (result.accepted ? ACCEPTED_NOT_YET_VISIBLE : 'OK'));
+      this.deps.logger.info(
+        {
+          principal: caller.kind === 'user' ? caller.name : 'anonymous',
+          groups: caller.kind === 'user' ? caller.groups : [],
+          sourceAddress: caller.source?.address,
+          origin: caller.source?.origin,
+          userAgent: caller.source?.userAgent,
+          action,
+          object: { kind: 'GitRepo', namespace: ref.namespace, name: ref.name },
+          dryRun,
+          outcome,
+          resourceVersion: result?.accepted?.resourceVersion ?? result?.gitRepo?.resourceVersion,
+        },
+        'audit',
+      );
+    }
   }
 
   private repo(ref: GitRepoRef): GitRepoRecord | undefined {
@@ -212,34 +325,54 @@ export class FleetCommands {
     );
   }
 
-  /** Patch, then wait for the store to hold the write. Returns the new record or a user error. */
+  /**
+   * Patch as the caller, then wait for the store to hold the write. Returns the new record, a user
+   * error, or — when the store has not seen the accepted write within the wait — its resourceVersion.
+   */
   private async patch(
+    caller: CommandCaller,
     ref: GitRepoRef,
     patch: Record<string, unknown>,
     expected: string | null | undefined,
-  ): Promise<GitRepoRecord | UserError> {
-    try {
-      const w = await this.deps.writer.patchGitRepo(ref.namespace, ref.name, patch, expected ?? undefined);
-      const rec = await this.deps.store.waitForVersion(
-        'GitRepo',
-        `${ref.namespace}/${ref.name}`,
-        w.resourceVersion,
-        {
-          timeoutMs: this.writeWaitMs,
-        },
+  ): Promise<PatchOutcome> {
+    const writer = this.writerOf(caller);
+    if (!writer)
+      return userError(
+        ErrorCode.FORBIDDEN,
+        `an anonymous caller may not change GitRepo ${ref.namespace}/${ref.name}`,
       );
-      return rec ?? this.notFound(ref);
+    try {
+      const w = await writer.patchGitRepo(ref.namespace, ref.name, patch, expected ?? undefined);
+      try {
+        const rec = await this.deps.store.waitForVersion(
+          'GitRepo',
+          `${ref.namespace}/${ref.name}`,
+          w.resourceVersion,
+          {
+            timeoutMs: this.writeWaitMs,
+          },
+        );
+        return rec ?? this.notFound(ref);
+      } catch (err) {
+        if (isFleetGraphError(err) && err.code === ErrorCode.TIMEOUT)
+          return { resourceVersion: w.resourceVersion };
+        throw err;
+      }
     } catch (err) {
       if (isFleetGraphError(err) && err.code === ErrorCode.CONFLICT && expected)
         return this.conflictFromServer(ref, expected);
-      return asUserError(err);
+      return asUserError(err, this.deps.logger);
     }
   }
 
   // ─── retarget ───────────────────────────────────────────────────────────────
 
   /** Validates, plans and (unless dry run) applies a new `spec.targets`, directly or staged. */
-  async retargetGitRepo(caller: CommandCaller, input: RetargetInput): Promise<RetargetResult> {
+  retargetGitRepo(caller: CommandCaller, input: RetargetInput): Promise<RetargetResult> {
+    return this.audited(caller, 'retarget', input, input.dryRun ?? false, () => this.retarget(caller, input));
+  }
+
+  private async retarget(caller: CommandCaller, input: RetargetInput): Promise<RetargetResult> {
     const dryRun = input.dryRun ?? false;
     const fail = (
       errors: UserError[],
@@ -253,7 +386,8 @@ export class FleetCommands {
       dryRun,
     });
     const forbidden = await this.denied(caller, 'retarget', input, dryRun);
-    if (forbidden) return fail([forbidden]);
+    // A refused caller gets nothing of the object, not even whether it exists.
+    if (forbidden) return fail([forbidden], null);
 
     const v = retargetValidation(input.targets);
     const errors: UserError[] = v.problems.map((p) =>
@@ -314,12 +448,22 @@ export class FleetCommands {
         strategy,
         prune,
         // A dry run shows the planned steps, none applied.
-        steps: steps.map((st, i) => (i === 0 && !dryRun ? { ...st, state: 'APPLIED', appliedAt: now } : st)),
+        steps: steps.map((st, i) =>
+          i === 0 && !dryRun
+            ? { ...st, state: 'APPLIED', appliedAt: now, appliedBy: this.deps.identity }
+            : st,
+        ),
         currentStep: 0,
         startedAt: now,
         updatedAt: now,
         failures: [],
         startedBy: caller.kind === 'user' ? caller.name : undefined,
+        updatedBy: this.deps.identity,
+        // Later steps are written as this user (runner.ts), so RBAC and audit see them throughout.
+        startedByUser:
+          caller.kind === 'user'
+            ? { name: caller.name, uid: caller.uid, groups: [...caller.groups], extra: caller.extra }
+            : undefined,
         fromTargets: repo.targets,
       };
     }
@@ -331,8 +475,12 @@ export class FleetCommands {
     const patch: Record<string, unknown> = { spec: { targets: first ? first.targets : input.targets } };
     if (operation)
       patch['metadata'] = { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(operation) } };
-    const written = await this.patch(input, patch, pre.rv);
-    if (!('kind' in written)) return fail([written], undefined, plan);
+    const written = await this.patch(caller, input, patch, pre.rv);
+    if (isAccepted(written)) {
+      if (operation) this.runner.wake(repo.key);
+      return { gitRepo: repo, plan, operation, userErrors: [], dryRun, accepted: written };
+    }
+    if (!isRecord(written)) return fail([written], undefined, plan);
     if (operation) this.runner.wake(written.key);
     return { gitRepo: written, plan, operation, userErrors: [], dryRun };
   }
@@ -345,6 +493,12 @@ export class FleetCommands {
 
   /** Stops a staged operation: state CANCELLED; the targets stay those of the last applied step. */
   async cancelRetarget(caller: CommandCaller, id: string): Promise<OperationResult> {
+    const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id);
+    const ref = found ? found.repo : { namespace: '', name: '' };
+    return this.audited(caller, 'cancelRetarget', ref, false, () => this.cancel(caller, id));
+  }
+
+  private async cancel(caller: CommandCaller, id: string): Promise<OperationResult> {
     for (let attempt = 0; ; attempt++) {
       const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id);
       if (!found)
@@ -355,7 +509,7 @@ export class FleetCommands {
         };
       const { repo, op } = found;
       const forbidden = await this.denied(caller, 'cancelRetarget', repo, false);
-      if (forbidden) return { operation: op, gitRepo: repo, userErrors: [forbidden] };
+      if (forbidden) return { operation: null, gitRepo: null, userErrors: [forbidden] };
       if (op.state !== 'RUNNING')
         return {
           operation: op,
@@ -376,11 +530,14 @@ export class FleetCommands {
         message: `cancelled at step ${op.currentStep + 1} of ${op.steps.length}${caller.kind === 'user' ? ` by ${caller.name}` : ''}`,
       };
       const written = await this.patch(
+        caller,
         repo,
         { metadata: { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(cancelled) } } },
         repo.resourceVersion,
       );
-      if ('kind' in written)
+      if (isAccepted(written))
+        return { operation: cancelled, gitRepo: repo, userErrors: [], accepted: written };
+      if (isRecord(written))
         return { operation: operationOf(written) ?? cancelled, gitRepo: written, userErrors: [] };
       // Fleet's status writes race with ours; retry on the fresh object a few times.
       if (written.code !== ErrorCode.CONFLICT || attempt >= 4)
@@ -396,14 +553,18 @@ export class FleetCommands {
   // ─── prune ──────────────────────────────────────────────────────────────────
 
   /** Deletes (or, on a dry run, lists) the GitRepo's orphaned BundleDeployments (prune.ts). */
-  async pruneOrphanedBundleDeployments(
+  pruneOrphanedBundleDeployments(
     caller: CommandCaller,
     ref: GitRepoRef,
     dryRun = false,
   ): Promise<PruneResult> {
+    return this.audited(caller, 'prune', ref, dryRun, () => this.prune(caller, ref, dryRun));
+  }
+
+  private async prune(caller: CommandCaller, ref: GitRepoRef, dryRun: boolean): Promise<PruneResult> {
     const empty = { orphans: [], skipped: [], dryRun };
     const forbidden = await this.denied(caller, 'prune', ref, dryRun);
-    if (forbidden) return { ...empty, gitRepo: this.repo(ref) ?? null, userErrors: [forbidden] };
+    if (forbidden) return { ...empty, gitRepo: null, userErrors: [forbidden] };
     const repo = this.repo(ref);
     if (!repo) return { ...empty, gitRepo: null, userErrors: [this.notFound(ref)] };
     const view = new FleetView(this.deps.store.snapshot());
@@ -414,10 +575,10 @@ export class FleetCommands {
     const deleted: BundleDeploymentRecord[] = [];
     for (const orphan of sel.orphans) {
       try {
-        const bd = await this.deleteOrphan(repo, orphan);
+        const bd = await this.deleteOrphan(caller, repo, orphan);
         if (bd) deleted.push(bd);
       } catch (err) {
-        const ue = asUserError(err);
+        const ue = asUserError(err, this.deps.logger);
         if (ue.code !== ErrorCode.NOT_FOUND)
           userErrors.push({ ...ue, field: `orphans[${orphan.namespace}/${orphan.name}]` });
       }
@@ -446,13 +607,16 @@ export class FleetCommands {
    * longer is one.
    */
   private async deleteOrphan(
+    caller: CommandCaller,
     repo: GitRepoRecord,
     orphan: BundleDeploymentRecord,
   ): Promise<BundleDeploymentRecord | undefined> {
     let bd = orphan;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.writer.deleteBundleDeployment(bd.namespace, bd.name, {
+        const writer = this.writerOf(caller);
+        if (!writer) return undefined;
+        await writer.deleteBundleDeployment(bd.namespace, bd.name, {
           uid: bd.uid,
           resourceVersion: bd.resourceVersion,
         });
@@ -501,31 +665,52 @@ export class FleetCommands {
     return this.simplePatch(caller, 'update', input, () => ({ spec: sourceSpec(input) }), problems);
   }
 
-  private async simplePatch(
+  private simplePatch(
     caller: CommandCaller,
     action: CommandAction,
     input: Guarded,
     patchOf: (repo: GitRepoRecord) => Record<string, unknown>,
     problems: UserError[] = [],
   ): Promise<CommandResult> {
+    return this.audited(caller, action, input, input.dryRun ?? false, () =>
+      this.patchCommand(caller, action, input, patchOf, problems),
+    );
+  }
+
+  private async patchCommand(
+    caller: CommandCaller,
+    action: CommandAction,
+    input: Guarded,
+    patchOf: (repo: GitRepoRecord) => Record<string, unknown>,
+    problems: UserError[],
+  ): Promise<CommandResult> {
     const dryRun = input.dryRun ?? false;
     const forbidden = await this.denied(caller, action, input, dryRun);
     const repo = this.repo(input);
-    if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun };
+    if (forbidden) return { gitRepo: null, userErrors: [forbidden], dryRun };
     if (!repo) problems = [...problems, this.notFound(input)];
     if (problems.length > 0 || !repo) return { gitRepo: repo ?? null, userErrors: problems, dryRun };
     const pre = this.precondition(repo, input.expectedResourceVersion);
     if ('code' in pre) return { gitRepo: repo, userErrors: [pre], dryRun };
     if (dryRun) return { gitRepo: repo, userErrors: [], dryRun };
-    const written = await this.patch(input, patchOf(repo), pre.rv);
-    if (!('kind' in written)) return { gitRepo: this.repo(input) ?? null, userErrors: [written], dryRun };
+    const written = await this.patch(caller, input, patchOf(repo), pre.rv);
+    if (isAccepted(written)) return { gitRepo: repo, userErrors: [], dryRun, accepted: written };
+    if (!isRecord(written)) return { gitRepo: this.repo(input) ?? null, userErrors: [written], dryRun };
     return { gitRepo: written, userErrors: [], dryRun };
   }
 
   // ─── create, delete ─────────────────────────────────────────────────────────
 
   /** Creates a GitRepo; its targets are validated as a retarget's are (an empty list is refused). */
-  async createGitRepo(
+  createGitRepo(
+    caller: CommandCaller,
+    input: GitRepoRef &
+      GitRepoFields & { targets: readonly GitTarget[]; paused?: boolean | null; dryRun?: boolean | null },
+  ): Promise<RetargetResult> {
+    return this.audited(caller, 'create', input, input.dryRun ?? false, () => this.create(caller, input));
+  }
+
+  private async create(
     caller: CommandCaller,
     input: GitRepoRef &
       GitRepoFields & { targets: readonly GitTarget[]; paused?: boolean | null; dryRun?: boolean | null },
@@ -564,35 +749,53 @@ export class FleetCommands {
     const draft = draftRepo(input.namespace, input.name, spec);
     const plan = planRetarget(new FleetView(this.deps.store.snapshot()), draft, input.targets, v.warnings);
     if (dryRun) return { gitRepo: null, plan, operation: null, userErrors: [], dryRun };
+    let w;
     try {
-      const w = await this.deps.writer.createGitRepo(input.namespace, input.name, spec);
-      const rec = await this.deps.store.waitForVersion(
-        'GitRepo',
-        `${input.namespace}/${input.name}`,
-        w.resourceVersion,
-        {
-          timeoutMs: this.writeWaitMs,
-        },
-      );
-      return { gitRepo: rec ?? null, plan, operation: null, userErrors: [], dryRun };
+      w = await this.writerOf(caller)!.createGitRepo(input.namespace, input.name, spec);
     } catch (err) {
-      return { gitRepo: null, plan, operation: null, userErrors: [asUserError(err)], dryRun };
+      return {
+        gitRepo: null,
+        plan,
+        operation: null,
+        userErrors: [asUserError(err, this.deps.logger)],
+        dryRun,
+      };
     }
+    // Created: from here on the answer is never an error, at worst "accepted, not seen yet".
+    const rec = await this.deps.store
+      .waitForVersion('GitRepo', `${input.namespace}/${input.name}`, w.resourceVersion, {
+        timeoutMs: this.writeWaitMs,
+      })
+      .catch(() => undefined);
+    if (!rec)
+      return {
+        gitRepo: null,
+        plan,
+        operation: null,
+        userErrors: [],
+        dryRun,
+        accepted: { resourceVersion: w.resourceVersion },
+      };
+    return { gitRepo: rec, plan, operation: null, userErrors: [], dryRun };
   }
 
   /** Deletes a GitRepo (Fleet then deletes its Bundles and their BDs, §6.2). */
-  async deleteGitRepo(caller: CommandCaller, input: Guarded): Promise<CommandResult & { deleted: boolean }> {
+  deleteGitRepo(caller: CommandCaller, input: Guarded): Promise<CommandResult & { deleted: boolean }> {
+    return this.audited(caller, 'delete', input, input.dryRun ?? false, () => this.delete(caller, input));
+  }
+
+  private async delete(caller: CommandCaller, input: Guarded): Promise<CommandResult & { deleted: boolean }> {
     const dryRun = input.dryRun ?? false;
     const forbidden = await this.denied(caller, 'delete', input, dryRun);
     const repo = this.repo(input);
-    if (forbidden) return { gitRepo: repo ?? null, userErrors: [forbidden], dryRun, deleted: false };
+    if (forbidden) return { gitRepo: null, userErrors: [forbidden], dryRun, deleted: false };
     if (!repo) return { gitRepo: null, userErrors: [this.notFound(input)], dryRun, deleted: false };
     const pre = this.precondition(repo, input.expectedResourceVersion);
     if ('code' in pre) return { gitRepo: repo, userErrors: [pre], dryRun, deleted: false };
     if (dryRun) return { gitRepo: repo, userErrors: [], dryRun, deleted: false };
     const expected = pre.rv;
     try {
-      await this.deps.writer.deleteGitRepo(
+      await this.writerOf(caller)!.deleteGitRepo(
         input.namespace,
         input.name,
         expected ? { resourceVersion: expected } : undefined,
@@ -605,7 +808,7 @@ export class FleetCommands {
           dryRun,
           deleted: false,
         };
-      return { gitRepo: repo, userErrors: [asUserError(err)], dryRun, deleted: false };
+      return { gitRepo: repo, userErrors: [asUserError(err, this.deps.logger)], dryRun, deleted: false };
     }
     // Read-your-writes: the store shows it gone, or terminating while Fleet's finalizer runs (§6.2).
     await this.deps.store

@@ -1,6 +1,7 @@
 /** fleet/commands: the write side (project issue #5). graphql/ uses it through the context. */
-export { FleetCommands } from './commands.js';
+export { ACCEPTED_NOT_YET_VISIBLE, FleetCommands } from './commands.js';
 export type {
+  AcceptedWrite,
   CommandResult,
   GitRepoFields,
   GitRepoRef,
@@ -38,6 +39,7 @@ export type {
   CommandRequest,
   FleetWriter,
   Preconditions,
+  RequestSource,
   StorePort,
   Written,
 } from './port.js';

@@ -3,8 +3,10 @@
  * gateway replica (or this one after a restart) can report it and carry it on. The steps are
  * explicit target lists computed up front; the last step is exactly the requested targets.
  */
+import { z } from 'zod';
 import type { GitTarget } from '../../../apis/fleet.js';
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
+import { validateGitTargets } from '../preview.js';
 import type { ClusterRecord, GitRepoRecord } from '../read-model.js';
 
 export const RETARGET_OPERATION_ANNOTATION = 'fleet-graph.io/retarget-operation';
@@ -33,6 +35,10 @@ export interface OperationStep {
   readonly state: StepState;
   readonly appliedAt?: string | undefined;
   readonly convergedAt?: string | undefined;
+  /** The replica (leader-election identity) that applied the step's targets. */
+  readonly appliedBy?: string | undefined;
+  /** The replica that recorded the step as converged. */
+  readonly convergedBy?: string | undefined;
 }
 
 export interface OperationFailure {
@@ -60,21 +66,165 @@ export interface RetargetOperation {
   readonly message?: string | undefined;
   /** Who started it. */
   readonly startedBy?: string | undefined;
+  /** The replica that wrote the record last (its leader-election identity). */
+  readonly updatedBy?: string | undefined;
+  /**
+   * The identity that started it, as Kubernetes authenticated it: the runner writes each later
+   * step impersonating this user, so RBAC and audit see the same person for every step.
+   */
+  readonly startedByUser?: RecordedUser | undefined;
   /** The GitRepo's targets before the operation (tells a Bundle not yet updated from an overridden one). */
   readonly fromTargets?: readonly GitTarget[] | undefined;
 }
 
-/** The operation recorded on a GitRepo, or undefined; an unreadable annotation is reported, not thrown. */
+export interface RecordedUser {
+  readonly name: string;
+  readonly uid?: string | undefined;
+  readonly groups: readonly string[];
+  readonly extra?: Readonly<Record<string, readonly string[]>> | undefined;
+}
+
+const selectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).nullish(),
+    matchExpressions: z
+      .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).nullish() }))
+      .nullish(),
+  })
+  .nullable()
+  .optional();
+
+const targetSchema = z.strictObject({
+  name: z.string().nullish(),
+  clusterName: z.string().nullish(),
+  clusterSelector: selectorSchema,
+  clusterGroup: z.string().nullish(),
+  clusterGroupSelector: selectorSchema,
+});
+
+const targetsSchema = z.array(targetSchema).superRefine((targets, ctx) => {
+  // The same rules a retarget's input passes: a record must never carry what input could not.
+  for (const p of validateGitTargets(targets as readonly GitTarget[]).problems)
+    ctx.addIssue({ code: 'custom', message: `${p.field}: ${p.message}` });
+});
+
+const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be a time');
+
+const stepSchema = z.object({
+  targets: targetsSchema,
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  state: z.enum(['PENDING', 'APPLIED', 'CONVERGED']),
+  appliedAt: isoTime.optional(),
+  convergedAt: isoTime.optional(),
+  // Replica identities (leader election): shown, never acted on; bounded like a Lease holder.
+  appliedBy: z.string().max(253).optional(),
+  convergedBy: z.string().max(253).optional(),
+});
+
+/**
+ * What a recorded operation must look like before the runner acts on it. The annotation can be
+ * edited by anyone who may patch the GitRepo, so it is input like any other: an invalid record is
+ * reported FAILED, never executed (it would otherwise write whatever it holds into spec.targets).
+ */
+const operationSchema = z.object({
+  id: z.string().min(1).max(100),
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  state: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
+  strategy: z.object({
+    batchSize: z.number().int().min(1),
+    pauseBetweenMs: z.number().min(0),
+    waitForReady: z.boolean(),
+    abortOnFailure: z.boolean(),
+    stepTimeoutMs: z.number().positive(),
+  }),
+  prune: z.boolean(),
+  steps: z.array(stepSchema),
+  currentStep: z.number().int().min(0),
+  startedAt: isoTime,
+  updatedAt: isoTime,
+  failures: z.array(
+    z.object({
+      step: z.number().int(),
+      bundle: z.string().optional(),
+      cluster: z.string().optional(),
+      state: z.string().optional(),
+      message: z.string(),
+    }),
+  ),
+  message: z.string().optional(),
+  startedBy: z.string().optional(),
+  updatedBy: z.string().max(253).optional(),
+  startedByUser: z
+    .object({
+      name: z.string().min(1),
+      uid: z.string().optional(),
+      groups: z.array(z.string()),
+      extra: z.record(z.string(), z.array(z.string())).optional(),
+    })
+    .optional(),
+  fromTargets: targetsSchema.optional(),
+});
+
+/**
+ * The operation recorded on a GitRepo, or undefined when there is none. A record that is not
+ * valid JSON or does not pass the schema comes back FAILED with the reason (and nothing of it is
+ * executed): never thrown, never trusted.
+ */
 export function operationOf(repo: GitRepoRecord): RetargetOperation | undefined {
   const raw = repo.annotations[RETARGET_OPERATION_ANNOTATION];
   if (!raw) return undefined;
+  let parsed: unknown;
   try {
-    const op = JSON.parse(raw) as RetargetOperation;
-    if (typeof op.id !== 'string' || !Array.isArray(op.steps)) return undefined;
-    return op;
+    parsed = JSON.parse(raw);
   } catch {
-    return undefined;
+    return invalidOperation(repo, undefined, 'not JSON');
   }
+  const result = operationSchema.safeParse(parsed);
+  if (result.success) {
+    const op = result.data as RetargetOperation;
+    if (op.namespace !== repo.namespace || op.name !== repo.name)
+      return invalidOperation(repo, parsed, 'it names another GitRepo');
+    if (op.currentStep > op.steps.length)
+      return invalidOperation(repo, parsed, 'currentStep is past the last step');
+    return op;
+  }
+  const first = result.error.issues[0];
+  return invalidOperation(
+    repo,
+    parsed,
+    `${first?.path.join('.') || 'record'}: ${first?.message ?? 'invalid'}`,
+  );
+}
+
+function invalidOperation(repo: GitRepoRecord, parsed: unknown, why: string): RetargetOperation {
+  const claimed = (parsed as { id?: unknown } | null)?.id;
+  const id =
+    typeof claimed === 'string' && claimed.length > 0 && claimed.length <= 100
+      ? claimed
+      : `invalid-${repo.uid}`;
+  const at = repo.creationTimestamp || new Date(0).toISOString();
+  return {
+    id,
+    namespace: repo.namespace,
+    name: repo.name,
+    state: 'FAILED',
+    strategy: {
+      batchSize: 1,
+      pauseBetweenMs: 0,
+      waitForReady: false,
+      abortOnFailure: true,
+      stepTimeoutMs: 1,
+    },
+    prune: false,
+    steps: [],
+    currentStep: 0,
+    startedAt: at,
+    updatedAt: at,
+    failures: [],
+    message: `the recorded operation is invalid and was not carried out (${why})`,
+  };
 }
 
 export function encodeOperation(op: RetargetOperation): string {

@@ -8,7 +8,7 @@ import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
 import type { FieldProblem } from '../../../shared/errors.js';
 import { validateGitTargets, previewTargets } from '../preview.js';
 import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../read-model.js';
-import { previewGitRepoRetarget, type BundleRetargetPreview } from '../retarget.js';
+import { previewGitRepoRetarget, sameCriteria, type BundleRetargetPreview } from '../retarget.js';
 import type { FleetView } from '../view.js';
 
 /** One Bundle's part of a plan: the preview plus the BundleDeployments created and deleted. */
@@ -55,26 +55,12 @@ export function retargetValidation(targets: readonly GitTarget[]): {
   return { problems, warnings: v.warnings.filter((w) => !w.startsWith('No targets')) };
 }
 
-const CRITERIA = ['name', 'clusterName', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector'] as const;
-
-/** Same GitTarget criteria, in order (field order and absent vs null do not matter). */
+/**
+ * Same GitTarget criteria, in order, as Fleet would write them: field order, absent vs null, `""`
+ * strings and empty selector parts do not matter (gitops/reconciler/targetsyaml.go; retarget.ts).
+ */
 export function sameTargets(a: readonly TargetCriteria[], b: readonly TargetCriteria[]): boolean {
-  const norm = (list: readonly TargetCriteria[]) =>
-    JSON.stringify(list.map((t) => CRITERIA.map((k) => canonical(t[k] ?? null))));
-  return norm(a) === norm(b);
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .filter(([, x]) => x !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, x]) => [k, canonical(x)]),
-    );
-  }
-  return v;
+  return sameCriteria(a, b);
 }
 
 const byName = (a: ClusterRecord, b: ClusterRecord) =>
@@ -110,13 +96,10 @@ export function planRetarget(
     before = new Map(previews.flatMap((p) => p.before.map((t) => [t.cluster.key, t.cluster] as const)));
     after = new Map(previews.flatMap((p) => p.after).map((t) => [t.cluster.key, t.cluster] as const));
   } else {
-    const keep =
-      repo.targets.length > 0 ? previewTargets(view, repo.namespace, repo.targets, repo.labels) : [];
+    const keep = repo.targets.length > 0 ? previewTargets(view, repo.namespace, repo.targets, repo) : [];
     before = new Map(keep.map((t) => [t.cluster.key, t.cluster] as const));
     after = new Map(
-      previewTargets(view, repo.namespace, targets, repo.labels).map(
-        (t) => [t.cluster.key, t.cluster] as const,
-      ),
+      previewTargets(view, repo.namespace, targets, repo).map((t) => [t.cluster.key, t.cluster] as const),
     );
   }
   const added = [...after.values()].filter((c) => !before.has(c.key)).sort(byName);
@@ -131,7 +114,7 @@ export function planRetarget(
     warnings.push(`Removes ${removed.length} cluster${removed.length === 1 ? '' : 's'}: ${names(removed)}.`);
   // A cluster that comes in only through a group follows that group's selector from then on (§4.4).
   // Judged on the GitRepo targets alone, where the match's index is the GitTarget's position.
-  for (const t of previewTargets(view, repo.namespace, targets, repo.labels)) {
+  for (const t of previewTargets(view, repo.namespace, targets, repo)) {
     const g = t.match.targetIndex === undefined ? undefined : targets[t.match.targetIndex];
     if (t.match.clusterGroup && g && !g.clusterName && !g.clusterSelector && !before.has(t.cluster.key))
       warnings.push(

@@ -67,10 +67,28 @@ export interface StorePort {
   ): Promise<void>;
 }
 
-/** Who asks (structurally the GraphQL context's Caller; fleet/ must not import graphql/). */
-export type CommandCaller =
+/** Where a write came from, for the audit line (never a credential). */
+export interface RequestSource {
+  /** The client's address as the gateway's socket saw it. */
+  readonly address?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/**
+ * Who asks (structurally the GraphQL context's Caller; fleet/ must not import graphql/), with
+ * where the request came from when known.
+ */
+export type CommandCaller = (
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'user'; readonly name: string; readonly groups: readonly string[] };
+  | {
+      readonly kind: 'user';
+      readonly name: string;
+      readonly uid?: string | undefined;
+      readonly groups: readonly string[];
+      readonly extra?: Readonly<Record<string, readonly string[]>> | undefined;
+    }
+) & { readonly source?: RequestSource | undefined };
 
 export type CommandAction =
   'retarget' | 'prune' | 'cancelRetarget' | 'pause' | 'forceSync' | 'create' | 'update' | 'delete';
@@ -95,13 +113,26 @@ export type AuthorizationPolicy = (
 export const ALLOW_ALL: AuthorizationPolicy = () => true;
 
 export interface CommandDeps {
+  /** The writer for callers without an identity of their own (`--auth none`), and the default. */
   readonly writer: FleetWriter;
+  /**
+   * The writer that acts as `caller` (impersonating them, so Kubernetes RBAC decides and its
+   * audit names them), or undefined when this caller may not write at all. Default: `writer`.
+   */
+  readonly writerFor?: ((caller: CommandCaller) => FleetWriter | undefined) | undefined;
+  /** The workspaces writes may go to (`--namespaces`); empty or absent: any valid namespace. */
+  readonly namespaces?: readonly string[] | undefined;
   readonly store: StorePort;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly authorize?: AuthorizationPolicy | undefined;
   /** Bound on read-your-writes (default 10 s of real time). */
   readonly writeWaitMs?: number | undefined;
+  /**
+   * This replica's identity (its leader-election holder identity), recorded on the steps it
+   * applies and converges, so the operation record shows a handover between replicas.
+   */
+  readonly identity?: string | undefined;
 }
 
 export type { GitRepoRecord };

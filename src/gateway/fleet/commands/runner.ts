@@ -5,7 +5,8 @@
  * snapshot and makes at most one write to the GitRepo, guarded by its resourceVersion, so two
  * replicas racing on one operation cannot both advance it (the loser's write gets 409 and
  * re-evaluates); orphan deletions carry uid and resourceVersion preconditions, so repeating one is
- * harmless.
+ * harmless. With several replicas only the leader runs it (gateway.ts starts and stops it as
+ * leadership comes and goes); every step records the replica that applied and converged it.
  */
 import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
@@ -19,7 +20,7 @@ import {
   type OperationStep,
   type RetargetOperation,
 } from './operation.js';
-import type { CommandDeps } from './port.js';
+import type { CommandCaller, CommandDeps, FleetWriter } from './port.js';
 import { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
 import { sameTargets } from './plan.js';
 
@@ -36,13 +37,24 @@ export class OperationRunner {
     { running: boolean; again: boolean; timer?: { cancel(): void } }
   >();
   private unsubscribe: (() => void) | undefined;
-  private stopped = false;
+  private stopped = true;
   private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: CommandDeps) {}
 
-  /** Resumes every RUNNING operation in the store and follows GitRepo changes from now on. */
+  /** Whether it is carrying operations (started and not stopped). */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  /**
+   * Resumes every RUNNING operation in the store and follows GitRepo changes from now on. May be
+   * called again after stop (a replica that regains leadership).
+   */
   start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
     for (const repo of this.deps.store.snapshot().list('GitRepo')) this.consider(repo);
     this.unsubscribe = this.deps.store.subscribe((e) => {
       if (e.kind === 'GitRepo') {
@@ -61,9 +73,16 @@ export class OperationRunner {
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
     for (const t of this.tracked.values()) t.timer?.cancel();
     for (const r of this.retries) clearTimeout(r);
+    this.retries.clear();
     this.tracked.clear();
+  }
+
+  /** Resolves once no evaluation is in progress (after stop, before the Lease is released). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** Keys of GitRepos with an operation this runner is carrying. */
@@ -92,19 +111,20 @@ export class OperationRunner {
       return;
     }
     t.running = true;
-    setImmediate(() => {
-      this.evaluate(key)
-        .catch((err: unknown) =>
-          this.deps.logger.error({ err, gitRepo: key }, 'retarget operation step failed'),
-        )
-        .finally(() => {
-          t.running = false;
-          if (t.again) {
-            t.again = false;
-            this.wake(key);
-          }
-        });
-    });
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.evaluate(key))
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err, gitRepo: key }, 'retarget operation step failed'),
+      )
+      .finally(() => {
+        this.inFlight.delete(run);
+        t.running = false;
+        if (t.again) {
+          t.again = false;
+          this.wake(key);
+        }
+      });
+    this.inFlight.add(run);
   }
 
   private wakeAt(key: string, at: number): void {
@@ -114,47 +134,75 @@ export class OperationRunner {
     t.timer = this.deps.clock.setTimeout(() => this.wake(key), Math.max(0, at - this.deps.clock.now()));
   }
 
+  /**
+   * The writer acting as whoever started the operation, so each later step is authorized and
+   * audited as theirs; undefined when that is nobody the gateway may act as (an operation recorded
+   * without a user while authentication is on).
+   */
+  private writerOf(op: RetargetOperation): FleetWriter | undefined {
+    if (!this.deps.writerFor) return this.deps.writer;
+    const u = op.startedByUser;
+    const caller: CommandCaller = u
+      ? { kind: 'user', name: u.name, uid: u.uid, groups: u.groups, extra: u.extra }
+      : { kind: 'anonymous' };
+    return this.deps.writerFor(caller);
+  }
+
   private async evaluate(key: string): Promise<void> {
+    if (this.stopped) return;
     const snapshot = this.deps.store.snapshot();
     const repo = snapshot.get('GitRepo', key);
     const op = repo && operationOf(repo);
     if (!repo || !op || op.state !== 'RUNNING') return;
+    const writer = this.writerOf(op);
+    if (!writer) {
+      this.deps.logger.warn(
+        { gitRepo: key, operation: op.id },
+        'staged retarget records no user to act as; not carried on (cancel it, or retarget again)',
+      );
+      return;
+    }
+    const write = (o: RetargetOperation, apply?: OperationStep) => this.write(writer, repo, o, apply);
     const now = this.deps.clock.now();
     const i = op.currentStep;
     const step = op.steps[i];
-    if (!step) return this.write(repo, { ...op, state: 'SUCCEEDED' });
+    if (!step) return write({ ...op, state: 'SUCCEEDED' });
     if (step.state === 'PENDING')
-      return this.write(
-        repo,
-        withStep(op, i, { state: 'APPLIED', appliedAt: isoNow(this.deps.clock) }),
+      return write(
+        withStep(op, i, {
+          state: 'APPLIED',
+          appliedAt: isoNow(this.deps.clock),
+          appliedBy: this.deps.identity,
+        }),
         step,
       );
     if (step.state === 'CONVERGED') {
       const next = op.steps[i + 1];
-      if (!next) return this.write(repo, { ...op, state: 'SUCCEEDED', currentStep: op.steps.length });
+      if (!next) return write({ ...op, state: 'SUCCEEDED', currentStep: op.steps.length });
       const due = Date.parse(step.convergedAt ?? '') + op.strategy.pauseBetweenMs;
       if (now < due) return this.wakeAt(key, due);
       const advanced = withStep({ ...op, currentStep: i + 1 }, i + 1, {
         state: 'APPLIED',
         appliedAt: isoNow(this.deps.clock),
+        appliedBy: this.deps.identity,
       });
-      return this.write(repo, advanced, next);
+      return write(advanced, next);
     }
     // APPLIED: the targets must still be the step's; someone else's edit ends the operation.
     if (!sameTargets(repo.targets, step.targets)) {
-      return this.write(repo, {
+      return write({
         ...op,
         state: 'FAILED',
         message: `step ${i + 1}: spec.targets was changed outside the operation`,
       });
     }
-    const progress = await this.progress(repo, op, step, i);
+    const progress = await this.progress(writer, repo, op, step, i);
     const appliedAt = Date.parse(step.appliedAt ?? '') || now;
     const timedOut = now - appliedAt >= op.strategy.stepTimeoutMs;
     const failed = progress.failures.filter((f) => f.state === 'ErrApplied');
     if (op.strategy.abortOnFailure && (failed.length > 0 || (timedOut && !progress.converged))) {
       const failures = failed.length > 0 ? failed : progress.failures;
-      return this.write(repo, {
+      return write({
         ...op,
         state: 'FAILED',
         failures: [...op.failures, ...failures],
@@ -166,8 +214,9 @@ export class OperationRunner {
       const done = withStep({ ...op, failures: [...op.failures, ...failures] }, i, {
         state: 'CONVERGED',
         convergedAt: isoNow(this.deps.clock),
+        convergedBy: this.deps.identity,
       });
-      return this.write(repo, {
+      return write({
         ...done,
         message: progress.converged ? undefined : `step ${i + 1}: ${progress.waitingFor}`,
       });
@@ -181,6 +230,7 @@ export class OperationRunner {
    * on a cluster the targets dropped (pruned here when asked, §6.3).
    */
   private async progress(
+    writer: FleetWriter,
     repo: GitRepoRecord,
     op: RetargetOperation,
     step: OperationStep,
@@ -206,8 +256,9 @@ export class OperationRunner {
     const orphans = selectOrphans(view, repo, earlier).orphans;
     if (op.prune && orphans.length > 0) {
       for (const bd of orphans) {
+        if (this.stopped) break;
         try {
-          await this.deps.writer.deleteBundleDeployment(bd.namespace, bd.name, {
+          await writer.deleteBundleDeployment(bd.namespace, bd.name, {
             uid: bd.uid,
             resourceVersion: bd.resourceVersion,
           });
@@ -257,14 +308,21 @@ export class OperationRunner {
   }
 
   /** One guarded write of the annotation (and the step's targets when a step is being applied). */
-  private async write(repo: GitRepoRecord, op: RetargetOperation, apply?: OperationStep): Promise<void> {
-    const next = { ...op, updatedAt: isoNow(this.deps.clock) };
+  private async write(
+    writer: FleetWriter,
+    repo: GitRepoRecord,
+    op: RetargetOperation,
+    apply?: OperationStep,
+  ): Promise<void> {
+    // Leadership lost while this evaluation read its snapshot: leave the step to the new leader.
+    if (this.stopped) return;
+    const next = { ...op, updatedAt: isoNow(this.deps.clock), updatedBy: this.deps.identity };
     const patch: Record<string, unknown> = {
       metadata: { annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(next) } },
     };
     if (apply) patch['spec'] = { targets: apply.targets };
     try {
-      const w = await this.deps.writer.patchGitRepo(repo.namespace, repo.name, patch, repo.resourceVersion);
+      const w = await writer.patchGitRepo(repo.namespace, repo.name, patch, repo.resourceVersion);
       await this.deps.store.waitForVersion('GitRepo', repo.key, w.resourceVersion, {
         timeoutMs: this.deps.writeWaitMs,
       });

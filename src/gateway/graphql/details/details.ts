@@ -5,6 +5,7 @@
  * object is gone since. A failed read is an UNAVAILABLE error on the field.
  */
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
+import { MAX_DETAIL_READS } from '../../fleet/details.js';
 import type {
   DeployedResourceDetail,
   FleetDetails,
@@ -100,7 +101,9 @@ const DeployedResourceRef = builder.objectRef<DeployedResourceDetail>('DeployedR
 });
 
 const RAW_DESCRIPTION =
-  'The whole object as the API server has it now (read on demand, so possibly newer than the other fields), without `metadata.managedFields`; null when it is gone since.';
+  'The whole object as the API server has it now (read on demand, so possibly newer than the other fields), without `metadata.managedFields`; null when it is gone since. ' +
+  'Unless the caller may `get` Secrets in its namespace, values that may hold credentials read `"[redacted]"`: Helm `values` and `valuesFrom` under any `helm` key (spec, targets, target customizations, a BundleDeployment\'s `options` and `stagedOptions`), and every field whose name says secret, password, token, credential or private key (names ending in `Name`, which only name a Secret, stay). ' +
+  `One operation reads at most ${MAX_DETAIL_READS} objects this way (TOO_MANY_DETAIL_READS beyond).`;
 
 builder.objectFields(BundleDeploymentRef, (t) => ({
   nonReadyResources: t.field({

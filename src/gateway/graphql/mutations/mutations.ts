@@ -24,6 +24,11 @@ import {
   RetargetOperationRef,
 } from './types.js';
 
+/** The caller with where the request came from, for the audit line of the write. */
+function callerOf(ctx: GraphQLContext) {
+  return { ...ctx.caller, source: ctx.source };
+}
+
 function commands(ctx: GraphQLContext): FleetCommands {
   if (!ctx.commands) throw new FleetGraphError(ErrorCode.UNAVAILABLE, 'this gateway serves reads only');
   return ctx.commands;
@@ -202,7 +207,7 @@ builder.mutationFields((t) => ({
         };
       }
       const s = input.strategy;
-      return commands(ctx).retargetGitRepo(ctx.caller, {
+      return commands(ctx).retargetGitRepo(callerOf(ctx), {
         ...input,
         targets,
         strategy: s && {
@@ -220,7 +225,7 @@ builder.mutationFields((t) => ({
     description:
       'Stops a staged retarget (state CANCELLED); the targets stay those of the last applied step.',
     args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
-    resolve: (_r, a, ctx) => commands(ctx).cancelRetarget(ctx.caller, String(a.id)),
+    resolve: (_r, a, ctx) => commands(ctx).cancelRetarget(callerOf(ctx), String(a.id)),
   }),
   pruneOrphanedBundleDeployments: t.field({
     type: PrunePayloadRef,
@@ -231,20 +236,20 @@ builder.mutationFields((t) => ({
       dryRun: t.arg.boolean({ required: false, description: 'List the orphans, delete nothing.' }),
     },
     resolve: (_r, a, ctx) =>
-      commands(ctx).pruneOrphanedBundleDeployments(ctx.caller, a.gitRepo, a.dryRun ?? false),
+      commands(ctx).pruneOrphanedBundleDeployments(callerOf(ctx), a.gitRepo, a.dryRun ?? false),
   }),
   setGitRepoPaused: t.field({
     type: GitRepoPayloadRef,
     description: "Sets a GitRepo's `spec.paused`.",
     args: { input: t.arg({ type: SetGitRepoPausedInput, required: true, description: 'What to change.' }) },
-    resolve: (_r, { input }, ctx) => commands(ctx).setGitRepoPaused(ctx.caller, input),
+    resolve: (_r, { input }, ctx) => commands(ctx).setGitRepoPaused(callerOf(ctx), input),
   }),
   forceSyncGitRepo: t.field({
     type: GitRepoPayloadRef,
     description:
       'Bumps `spec.forceSyncGeneration` so Fleet redeploys; `gitRepo.forceSyncPending` tells when Fleet has acted on it (`status.updateGeneration`).',
     args: { input: t.arg({ type: ForceSyncGitRepoInput, required: true, description: 'Which GitRepo.' }) },
-    resolve: (_r, { input }, ctx) => commands(ctx).forceSyncGitRepo(ctx.caller, input),
+    resolve: (_r, { input }, ctx) => commands(ctx).forceSyncGitRepo(callerOf(ctx), input),
   }),
   createGitRepo: t.field({
     type: CreateGitRepoPayloadRef,
@@ -254,7 +259,7 @@ builder.mutationFields((t) => ({
       const targets = targetsOf(input.targets);
       const dryRun = input.dryRun ?? false;
       if (isErrors(targets)) return { gitRepo: null, plan: null, userErrors: targets, dryRun };
-      return commands(ctx).createGitRepo(ctx.caller, { ...input, targets });
+      return commands(ctx).createGitRepo(callerOf(ctx), { ...input, targets });
     },
   }),
   updateGitRepo: t.field({
@@ -262,13 +267,13 @@ builder.mutationFields((t) => ({
     description:
       "Changes a GitRepo's source (repo, branch, revision, paths); targets change through `retargetGitRepo`.",
     args: { input: t.arg({ type: UpdateGitRepoInput, required: true, description: 'What to change.' }) },
-    resolve: (_r, { input }, ctx) => commands(ctx).updateGitRepo(ctx.caller, input),
+    resolve: (_r, { input }, ctx) => commands(ctx).updateGitRepo(callerOf(ctx), input),
   }),
   deleteGitRepo: t.field({
     type: DeleteGitRepoPayloadRef,
     description: 'Deletes a GitRepo (Fleet removes its Bundles and BundleDeployments).',
     args: { input: t.arg({ type: DeleteGitRepoInput, required: true, description: 'Which GitRepo.' }) },
-    resolve: (_r, { input }, ctx) => commands(ctx).deleteGitRepo(ctx.caller, input),
+    resolve: (_r, { input }, ctx) => commands(ctx).deleteGitRepo(callerOf(ctx), input),
   }),
 }));
 

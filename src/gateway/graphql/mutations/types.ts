@@ -207,6 +207,18 @@ const StepRef = builder.objectRef<OperationStep>('RetargetStep').implement({
       description: 'When it converged.',
       resolve: (s) => s.convergedAt ?? null,
     }),
+    appliedBy: t.string({
+      nullable: true,
+      description:
+        'The gateway replica that wrote its targets (its leader-election identity, `<hostname>_<id>`); null when not applied yet.',
+      resolve: (s) => s.appliedBy ?? null,
+    }),
+    convergedBy: t.string({
+      nullable: true,
+      description:
+        'The gateway replica that recorded it as converged; differs from appliedBy when leadership moved meanwhile.',
+      resolve: (s) => s.convergedBy ?? null,
+    }),
   }),
 });
 
@@ -279,6 +291,11 @@ export const RetargetOperationRef = builder.objectRef<RetargetOperation>('Retarg
       description: 'When it last changed.',
       resolve: (o) => o.updatedAt,
     }),
+    updatedBy: t.string({
+      nullable: true,
+      description: 'The gateway replica that last wrote the record (its leader-election identity).',
+      resolve: (o) => o.updatedBy ?? null,
+    }),
     failures: t.field({
       type: [FailureRef],
       description: 'Deployments that failed along the way.',
@@ -301,6 +318,55 @@ interface Payload {
   readonly gitRepo: GitRepoRecord | null;
   readonly userErrors: readonly UserError[];
   readonly dryRun: boolean;
+  /** Set when the API server accepted the write but the gateway has not seen it come back yet. */
+  readonly accepted?: { readonly resourceVersion: string } | undefined;
+  readonly orphans?: readonly unknown[];
+  readonly deleted?: boolean;
+}
+
+export const WriteOutcomeEnum = builder.enumType('WriteOutcome', {
+  description: 'What a mutation did on the API server.',
+  values: {
+    WRITTEN: {
+      description: 'Written, and the gateway already serves the result (read-your-writes).',
+    },
+    ACCEPTED_NOT_YET_VISIBLE: {
+      description:
+        'The API server accepted the write (see `writtenResourceVersion`), but the gateway has not seen it come back within the wait; read again shortly. Not an error: never retry it as one.',
+    },
+    NOTHING_WRITTEN: { description: 'Nothing was written: a dry run, or refused (see `userErrors`).' },
+  },
+});
+
+type WriteOutcome = 'WRITTEN' | 'ACCEPTED_NOT_YET_VISIBLE' | 'NOTHING_WRITTEN';
+
+function outcomeOf(p: Payload): WriteOutcome {
+  if (p.accepted) return 'ACCEPTED_NOT_YET_VISIBLE';
+  if (p.dryRun) return 'NOTHING_WRITTEN';
+  if (p.deleted === false) return 'NOTHING_WRITTEN';
+  if (p.userErrors.length > 0 && !(p.orphans && p.orphans.length > 0)) return 'NOTHING_WRITTEN';
+  return 'WRITTEN';
+}
+
+/** `outcome` and `writtenResourceVersion`, shared by every payload. */
+function writeFields<P extends Payload>(t: ObjectFieldBuilder<P>) {
+  return {
+    outcome: t.field({
+      type: WriteOutcomeEnum,
+      description: 'Whether the write happened, and whether the gateway serves it yet.',
+      resolve: (p) => outcomeOf(p),
+    }),
+    writtenResourceVersion: t.string({
+      nullable: true,
+      description:
+        "The object's resourceVersion after the write (WRITTEN, ACCEPTED_NOT_YET_VISIBLE); null when nothing was written.",
+      resolve: (p) => {
+        const o = outcomeOf(p);
+        if (o === 'ACCEPTED_NOT_YET_VISIBLE') return p.accepted?.resourceVersion ?? null;
+        return o === 'WRITTEN' ? (p.gitRepo?.resourceVersion ?? null) : null;
+      },
+    }),
+  };
 }
 
 /** `userErrors`, shared by every payload (CancelRetargetPayload has no GitRepo, but has these). */
@@ -330,6 +396,7 @@ function payloadFields<P extends Payload>(
     }),
     userErrors: userErrorsField(t),
     dryRun: t.boolean({ description: 'True when nothing was written.', resolve: (p) => p.dryRun }),
+    ...writeFields(t),
   };
 }
 
@@ -346,7 +413,7 @@ export const RetargetGitRepoPayloadRef = builder
     description:
       'The result of `retargetGitRepo`: the GitRepo, the plan, the staged operation, and user errors.',
     fields: (t) => {
-      const { gitRepo, userErrors, dryRun } = payloadFields(t);
+      const { gitRepo, userErrors, dryRun, outcome, writtenResourceVersion } = payloadFields(t);
       return {
         gitRepo,
         plan: t.field({
@@ -363,6 +430,8 @@ export const RetargetGitRepoPayloadRef = builder
         }),
         userErrors,
         dryRun,
+        outcome,
+        writtenResourceVersion,
       };
     },
   });
@@ -372,7 +441,7 @@ export const CreateGitRepoPayloadRef = builder
   .implement({
     description: 'The result of `createGitRepo`: the new GitRepo and what its targets reach.',
     fields: (t) => {
-      const { gitRepo, userErrors, dryRun } = payloadFields(t);
+      const { gitRepo, userErrors, dryRun, outcome, writtenResourceVersion } = payloadFields(t);
       return {
         gitRepo,
         plan: t.field({
@@ -383,6 +452,8 @@ export const CreateGitRepoPayloadRef = builder
         }),
         userErrors,
         dryRun,
+        outcome,
+        writtenResourceVersion,
       };
     },
   });
@@ -393,7 +464,7 @@ export const DeleteGitRepoPayloadRef = builder
     description: 'The result of `deleteGitRepo`.',
     fields: (t) => {
       // After a delete the GitRepo is only as last seen, not as the mutation left it.
-      const { gitRepo, userErrors, dryRun } = payloadFields(
+      const { gitRepo, userErrors, dryRun, outcome, writtenResourceVersion } = payloadFields(
         t,
         'The GitRepo as last seen (terminating while Fleet deletes its Bundles).',
       );
@@ -402,6 +473,8 @@ export const DeleteGitRepoPayloadRef = builder
         deleted: t.exposeBoolean('deleted', { description: 'True when the deletion was accepted.' }),
         userErrors,
         dryRun,
+        outcome,
+        writtenResourceVersion,
       };
     },
   });
@@ -424,7 +497,7 @@ export const PrunePayloadRef = builder
   .implement({
     description: 'The result of `pruneOrphanedBundleDeployments`.',
     fields: (t) => {
-      const { gitRepo, userErrors, dryRun } = payloadFields(t);
+      const { gitRepo, userErrors, dryRun, outcome, writtenResourceVersion } = payloadFields(t);
       return {
         gitRepo,
         orphans: t.field({
@@ -440,6 +513,8 @@ export const PrunePayloadRef = builder
         }),
         userErrors,
         dryRun,
+        outcome,
+        writtenResourceVersion,
       };
     },
   });

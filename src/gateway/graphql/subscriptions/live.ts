@@ -8,12 +8,13 @@
  * swaps in a read model over the store as it is now and empty loaders.
  */
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
-import type { EventEngine } from '../../fleet/events/index.js';
+import type { LiveEvents } from '../../fleet/index.js';
 import type { FreshnessSource } from '../common/freshness.js';
 import type { GraphQLContext } from '../context.js';
 
 export interface Live {
-  readonly events: EventEngine;
+  /** The event engine, or its view filtered by what the caller may list (fleet/visible.ts). */
+  readonly events: LiveEvents;
   /** A new context for the same caller (read model over the current snapshot, empty loaders). */
   readonly renew: () => Pick<GraphQLContext, 'readModel' | 'loaders'>;
   /** The watches' freshness, for status events when a source turns stale or recovers. */

@@ -5,7 +5,7 @@
  * once the operation has finished: converged, failed or cancelled.
  */
 import { notFound } from '../../../shared/errors.js';
-import { operationOf, type RetargetOperation } from '../../fleet/commands/index.js';
+import { findOperation, operationOf, type RetargetOperation } from '../../fleet/commands/index.js';
 import type { ObjectChange } from '../../fleet/events/index.js';
 import type { GitRepoRecord } from '../../fleet/read-model.js';
 import { builder } from '../builder.js';
@@ -115,9 +115,10 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_r, a, ctx) => {
       const id = String(a.operationId);
-      const found = ctx.commands?.retargetOperation(id);
+      // Through the caller's read model: an operation on a GitRepo they cannot see is not found.
+      const found = findOperation(ctx.readModel.gitRepos(), id);
       if (!found) throw notFound('RetargetOperation', id);
-      const repo = found.gitRepo;
+      const repo = found.repo;
       const source = liveOf(ctx).events.objectChanges('GitRepo', repo.namespace, repo.name, {
         record: repo,
         observedAt: ctx.readModel.now,

@@ -1,0 +1,504 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return --
+   GraphQL answers and subscription payloads are JSON read field by field. */
+/**
+ * `npm run chaos [-- --quick]`: a bounded chaos run on loopback. A simulated Fleet, two gateway
+ * replicas electing a leader, steady churn (staged retargets, cluster label edits, agents going
+ * offline and back), and a schedule of faults injected into the API emulator or the replicas.
+ * Subscribers follow BundleDeployment events and move to the other replica when theirs goes away,
+ * resuming from their last cursor. At the end everything is compared with the emulator's own
+ * journal of what happened (an in-process tap that faults never touch). See docs/reliability.md.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { loadConfig } from '../../src/config.js';
+import { RETARGET_OPERATION_ANNOTATION } from '../../src/gateway/fleet/commands/operation.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
+import { SystemClock } from '../../src/shared/clock.js';
+import type { Simulation } from '../../src/simulator/index.js';
+import { FleetWriter } from '../gateway/kube-fixtures.js';
+import { startEmptySimulation, startSyncedGateway } from '../gateway/simulated.js';
+
+const quick = process.argv.includes('--quick');
+const CLUSTERS = quick ? 8 : 16;
+const REPOS = ['app', 'web'];
+const WS = 'fleet-default';
+/** Seconds of simulated Fleet per stage: short, so churn converges between faults. */
+const FLEET = {
+  jobDelayMs: 200,
+  applyDelayMs: 200,
+  readyDelayMs: 300,
+  gitRepoStatusDelayMs: 400,
+  agentBundles: false,
+  firstCheckInDelayMs: 500,
+};
+const FAULT_ROUNDS = quick ? 1 : 3;
+const CONVERGE_BOUND_MS = 30_000;
+
+const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const config = loadConfig(
+  [
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--replay-buffer',
+    '100000',
+    '--leader-election-lease-seconds',
+    '3',
+    '--leader-election-renew-seconds',
+    '2',
+    '--leader-election-retry-seconds',
+    '0.5',
+  ],
+  {},
+);
+
+let sim: Simulation;
+const replicas: Gateway[] = [];
+
+async function replica(): Promise<Gateway> {
+  const gw = await startSyncedGateway(sim, {
+    config,
+    clock: new SystemClock(1),
+    watchTuning: { backoff: { initialMs: 50, maxMs: 1_000 }, minReconnectDelayMs: 20 },
+  });
+  replicas.push(gw);
+  return gw;
+}
+
+async function gql(gw: Gateway, query: string, variables?: Record<string, unknown>): Promise<any> {
+  const res = await fetch(gw.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return await res.json();
+}
+
+// ─── the emulator's journal: what really happened to BundleDeployments ────────────────────────
+
+/** uid → name, for every BundleDeployment ever created; and the uids deleted. */
+const truth = { created: new Map<string, string>(), deleted: new Set<string>(), live: new Set<string>() };
+/** The journal's creations and removals with the time they were committed, in order. */
+const history: { at: number; type: 'ADDED' | 'DELETED'; uid: string }[] = [];
+
+/**
+ * Whether `answer` (a set of uids) equals the emulator's live set at some instant between
+ * `from - LAG_MS` and `to`: a fresh answer may trail the API server by the watch's propagation,
+ * which the freshness rules allow for 2 s before they call a kind stale.
+ */
+const LAG_MS = 2_000;
+function matchesSomeInstant(answer: Set<string>, from: number, to: number): boolean {
+  const live = new Set<string>();
+  let i = 0;
+  for (; i < history.length && history[i]!.at < from - LAG_MS; i++) {
+    const h = history[i]!;
+    if (h.type === 'ADDED') live.add(h.uid);
+    else live.delete(h.uid);
+  }
+  const same = () => live.size === answer.size && [...answer].every((u) => live.has(u));
+  if (same()) return true;
+  for (; i < history.length && history[i]!.at <= to; i++) {
+    const h = history[i]!;
+    if (h.type === 'ADDED') live.add(h.uid);
+    else live.delete(h.uid);
+    if (same()) return true;
+  }
+  return false;
+}
+
+/** Answers sampled all along: right, wrong but marked stale, wrong and unmarked, or errors. */
+const answers = { total: 0, right: 0, markedStale: 0, wrongUnmarked: 0, errors: 0, examples: [] as string[] };
+let sampling = true;
+
+async function sample(): Promise<void> {
+  let n = 0;
+  while (sampling) {
+    n += 1;
+    const live = replicas.filter((r) => !stoppedReplicas.has(r));
+    const gw = live[n % live.length];
+    if (gw) {
+      const from = Date.now();
+      const r = await gql(gw, '{ bundleDeployments(first: 1000) { edges { node { uid } } } }').catch(
+        () => undefined,
+      );
+      const to = Date.now();
+      answers.total += 1;
+      const edges = r?.data?.bundleDeployments?.edges;
+      if (!edges) answers.errors += 1;
+      else {
+        const got = new Set<string>(edges.map((e: any) => e.node.uid as string));
+        const stale = r.extensions?.freshness?.stale === true;
+        if (matchesSomeInstant(got, from, to)) answers.right += 1;
+        else if (stale) answers.markedStale += 1;
+        else {
+          answers.wrongUnmarked += 1;
+          if (answers.examples.length < 3)
+            answers.examples.push(`${got.size} uids at ${new Date(from).toISOString().slice(11, 23)}`);
+        }
+      }
+    }
+    await wait(100);
+  }
+}
+
+// ─── subscribers: follow events, move to another replica on disconnect, resume by cursor ──────
+
+interface Subscriber {
+  name: string;
+  /** (uid, type) → times delivered. */
+  seen: Map<string, number>;
+  cursors: Set<string>;
+  duplicates: number;
+  resyncs: number;
+  resumes: number;
+  last: string | undefined;
+  client: Client | undefined;
+  stopped: boolean;
+  /** Artificial per-event delay (a slow consumer). */
+  slowMs: number;
+}
+
+const EVENTS = `subscription($after: String) {
+  bundleDeploymentEvents(after: $after) { type cursor bundleDeployment { uid name } }
+}`;
+
+function follow(s: Subscriber, index: number): void {
+  if (s.stopped) return;
+  const live = replicas.filter((r) => !stoppedReplicas.has(r));
+  const gw = live[index % live.length];
+  if (!gw) return;
+  const client = createClient({
+    url: gw.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => undefined,
+  });
+  s.client = client;
+  let queue = Promise.resolve();
+  const moveOn = () => {
+    if (s.client !== client) return;
+    s.client = undefined;
+    void client.dispose();
+    s.resumes += 1;
+    // Resume from the last event this subscriber has processed: a slow one finishes its backlog first.
+    void queue.then(() => setTimeout(() => follow(s, index + 1), 100));
+  };
+  client.subscribe(
+    { query: EVENTS, variables: s.last ? { after: s.last } : {} },
+    {
+      next: (r: any) => {
+        queue = queue.then(async () => {
+          if (s.slowMs > 0) await wait(s.slowMs);
+          const e = r.data?.bundleDeploymentEvents;
+          if (!e) return;
+          if (e.type === 'RESYNC_REQUIRED') {
+            s.resyncs += 1;
+            return;
+          }
+          if (s.cursors.has(e.cursor)) s.duplicates += 1;
+          s.cursors.add(e.cursor);
+          s.last = e.cursor;
+          if (e.type === 'ADDED' || e.type === 'REMOVED') {
+            const key = `${e.bundleDeployment?.uid}:${e.type}`;
+            s.seen.set(key, (s.seen.get(key) ?? 0) + 1);
+          }
+        });
+      },
+      error: moveOn,
+      complete: moveOn,
+    },
+  );
+}
+
+const stoppedReplicas = new Set<Gateway>();
+
+// ─── staged steps applied twice: every version of every operation record, from a watch ───────
+
+const stepApplies = new Map<string, Set<string>>();
+
+/** Every version of every operation record, from the emulator's journal (faults never touch it). */
+function watchOperations(): () => void {
+  return sim.apiServer.journal('gitrepos.fleet.cattle.io', (_type, obj: any) => {
+    const raw = obj?.metadata?.annotations?.[RETARGET_OPERATION_ANNOTATION];
+    if (!raw) return;
+    const op = JSON.parse(raw);
+    op.steps.forEach((st: any, i: number) => {
+      if (!st.appliedAt) return;
+      const k = `${op.id}#${i}`;
+      if (!stepApplies.has(k)) stepApplies.set(k, new Set());
+      stepApplies.get(k)!.add(st.appliedAt);
+    });
+  });
+}
+
+// ─── churn ────────────────────────────────────────────────────────────────────────────────────
+
+let churning = true;
+const churnErrors: string[] = [];
+let retargets = 0;
+const refusals = new Map<string, number>();
+
+async function churn(kube: FleetWriter): Promise<void> {
+  let round = 0;
+  while (churning) {
+    round += 1;
+    try {
+      const live = replicas.filter((r) => !stoppedReplicas.has(r));
+      const gw = live[round % live.length]!;
+      const repo = REPOS[round % REPOS.length]!;
+      const zone = round % 2 === 0 ? 'a' : 'b';
+      const r = await gql(
+        gw,
+        `mutation($input: RetargetGitRepoInput!) { retargetGitRepo(input: $input) { userErrors { code } } }`,
+        {
+          input: {
+            namespace: WS,
+            name: repo,
+            targets: [{ name: zone, clusterSelector: { matchLabels: [{ key: 'zone', value: zone }] } }],
+            strategy: { batchSize: 2, pauseBetween: 0 },
+          },
+        },
+      );
+      const codes: string[] = (r.data?.retargetGitRepo?.userErrors ?? []).map((e: any) => e.code);
+      // A running operation refuses a new one (CONFLICT): expected under churn, not an error.
+      if (r.errors) churnErrors.push(JSON.stringify(r.errors).slice(0, 200));
+      else if (codes.length === 0) retargets += 1;
+      else refusals.set(codes.join(','), (refusals.get(codes.join(',')) ?? 0) + 1);
+      const c = `c-${round % CLUSTERS}`;
+      await kube.patch('clusters', WS, c, { metadata: { labels: { zone: round % 3 === 0 ? 'a' : 'b' } } });
+      // An agent flaps: offline for a second, then back.
+      const flapping = `c-${(round + 3) % CLUSTERS}`;
+      if (round % 4 === 0) {
+        sim.fleet.setClusterOffline(WS, flapping, true);
+        setTimeout(() => sim.fleet.setClusterOffline(WS, flapping, false), 1_000);
+      }
+    } catch (e) {
+      churnErrors.push(String(e).replace(/\s+/g, ' ').slice(0, 120));
+    }
+    await wait(quick ? 400 : 300);
+  }
+  for (let i = 0; i < CLUSTERS; i++) sim.fleet.setClusterOffline(WS, `c-${i}`, false);
+}
+
+// ─── convergence: every live replica answers what the emulator holds ─────────────────────────
+
+async function answersMatch(): Promise<boolean> {
+  const want = [...truth.live].sort().join(',');
+  for (const gw of replicas.filter((r) => !stoppedReplicas.has(r))) {
+    const r = await gql(gw, '{ bundleDeployments(first: 1000) { totalCount edges { node { uid } } } }').catch(
+      () => undefined,
+    );
+    const got = (r?.data?.bundleDeployments?.edges ?? [])
+      .map((e: any) => e.node.uid)
+      .sort()
+      .join(',');
+    if (got !== want) return false;
+  }
+  return true;
+}
+
+async function timeToConverge(): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < CONVERGE_BOUND_MS) {
+    if (await answersMatch()) return Date.now() - start;
+    await wait(50);
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+const convergence = new Map<string, number[]>();
+/** From killing the leader (Lease left held) to another replica leading. */
+const takeovers: number[] = [];
+
+async function fault(name: string, inject: () => Promise<void> | void, heal: () => Promise<void> | void) {
+  log(`fault: ${name}`);
+  await inject();
+  await wait(quick ? 1_500 : 3_000);
+  await heal();
+  const ms = await timeToConverge();
+  if (!convergence.has(name)) convergence.set(name, []);
+  convergence.get(name)!.push(ms);
+  log(`  converged in ${Number.isFinite(ms) ? `${ms} ms` : `> ${CONVERGE_BOUND_MS} ms`}`);
+}
+
+function pct(xs: number[], p: number): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const v = s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+  return v === undefined ? '-' : Number.isFinite(v) ? `${v} ms` : 'never';
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  sim = await startEmptySimulation({ cleanup: 'prompt', fleet: FLEET });
+  sim.apiServer.journal('bundledeployments.fleet.cattle.io', (type, o) => {
+    const uid = o.metadata.uid ?? '';
+    if (type === 'ADDED') {
+      truth.created.set(uid, o.metadata.name ?? '');
+      truth.live.add(uid);
+      history.push({ at: Date.now(), type, uid });
+    } else if (type === 'DELETED') {
+      truth.deleted.add(uid);
+      truth.live.delete(uid);
+      history.push({ at: Date.now(), type, uid });
+    }
+  });
+  const kube = new FleetWriter(sim.kubeConfig);
+  for (let i = 0; i < CLUSTERS; i++)
+    await kube.create('clusters', WS, {
+      metadata: { name: `c-${i}`, labels: { fleet: 'yes', zone: i % 2 === 0 ? 'a' : 'b' } },
+      spec: {},
+    });
+  await replica();
+  await replica();
+  const stopOps = watchOperations();
+  const subscribers: Subscriber[] = ['steady', 'mover', 'slow'].map((name) => ({
+    name,
+    seen: new Map(),
+    cursors: new Set(),
+    duplicates: 0,
+    resyncs: 0,
+    resumes: 0,
+    last: undefined,
+    client: undefined,
+    stopped: false,
+    slowMs: name === 'slow' ? 20 : 0,
+  }));
+  subscribers.forEach((s, i) => follow(s, i));
+  // Subscribers are attached before the first BundleDeployment exists, so every event is expected.
+  await wait(500);
+  for (const name of REPOS)
+    await kube.create('gitrepos', WS, {
+      metadata: { name },
+      spec: {
+        repo: `https://example.com/${name}`,
+        paths: ['a'],
+        targets: [{ name: 'a', clusterSelector: { matchLabels: { zone: 'a' } } }],
+      },
+    });
+  const churnDone = churn(kube);
+  const samplingDone = sample();
+  await wait(2_000);
+
+  const f = sim.apiServer.faults;
+  for (let round = 0; round < FAULT_ROUNDS; round++) {
+    await fault(
+      'dropped watches',
+      () => void f.endWatches(),
+      () => undefined,
+    );
+    await fault(
+      '500 storm',
+      () => f.failRequests({ status: 500, durationMs: 1_000 }),
+      () => f.clear(),
+    );
+    await fault(
+      '429 storm',
+      () => f.failRequests({ status: 429, durationMs: 1_000, retryAfterSeconds: 1 }),
+      () => f.clear(),
+    );
+    await fault(
+      'forced 410',
+      () => {
+        for (const resource of ['bundledeployments', 'bundles', 'gitrepos', 'clusters'])
+          f.goneOnNextWatch({ resource });
+        f.endWatches();
+      },
+      () => undefined,
+    );
+    await fault(
+      'silent watches',
+      () => f.silenceWatches({ resource: 'bundledeployments' }),
+      () => {
+        f.clear();
+        // A half-open watch is only noticed by a watchdog; end the silent streams as a proxy would.
+        f.endWatches({ resource: 'bundledeployments' });
+      },
+    );
+    await fault(
+      'killed leader replica',
+      async () => {
+        const leader = replicas.find((r) => !stoppedReplicas.has(r) && r.leadership().leading);
+        if (!leader) return;
+        stoppedReplicas.add(leader);
+        await leader.stop({ releaseLease: false });
+        const t0 = Date.now();
+        while (
+          !replicas.some((r) => !stoppedReplicas.has(r) && r.leadership().leading) &&
+          Date.now() - t0 < 30_000
+        )
+          await wait(20);
+        takeovers.push(Date.now() - t0);
+      },
+      async () => {
+        await replica();
+      },
+    );
+  }
+
+  churning = false;
+  await churnDone;
+  sampling = false;
+  await samplingDone;
+  const finalMs = await timeToConverge();
+  // Let subscribers drain their queues before counting.
+  await wait(2_000);
+  for (const s of subscribers) {
+    s.stopped = true;
+    await s.client?.dispose();
+  }
+  stopOps();
+
+  // ─── report ────────────────────────────────────────────────────────────────────────────────
+  const expected = new Set<string>();
+  for (const uid of truth.created.keys()) expected.add(`${uid}:ADDED`);
+  for (const uid of truth.deleted) expected.add(`${uid}:REMOVED`);
+  const leaders = replicas.filter((r) => !stoppedReplicas.has(r)).map((r) => r.leadership().leading);
+  const twice = [...stepApplies.values()].filter((s) => s.size > 1).length;
+  const rows: string[] = [];
+  rows.push(
+    `chaos run (${quick ? 'quick' : 'full'}): ${CLUSTERS} clusters, ${FAULT_ROUNDS} fault round(s), ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  rows.push(`events expected (BundleDeployment ADDED + REMOVED in the emulator's journal): ${expected.size}`);
+  for (const s of subscribers) {
+    const delivered = [...s.seen.keys()].filter((k) => expected.has(k)).length;
+    const lost = expected.size - delivered;
+    const dupByKey = [...s.seen.values()].filter((n) => n > 1).length;
+    rows.push(
+      `  subscriber ${s.name.padEnd(6)} delivered ${delivered}, lost ${lost}, duplicated after resume ${s.duplicates + dupByKey}, RESYNCs ${s.resyncs}, resumes ${s.resumes}`,
+    );
+  }
+  rows.push(
+    `query answers sampled: ${answers.total}; right ${answers.right}, wrong but marked stale ${answers.markedStale}, wrong without stale: true ${answers.wrongUnmarked}${answers.examples.length ? ` (${answers.examples.join('; ')})` : ''}, errors ${answers.errors}`,
+  );
+  rows.push('time to converge after each fault (every live replica answers the emulator’s set):');
+  for (const [name, xs] of convergence)
+    rows.push(`  ${name.padEnd(22)} p50 ${pct(xs, 50)}, p99 ${pct(xs, 99)} (n=${xs.length})`);
+  rows.push(`final convergence after churn stopped: ${Number.isFinite(finalMs) ? `${finalMs} ms` : 'never'}`);
+  rows.push(
+    `staged operations seen: ${new Set([...stepApplies.keys()].map((k) => k.split('#')[0])).size}, steps applied: ${stepApplies.size}, steps applied twice: ${twice}`,
+  );
+  rows.push(`live replicas leading at the end: ${leaders.filter(Boolean).length} of ${leaders.length}`);
+  rows.push(`leader takeover after a kill: p50 ${pct(takeovers, 50)}, p99 ${pct(takeovers, 99)} (lease 3 s)`);
+  rows.push(
+    `churn: ${retargets} staged retargets started, refused ${JSON.stringify(Object.fromEntries(refusals))}, writes failed by injected faults ${churnErrors.length}${churnErrors.length ? ` (first: ${churnErrors[0]})` : ''}`,
+  );
+  process.stdout.write(`\n${rows.join('\n')}\n`);
+
+  for (const gw of replicas) if (!stoppedReplicas.has(gw)) await gw.stop();
+  await sim.stop();
+  const lostAny = subscribers.some((s) => [...expected].some((k) => !s.seen.has(k)));
+  const failed = lostAny || twice > 0 || answers.wrongUnmarked > 0 || !Number.isFinite(finalMs);
+  process.exitCode = failed ? 1 : 0;
+}
+
+const bound = setTimeout(() => {
+  process.stderr.write('chaos run exceeded its 10 minute bound\n');
+  process.exit(2);
+}, 10 * 60_000);
+bound.unref();
+await main();
