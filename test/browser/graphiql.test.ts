@@ -104,7 +104,7 @@ describe.skipIf(!available && !inCI)('GraphiQL in Chromium', () => {
     await page.locator('.graphiql-query-editor').first().waitFor({ timeout: 60_000 });
     // Anonymous operations: GraphiQL keeps the last operation name it saw until it re-parses.
     await runInGraphiQL('{ clusters { totalCount } }');
-    await expect.poll(responseText, { timeout: 30_000 }).toMatch(/"totalCount": [1-9]\d*/);
+    await expect.poll(responseText, { timeout: 60_000 }).toMatch(/"totalCount": [1-9]\d*/);
   }, 120_000);
 
   it('shows subscription events on screen while a retarget happens', async () => {
