@@ -179,7 +179,7 @@ const DEFAULTS: Record<SettingName, string> = {
   'log-format': 'auto',
   'alert-stale-deployment-seconds': '60',
   'alert-status-mismatch-seconds': '30',
-  // Fleet's agentCheckinInterval default (fleet-model §5.5).
+  // Fleet's agentCheckinInterval default (docs/fleet/state.md §5.5).
   'agent-checkin-interval-seconds': '900',
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures fleet-graph against the performance goals of
- * shared/notes/performance.md §5, each as a ratio against a baseline measured side by side in
+ * docs/performance.md §5, each as a ratio against a baseline measured side by side in
  * the same process and the same run (client-node against the same API emulator, or a bare
  * node:http server). Prints one table per goal and writes a JSON summary under .cache/bench/.
  *
@@ -742,7 +742,7 @@ async function main(): Promise<number> {
     loadAvgAtStart: loadavg().map((x) => round(x, 2)),
   };
   process.stdout.write(
-    `fleet-graph benchmarks (performance.md §5), ratios against baselines measured in this run\n` +
+    `fleet-graph benchmarks (docs/performance.md §5), ratios against baselines measured in this run\n` +
       `scale scenario: ${s.clusters} clusters × ${s.bundles} bundles = ${bds} BDs (plus one agent BD per cluster)${s.quick ? ', quick' : ''}\n` +
       `node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), load average ${machine.loadAvgAtStart.join(' ')}\n` +
       `pass/fail is information only; client, gateway, emulator and baseline share this process and its cores\n`,

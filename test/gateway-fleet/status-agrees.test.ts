@@ -1,5 +1,5 @@
 /**
- * GitRepo status recomputed from BundleDeployments (fleet-model §5.1, §5.4): the gateway's reading
+ * GitRepo status recomputed from BundleDeployments (docs/fleet/state.md §5.1, §5.4): the gateway's reading
  * (fleet/, over records the real store builds) against the simulated Fleet's (simulator/controller,
  * over raw objects), on seeded random deployments.
  */
@@ -75,7 +75,7 @@ function randomDeployments(seed: number): KubeObject[] {
   return out;
 }
 
-describe('GitRepo status from BundleDeployments agrees with the simulated Fleet (fleet-model §5.4)', () => {
+describe('GitRepo status from BundleDeployments agrees with the simulated Fleet (docs/fleet/state.md §5.4)', () => {
   it('on 300 seeded random sets of deployments', () => {
     const states = new Set<string>();
     for (let seed = 1; seed <= 300; seed++) {
@@ -123,7 +123,7 @@ describe('GitRepo status from BundleDeployments agrees with the simulated Fleet 
         },
       });
     }
-    // Every §5.1 state is exercised.
+    // Every docs/fleet/state.md §5.1 state is exercised.
     expect([...states].sort()).toEqual([
       'ErrApplied',
       'Modified',

@@ -85,7 +85,7 @@ export interface WatchSink {
   beginRelist(kind: WatchKind, namespace: string | undefined): RelistSession;
 }
 
-/** The reflector's state machine (libraries.md §1.5 point 6). */
+/** The reflector's state machine (docs/libraries.md §1.5 point 6). */
 export type ReflectorState = 'stopped' | 'listing' | 'watching' | 'backoff';
 
 /** Counters for watch health metrics (issue #7). */

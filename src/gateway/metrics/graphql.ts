@@ -1,6 +1,6 @@
 /**
  * GraphQL metrics through envelop hooks, so HTTP, SSE and graphql-ws operations are counted alike
- * (yoga runs the same envelop pipeline for all of them; libraries.md §2.2). Labelled by operation
+ * (yoga runs the same envelop pipeline for all of them; docs/libraries.md §2.2). Labelled by operation
  * name and type, never by URL (an SSE GET carries the whole query in its URL: unbounded). Operation
  * names come from clients, so only the first {@link MAX_OPERATION_NAMES} distinct names get their
  * own series; later ones share `_other`. Errors are counted by their stable `extensions.code`.

@@ -2,7 +2,7 @@
  * Puts the app on one node:http server: GraphQL over HTTP and SSE by yoga, and graphql-ws on the
  * same port and path. The WebSocket path runs yoga's own envelop pipeline (parse, validate, limits,
  * context, masked errors), hardened so a bad operation gets errors for that operation only and
- * never closes the socket (libraries.md §2.1).
+ * never closes the socket (docs/libraries.md §2.1).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

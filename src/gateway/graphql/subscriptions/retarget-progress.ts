@@ -28,7 +28,7 @@ function pending(op: RetargetOperation, side: 'added' | 'removed'): string[] {
 /**
  * The operation each time its record changes (other GitRepo changes are skipped), ending after
  * the first record that is no longer RUNNING, or when the GitRepo or the operation is gone.
- * A plain iterator, so `return()` detaches from the source at once (libraries.md §2.7).
+ * A plain iterator, so `return()` detaches from the source at once (docs/libraries.md §2.7).
  */
 function progressOf(
   source: AsyncIterableIterator<ObjectChange<GitRepoRecord>, undefined>,
