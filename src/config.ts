@@ -9,7 +9,10 @@ import { ErrorCode, FleetGraphError } from './shared/errors.js';
 export const COMMANDS = ['serve', 'simulate'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** One row per setting: flag name, env var, help text. The README table is generated from this. */
+/**
+ * One row per setting: flag name, env var, help text (printed by `--help`). The README's settings
+ * table is written by hand; test/gateway/readme.test.ts checks it has a row for each of these.
+ */
 export const SETTINGS = {
   port: { env: 'PORT', help: 'Port to listen on; 0 picks a free one', commands: ['serve', 'simulate'] },
   host: { env: 'FLEET_GRAPH_HOST', help: 'Address to bind', commands: ['serve', 'simulate'] },
@@ -31,7 +34,7 @@ export const SETTINGS = {
   },
   cleanup: {
     env: 'FLEET_GRAPH_CLEANUP',
-    help: 'Simulated orphan cleanup: prompt (Fleet >= v0.12.3) or legacy (older)',
+    help: 'Simulated orphan cleanup: prompt (Fleet v0.12.3+) or legacy (v0.12.0 and older)',
     commands: ['serve', 'simulate'],
   },
   speed: {
