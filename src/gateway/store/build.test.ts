@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../apis/kube.js';
-import { sameExceptVersion, toRecord } from './build.js';
+import { BUNDLE_DEPLOYMENT_SHARED_FIELDS, sameExceptVersion, toRecord } from './build.js';
 import { Interner } from './intern.js';
 
 const meta = (name: string, namespace = 'fleet-default', extra: Record<string, unknown> = {}) => ({
@@ -166,4 +166,90 @@ describe('records from raw objects', () => {
     expect(sameExceptVersion(a, toRecord(i, 'BundleDeployment', o('2', 'Ready')))).toBe(true);
     expect(sameExceptVersion(a, toRecord(i, 'BundleDeployment', o('3', 'NotReady')))).toBe(false);
   });
+});
+
+describe('BundleDeployment shared parts', () => {
+  type SharedField = (typeof BUNDLE_DEPLOYMENT_SHARED_FIELDS)[number];
+  type Raw = {
+    metadata: { generation: number; labels: Record<string, string> };
+    spec: Record<string, unknown>;
+    status: Record<string, unknown>;
+  };
+  const base = (): Raw => ({
+    metadata: {
+      ...meta('app', 'cluster-x'),
+      labels: {
+        'fleet.cattle.io/bundle-name': 'app',
+        'fleet.cattle.io/bundle-namespace': 'fleet-default',
+        'fleet.cattle.io/cluster-namespace': 'fleet-default',
+        'fleet.cattle.io/repo-name': 'repo',
+        'fleet.cattle.io/fleet-helm-name': 'h',
+      },
+    },
+    spec: { deploymentID: 'd1', stagedDeploymentID: 'd1', paused: false, offSchedule: false, dependsOn: [] },
+    status: {
+      appliedDeploymentID: 'd1',
+      ready: true,
+      nonModified: true,
+      display: { state: 'Ready' },
+      resourceCounts: {
+        ready: 1,
+        desiredReady: 1,
+        waitApplied: 0,
+        modified: 0,
+        orphaned: 0,
+        missing: 0,
+        unknown: 0,
+        notReady: 0,
+      },
+      nonReadyStatus: [],
+      modifiedStatus: [],
+    },
+  });
+  // One edit per shared field, each changing only that field. The record type requires a row for
+  // every shared field, so a new one cannot be added without a row here.
+  const edits: Record<SharedField, (o: Raw) => void> = {
+    generation: (o) => (o.metadata.generation = 3),
+    bundleName: (o) => (o.metadata.labels['fleet.cattle.io/bundle-name'] = 'other'),
+    bundleNamespace: (o) => (o.metadata.labels['fleet.cattle.io/bundle-namespace'] = 'ws'),
+    clusterNamespace: (o) => (o.metadata.labels['fleet.cattle.io/cluster-namespace'] = 'ws'),
+    repoName: (o) => delete o.metadata.labels['fleet.cattle.io/repo-name'],
+    helmOpName: (o) => (o.metadata.labels['fleet.cattle.io/fleet-helm-name'] = 'h2'),
+    deploymentID: (o) => (o.spec.deploymentID = 'd2'),
+    stagedDeploymentID: (o) => (o.spec.stagedDeploymentID = 'd2'),
+    appliedDeploymentID: (o) => (o.status.appliedDeploymentID = 'd0'),
+    paused: (o) => (o.spec.paused = true),
+    offSchedule: (o) => (o.spec.offSchedule = true),
+    dependsOn: (o) => (o.spec.dependsOn = [{ name: 'db' }]),
+    ready: (o) => (o.status.ready = false),
+    nonModified: (o) => (o.status.nonModified = false),
+    reportedState: (o) => (o.status.display = { state: 'Modified' }),
+    resourceCounts: (o) => ((o.status.resourceCounts as Record<string, number>).notReady = 1),
+    nonReadyCount: (o) => (o.status.nonReadyStatus = [{}]),
+    modifiedCount: (o) => (o.status.modifiedStatus = [{}]),
+  };
+
+  it('has an edit for every shared field', () => {
+    expect(Object.keys(edits).sort()).toEqual([...BUNDLE_DEPLOYMENT_SHARED_FIELDS].sort());
+  });
+
+  it.each(BUNDLE_DEPLOYMENT_SHARED_FIELDS.map((f) => [f]))(
+    'two deployments that differ only in %s each keep their own value',
+    (field) => {
+      const interner = new Interner();
+      const plain = toRecord(interner, 'BundleDeployment', base());
+      const raw = base();
+      edits[field](raw);
+      const edited = toRecord(interner, 'BundleDeployment', raw);
+      const again = toRecord(interner, 'BundleDeployment', base());
+      const read = (r: unknown) => JSON.stringify((r as Record<SharedField, unknown>)[field]);
+      expect(read(edited)).not.toBe(read(plain));
+      expect(read(again)).toBe(read(plain));
+      for (const other of BUNDLE_DEPLOYMENT_SHARED_FIELDS.filter((f) => f !== field)) {
+        expect(JSON.stringify((edited as unknown as Record<string, unknown>)[other])).toBe(
+          JSON.stringify((plain as unknown as Record<string, unknown>)[other]),
+        );
+      }
+    },
+  );
 });

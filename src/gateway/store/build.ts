@@ -377,33 +377,68 @@ function ownLabels(interner: Interner, labels: Record<string, string> | undefine
   return n === 0 ? EMPTY_LABELS : Object.freeze(labels);
 }
 
+const NONE = '\u0000';
+const text = (v: string): string => v;
+const optText = (v: string | undefined): string => v ?? NONE;
+const whole = (v: number): number => v;
+const flag = (v: boolean): string => (v ? '1' : '0');
+
+/** Every ResourceCounts field, named once: the compiler rejects a list that misses one. */
+const RESOURCE_COUNT_FIELDS = Object.keys({
+  ready: 0,
+  desiredReady: 0,
+  waitApplied: 0,
+  modified: 0,
+  orphaned: 0,
+  missing: 0,
+  unknown: 0,
+  notReady: 0,
+} satisfies Record<keyof ResourceCounts, 0>) as readonly (keyof ResourceCounts)[];
+
 /**
- * Equality key of the shared part, built by hand: this runs once per BD event and JSON.stringify
- * of the whole part was the largest cost of ingesting a list. The nested values are interned
- * already, so their identity-free JSON is short and shared by most BDs.
+ * How each shared field enters the equality key. The type demands one entry per field of
+ * {@link BundleDeploymentShared}, so a shared field added without a place in the key does not
+ * compile (two deployments would otherwise be handed one shared part and report each other's
+ * value). Nested values are interned already, so their JSON is short.
+ */
+const SHARED_KEY: {
+  readonly [K in keyof BundleDeploymentShared]-?: (v: BundleDeploymentShared[K]) => string | number;
+} = {
+  generation: whole,
+  bundleName: text,
+  bundleNamespace: text,
+  clusterNamespace: text,
+  repoName: optText,
+  helmOpName: optText,
+  deploymentID: text,
+  stagedDeploymentID: text,
+  appliedDeploymentID: text,
+  paused: flag,
+  offSchedule: flag,
+  dependsOn: (d) => (d.length === 0 ? '' : JSON.stringify(d)),
+  ready: flag,
+  nonModified: flag,
+  reportedState: optText,
+  resourceCounts: (rc) => (rc ? RESOURCE_COUNT_FIELDS.map((f) => rc[f]).join(',') : NONE),
+  nonReadyCount: whole,
+  modifiedCount: whole,
+};
+
+/** The fields a BundleDeployment shares with equal ones (exported for the property test). */
+export const BUNDLE_DEPLOYMENT_SHARED_FIELDS = Object.keys(
+  SHARED_KEY,
+) as readonly (keyof BundleDeploymentShared)[];
+
+/**
+ * Equality key of the shared part, derived from {@link SHARED_KEY}: this runs once per BD event,
+ * and JSON.stringify of the whole part was the largest cost of ingesting a list.
  */
 function bundleDeploymentSignature(c: BundleDeploymentShared): string {
-  const rc = c.resourceCounts;
-  return [
-    'bd',
-    c.generation,
-    c.bundleName,
-    c.bundleNamespace,
-    c.clusterNamespace,
-    c.repoName ?? '\u0000',
-    c.helmOpName ?? '\u0000',
-    c.deploymentID,
-    c.stagedDeploymentID,
-    c.appliedDeploymentID,
-    (c.paused ? 1 : 0) | (c.offSchedule ? 2 : 0) | (c.ready ? 4 : 0) | (c.nonModified ? 8 : 0),
-    c.reportedState ?? '\u0000',
-    c.nonReadyCount,
-    c.modifiedCount,
-    rc
-      ? `${rc.ready},${rc.desiredReady},${rc.waitApplied},${rc.modified},${rc.orphaned},${rc.missing},${rc.unknown},${rc.notReady}`
-      : '\u0000',
-    c.dependsOn.length === 0 ? '' : JSON.stringify(c.dependsOn),
-  ].join('\u0001');
+  let key = 'bd';
+  for (const f of BUNDLE_DEPLOYMENT_SHARED_FIELDS) {
+    key += '\u0001' + String((SHARED_KEY[f] as (v: unknown) => string | number)(c[f]));
+  }
+  return key;
 }
 
 /** `adopt`: the caller hands `o` over (it will not touch it again), so parts of it may be kept. */
