@@ -132,7 +132,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   const consistency = trackConsistency(store, tracker);
   const metrics = new GatewayMetrics({ version: VERSION });
-  // Subscriptions (issue #6): started before the watches, so the initial list sets the resume horizon.
+  // Subscriptions: started before the watches, so the initial list sets the resume horizon.
   const events = new EventEngine({
     source: store,
     clock,
@@ -143,7 +143,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     observer: metrics.subscriptions,
   });
   events.start();
-  // Alerts (issue #7): findings and silent agents that outlive their thresholds, on the gateway clock.
+  // Alerts: findings and silent agents that outlive their thresholds, on the gateway clock.
   const alerts = new AlertEngine({
     clock,
     thresholds: {
@@ -189,7 +189,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger: log,
     tuning: opts.watchTuning,
   });
-  // The write side: commands over the same store, writing through the API server (issue #5).
+  // The write side: commands over the same store, writing through the API server.
   const commands = new FleetCommands({
     writer: new KubeFleetWriter(new KubeClient(kubeConfig)),
     store,

@@ -1,6 +1,6 @@
 /**
  * What editing a GitRepo's `spec.targets` would do to each of its Bundles: the building block for
- * retarget planning (project issue #5). Per docs/fleet/targeting.md §4.1 and docs/fleet/lifecycle.md §6.1, `fleet apply` rewrites each
+ * retarget planning. Per docs/fleet/targeting.md §4.1 and docs/fleet/lifecycle.md §6.1, `fleet apply` rewrites each
  * Bundle's targets as its fleet.yaml customizations followed by the new GitRepo targets, and its
  * restrictions as the new GitRepo targets (the default target when the list is empty); the bundle
  * reconciler then creates BDs for the clusters that match and deletes the others.

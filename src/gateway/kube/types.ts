@@ -88,7 +88,7 @@ export interface WatchSink {
 /** The reflector's state machine (docs/libraries.md §1.5 point 6). */
 export type ReflectorState = 'stopped' | 'listing' | 'watching' | 'backoff';
 
-/** Counters for watch health metrics (issue #7). */
+/** Counters for watch health metrics. */
 export interface ReflectorStats {
   readonly kind: WatchKind;
   /** The namespace watched, or undefined for all namespaces. */

@@ -1,5 +1,5 @@
 /**
- * The write commands (project issue #5): retarget with preview, validation, precondition, staged
+ * The write commands: retarget with preview, validation, precondition, staged
  * strategy and pruning; pause, force sync, create, update, delete. Every command goes through one
  * authorization point, validates before writing, writes once (a merge patch guarded by the
  * caller's resourceVersion, so nothing is half-written), and waits until the store has seen its

@@ -1,5 +1,5 @@
 /**
- * Retarget planning (project issue #5): what replacing a GitRepo's `spec.targets` would do, per
+ * Retarget planning: what replacing a GitRepo's `spec.targets` would do, per
  * Bundle and for the GitRepo as a whole, with the warnings a reviewer needs before applying it.
  * Built on retarget.ts (per-Bundle preview with each Bundle's targets rebuilt as `fleet apply`
  * would, docs/fleet/targeting.md §4.1) and preview.ts (validation with field paths).

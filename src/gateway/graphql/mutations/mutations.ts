@@ -1,5 +1,5 @@
 /**
- * The mutations (project issue #5): `retargetGitRepo` with preview, validation, precondition,
+ * The mutations: `retargetGitRepo` with preview, validation, precondition,
  * staged strategy and pruning; `pruneOrphanedBundleDeployments`, `cancelRetarget`,
  * `setGitRepoPaused`, `forceSyncGitRepo`, `createGitRepo`, `updateGitRepo`, `deleteGitRepo`; the
  * `retargetOperation` query; and the GitRepo fields `forceSyncPending` and `retargetOperation`.

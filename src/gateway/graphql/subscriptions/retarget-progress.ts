@@ -1,5 +1,5 @@
 /**
- * `retargetProgress(operationId)`: a staged retarget (issue #5) as it moves. The operation lives in
+ * `retargetProgress(operationId)`: a staged retarget as it moves. The operation lives in
  * an annotation on its GitRepo, written by whichever replica runs it, so following the GitRepo
  * (coalesced, never skipping the newest) follows the operation on every replica. The stream ends
  * once the operation has finished: converged, failed or cancelled.
