@@ -561,11 +561,14 @@ export class Reflector extends EventEmitter {
     return undefined;
   }
 
-  private scheduleProbe(signal: AbortSignal): void {
+  private scheduleProbe(signal: AbortSignal, delayMs = this.progressIntervalMs): void {
     if (signal.aborted) return;
     this.probeTimer = setTimeout(() => {
-      void this.probe(signal).finally(() => this.scheduleProbe(signal));
-    }, this.progressIntervalMs);
+      void this.probe(signal).then(
+        (retryAfterMs) => this.scheduleProbe(signal, Math.max(this.progressIntervalMs, retryAfterMs ?? 0)),
+        () => this.scheduleProbe(signal),
+      );
+    }, delayMs);
     // The probe alone must not keep a process alive.
     this.probeTimer.unref();
   }
@@ -573,9 +576,10 @@ export class Reflector extends EventEmitter {
   /**
    * One progress probe: the collection's current resourceVersion by a consistent LIST with
    * `limit=1`, compared with what the watch has delivered. Only while a watch is open: a failing,
-   * listing or backing-off scope is already counted unhealthy by `troubleSince`.
+   * listing or backing-off scope is already counted unhealthy by `troubleSince`. Resolves to the
+   * delay the server asked for before the next request (Retry-After), if any.
    */
-  private async probe(signal: AbortSignal): Promise<void> {
+  private async probe(signal: AbortSignal): Promise<number | undefined> {
     if (!this.hasSynced || this.state !== 'watching' || this.rv === undefined) return;
     const type = WATCH_TYPES[this.kind];
     const controller = new AbortController();
@@ -597,7 +601,10 @@ export class Reflector extends EventEmitter {
       // cover an unreachable server. Counted, so a probe that always fails shows in the metrics.
       const error = toKubeError(err);
       this.count(`progress_${error.status ? `http_${error.status}` : error.reason}`);
-      return;
+      // A 429 or 503 that says when to come back is honoured, within the backoff ceiling.
+      return error.retryAfterSeconds === undefined
+        ? undefined
+        : Math.min(error.retryAfterSeconds * 1000, this.backoffMaxMs);
     } finally {
       if (this.probeController === controller) this.probeController = undefined;
     }
