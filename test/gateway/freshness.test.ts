@@ -395,8 +395,8 @@ describe('a silent (half-open) watch', () => {
       });
   });
 
-  it('relists when the watch stays behind past the bound, even if the silent stream never ends', async () => {
-    const { sim, kube, gw } = await silentWatchSetup({ progressRelistMs: 5 * PROBE_MS });
+  it('restarts, then relists when the watch stays behind past the bound, even if every new stream is silent too', async () => {
+    const { sim, kube, gw } = await silentWatchSetup({ progressRestartMs: 5 * PROBE_MS });
     sim.apiServer.faults.silenceWatches({ resource: 'bundledeployments' });
     await kube.deployment('b2', 'c1', 'app');
     await expect
@@ -405,7 +405,8 @@ describe('a silent (half-open) watch', () => {
         interval: PROBE_MS / 2,
       })
       .toBe(true);
-    // Nothing ends the silent stream: the bound relists, and the list is what catches up.
+    // Nothing ends the silent stream, and the emulator silences new ones: the bound restarts the
+    // watch (in vain here), then relists, and the list is what catches up.
     await expect
       .poll(async () => {
         const r = await ask(gw, BD_COUNT);
@@ -414,6 +415,9 @@ describe('a silent (half-open) watch', () => {
       .toEqual({ data: { bundleDeployments: { totalCount: 2 } }, stale: false });
     expect(await metricsText(gw)).toMatch(
       /fleet_graph_watch_errors_total\{kind="BundleDeployment",reason="watch_lagging_relist"\} [1-9]/,
+    );
+    expect(await metricsText(gw)).toMatch(
+      /fleet_graph_watch_errors_total\{kind="BundleDeployment",reason="watch_lagging_restart"\} [1-9]/,
     );
   });
 });

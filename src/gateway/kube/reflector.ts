@@ -28,12 +28,13 @@
  *   quorum read) gives the collection's current resourceVersion. When it is newer than the last
  *   one the watch delivered (event, bookmark or list) and the watch has not reached it within
  *   `progressGraceMs`, the scope is lagging from the probe's time until an event or bookmark at or
- *   past that version arrives; lagging longer than `progressRelistMs` ends the watch in a relist,
- *   which reaches the server's version by construction. Versions that do not compare (opaque
+ *   past that version arrives. Lagging longer than `progressRestartMs` ends the watch and resumes
+ *   on a new connection (what a half-open one needs); lagging twice as long relists, which reaches
+ *   the server's version by construction. Versions that do not compare (opaque
  *   ones) count as reached when the watch delivers any line after the probe. API servers share one
  *   resourceVersion counter across kinds, so a quiet kind in a busy cluster trails the counter
  *   until its next bookmark (about a minute on kube-apiserver): it reads as lagging meanwhile.
- *   That errs on the side of saying "stale"; the relist bound keeps it short.
+ *   That errs on the side of saying "stale"; the restart and relist bounds keep it short.
  * - Single flight: one loop, one connection; every attempt has a generation, and callbacks from an
  *   abandoned attempt are ignored (client-node's Watch hands out its AbortController only after
  *   the response headers, so a late controller is aborted on arrival).
@@ -88,8 +89,11 @@ export interface ReflectorOptions {
   readonly progressIntervalMs?: number | undefined;
   /** How long the watch may take to reach the version a probe saw (default: one probe period). */
   readonly progressGraceMs?: number | undefined;
-  /** Lagging this long ends the watch in a relist (default: 12 probe periods, at least 10 s). */
-  readonly progressRelistMs?: number | undefined;
+  /**
+   * Lagging this long ends the watch and resumes on a new connection; twice this long, relists
+   * (default: 12 probe periods, at least 10 s).
+   */
+  readonly progressRestartMs?: number | undefined;
 }
 
 export interface StateChange {
@@ -139,7 +143,9 @@ export class Reflector extends EventEmitter {
   private readonly healthyAfterMs: number;
   private readonly progressIntervalMs: number;
   private readonly progressGraceMs: number;
-  private readonly progressRelistMs: number;
+  private readonly progressRestartMs: number;
+  /** The current lag has already cost one watch restart. */
+  private lagRestarted = false;
 
   /** The version a probe saw ahead of the watch, and when; cleared once the watch reaches it. */
   private behind: { readonly rv: string; readonly at: number; readonly lines: number } | undefined;
@@ -151,8 +157,8 @@ export class Reflector extends EventEmitter {
   private probes = 0;
   /** Lines received since start: an opaque version counts as reached when this moves. */
   private lines = 0;
-  /** Ends the open watch in a relist (set while a watch is open). */
-  private relistWatch: ((reason: string, detail: string) => void) | undefined;
+  /** Ends the open watch with this outcome (set while a watch is open). */
+  private endWatch: ((outcome: Outcome) => void) | undefined;
 
   /** Wall-clock ms since which this scope has not been healthy; undefined while it is. */
   private troubleSince: number | undefined;
@@ -202,7 +208,7 @@ export class Reflector extends EventEmitter {
     this.healthyAfterMs = opts.healthyAfterMs ?? 1_000;
     this.progressIntervalMs = Math.max(0, opts.progressIntervalMs ?? 0);
     this.progressGraceMs = opts.progressGraceMs ?? this.progressIntervalMs;
-    this.progressRelistMs = opts.progressRelistMs ?? Math.max(10_000, 12 * this.progressIntervalMs);
+    this.progressRestartMs = opts.progressRestartMs ?? Math.max(10_000, 12 * this.progressIntervalMs);
     this.synced = new Promise<void>((resolve) => {
       this.markSynced = resolve;
     });
@@ -422,7 +428,7 @@ export class Reflector extends EventEmitter {
         this.generation++; // abandons this attempt: its late callbacks are ignored
         clearTimeout(watchdog);
         this.abortWatch = undefined;
-        this.relistWatch = undefined;
+        this.endWatch = undefined;
         controller?.abort();
         resolve(outcome);
       };
@@ -431,7 +437,7 @@ export class Reflector extends EventEmitter {
         watchdog = setTimeout(() => finish({ kind: 'stalled' }), this.watchdogMs);
       };
       this.abortWatch = () => finish({ kind: 'stopped' });
-      this.relistWatch = (reason, detail) => finish({ kind: 'relist', reason, detail });
+      this.endWatch = finish;
       if (signal.aborted) {
         finish({ kind: 'stopped' });
         return;
@@ -619,16 +625,19 @@ export class Reflector extends EventEmitter {
       clearTimeout(this.graceTimer);
       this.graceTimer = setTimeout(() => this.graceOver(), this.progressGraceMs);
       this.graceTimer.unref();
-    } else if (this.laggingSince !== undefined && Date.now() - this.laggingSince >= this.progressRelistMs) {
-      const since = this.laggingSince;
-      this.count('watch_lagging_relist');
-      this.emitFailure(
-        'watch_lagging_relist',
-        new Error(
-          `watch at ${this.rv} trails the server's ${serverRv} since ${new Date(since).toISOString()}`,
-        ),
-      );
-      this.relistWatch?.('watch_lagging_relist', `watch trails the server's resourceVersion ${serverRv}`);
+    } else if (this.laggingSince !== undefined) {
+      const lagged = Date.now() - this.laggingSince;
+      const detail = `watch at ${this.rv} trails the server's ${serverRv} for ${lagged} ms`;
+      if (lagged >= 2 * this.progressRestartMs) {
+        // A new connection did not catch up either: only a list is sure to. run() counts it.
+        this.endWatch?.({ kind: 'relist', reason: 'watch_lagging_relist', detail });
+      } else if (lagged >= this.progressRestartMs && !this.lagRestarted) {
+        // A half-open connection is fixed by a new one, resumed from our version: no list.
+        this.lagRestarted = true;
+        this.count('watch_lagging_restart');
+        this.emitFailure('watch_lagging_restart', new Error(detail));
+        this.endWatch?.({ kind: 'closed' });
+      }
     }
   }
 
@@ -667,6 +676,7 @@ export class Reflector extends EventEmitter {
   private clearLag(): void {
     clearTimeout(this.graceTimer);
     this.behind = undefined;
+    this.lagRestarted = false;
     if (this.laggingSince === undefined) return;
     this.laggingSince = undefined;
     this.logger?.info({ resourceVersion: this.rv }, 'watch caught up with the API server');

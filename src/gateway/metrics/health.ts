@@ -101,7 +101,7 @@ export function freshnessOf(
 /**
  * The /readyz verdict from the same rules: every kind synced and none failing or silent. A lagging
  * watch marks its answers stale but keeps the replica ready: the lag ends within the probe's
- * relist bound, every replica watches the same server (taking one out of rotation moves callers
+ * restart and relist bounds, every replica watches the same server (taking one out of rotation moves callers
  * to a peer that is likely as far behind), and a quiet kind trailing a busy server's shared
  * resourceVersion until its next bookmark would otherwise flap readiness.
  */
