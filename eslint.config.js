@@ -1,10 +1,11 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.cache/', 'test/gql/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.cache/', 'test/gql/', 'sdk/src/gql/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -26,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'scripts/**', '*.config.ts', 'codegen.ts'],
+    files: ['src/config.ts', 'test/**', 'scripts/**', 'examples/**', '*.config.ts', 'codegen.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
@@ -40,5 +41,8 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // The bin launcher is plain JavaScript run by Node before any build.
+  { files: ['bin/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['bin/**/*.js'], languageOptions: { globals: globals.node } },
   prettier,
 );

@@ -42,7 +42,7 @@ if (check) {
     console.error(`out of date:\n  ${stale.join('\n  ')}`);
     process.exit(1);
   }
-  console.log('schema/schema.graphql and test/gql/ are up to date');
+  console.log('schema/schema.graphql, test/gql/ and sdk/src/gql/ are up to date');
 } else {
-  console.log('wrote schema/schema.graphql and test/gql/');
+  console.log('wrote schema/schema.graphql, test/gql/ and sdk/src/gql/');
 }

@@ -9,7 +9,10 @@ import { ErrorCode, FleetGraphError } from './shared/errors.js';
 export const COMMANDS = ['serve', 'simulate'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** One row per setting: flag name, env var, help text. The README table is generated from this. */
+/**
+ * One row per setting: flag name, env var, help text (printed by `--help`). The README's settings
+ * table is written by hand; test/gateway/readme.test.ts checks it has a row for each of these.
+ */
 export const SETTINGS = {
   port: { env: 'PORT', help: 'Port to listen on; 0 picks a free one', commands: ['serve', 'simulate'] },
   host: { env: 'FLEET_GRAPH_HOST', help: 'Address to bind', commands: ['serve', 'simulate'] },
@@ -31,7 +34,7 @@ export const SETTINGS = {
   },
   cleanup: {
     env: 'FLEET_GRAPH_CLEANUP',
-    help: 'Simulated orphan cleanup: prompt (Fleet >= v0.12.3) or legacy (older)',
+    help: 'Simulated orphan cleanup: prompt (Fleet v0.12.3+) or legacy (v0.12.0 and older)',
     commands: ['serve', 'simulate'],
   },
   speed: {
@@ -375,7 +378,7 @@ const DEFAULTS: Record<SettingName, string> = {
   'log-format': 'auto',
   'alert-stale-deployment-seconds': '60',
   'alert-status-mismatch-seconds': '30',
-  // Fleet's agentCheckinInterval default (fleet-model §5.5).
+  // Fleet's agentCheckinInterval default (docs/fleet/state.md §5.5).
   'agent-checkin-interval-seconds': '900',
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.
@@ -415,17 +418,53 @@ function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export const USAGE = `Usage: fleet-graph <command> [flags]
+const COMMAND_HELP: Record<Command, string> = {
+  serve: 'Run the GraphQL gateway (default backend: the embedded simulator)',
+  simulate: 'Run only the Kubernetes API emulator with a simulated Fleet',
+};
 
-Commands:
-  serve      Run the GraphQL gateway (default backend: the embedded simulator)
-  simulate   Run only the Kubernetes API emulator with a simulated Fleet
+function flagLines(command?: Command): string {
+  return Object.entries(SETTINGS)
+    .filter(([, s]) => command === undefined || (s.commands as readonly string[]).includes(command))
+    .map(([flag, s]) => {
+      const where = command === undefined ? ` (${s.commands.join(', ')})` : '';
+      return `  --${flag.padEnd(16)} ${s.env.padEnd(28)} ${s.help}${where}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Help text: the overview with every flag, or one command's own flags
+ * (`fleet-graph simulate --help`).
+ */
+export function usage(command?: Command): string {
+  if (command !== undefined) {
+    return `Usage: fleet-graph ${command} [flags]
+
+${COMMAND_HELP[command]}
 
 Flags (each also an environment variable):
-${Object.entries(SETTINGS)
-  .map(([flag, s]) => `  --${flag.padEnd(16)} ${s.env.padEnd(28)} ${s.help} (${s.commands.join(', ')})`)
-  .join('\n')}
+${flagLines(command)}
   --help`;
+  }
+  return `Usage: fleet-graph <command> [flags]
+       fleet-graph <command> --help
+
+Commands:
+${COMMANDS.map((c) => `  ${c.padEnd(10)} ${COMMAND_HELP[c]}`).join('\n')}
+
+Flags (each also an environment variable):
+${flagLines()}
+  --help`;
+}
+
+export const USAGE = usage();
+
+/** The command named on a command line, if it is a known one (for per-command help). */
+export function commandOf(argv: readonly string[]): Command | undefined {
+  const first = argv.find((a) => !a.startsWith('-'));
+  return COMMANDS.find((c) => c === first);
+}
 
 /**
  * Reads flags first, then environment variables, then defaults. Throws one INVALID_CONFIG error

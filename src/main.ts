@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM. The only module in src/ that imports both the gateway and the simulator.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { loadConfig, USAGE, type Config } from './config.js';
+import { commandOf, loadConfig, usage, type Config } from './config.js';
 import type { Simulation } from './simulator/index.js';
 import { isFleetGraphError } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -67,7 +67,7 @@ function startFailure(e: unknown): string {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage(commandOf(process.argv.slice(2)))}\n`);
     return;
   }
   let config: Config;

@@ -1,111 +1,115 @@
 /**
- * `npm run bench`: measures fleet-graph against the performance goals of
- * shared/notes/performance.md §5, each as a ratio against a baseline measured side by side in
- * the same process and the same run (client-node against the same API emulator, or a bare
- * node:http server). Prints one table per goal and writes a JSON summary under .cache/bench/.
+ * `npm run bench`: measures fleet-graph against the performance goals P1–P8
+ * (shared notes, docs/performance-goals.md §5), each figure a ratio against a baseline measured in the same
+ * run on the same machine. Every part runs in a process of its own — the API emulator, the
+ * gateway, the writers, the clients (multiplexed) and the raw baselines — so each figure is paid
+ * for by the process it describes.
  *
- *   npm run bench                                  1,000 clusters × 50 bundles (50k BDs)
- *   npm run bench -- --quick                       200 × 20 (4k BDs), shorter loops
- *   npm run bench -- --clusters 200 --bundles 20   any size (also BENCH_CLUSTERS, BENCH_BUNDLES)
- *   npm run bench -- --only 1,5                    some goals only
+ *   npm run bench                  L = 1,000 clusters × 50 bundles, XL = 10,000 × 100 (budget: 10 min on an idle 2-core machine)
+ *   npm run bench -- --quick       small sizes and short loops for development (budget: 2 min)
+ *   npm run bench -- --only P1,P5  some goals only (P3 and P6 include XL unless --no-xl)
+ *   npm run bench -- --publish     also copy results.{json,md} and the charts to docs/performance/
+ *   npm run bench -- --profile     CPU profiles of the gateway (node --cpu-prof) into the results dir
  *
+ * Output (default .cache/bench/<time>/): results.json, results.md (the table) and SVG charts.
  * Pass/fail is information, never an exit code: the run exits 0 unless the harness itself fails.
  * Everything listens on 127.0.0.1; every loop is bounded in count and in time.
  */
-import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Agent } from 'node:http';
-import { loadConfig, SETTINGS } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
-import { buildSchema } from '../../src/gateway/graphql/index.js';
-import { WATCH_KINDS } from '../../src/gateway/kube/types.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { startSimulation, type Simulation } from '../../src/simulator/index.js';
-import { listAndJoin, pagedListAll, type StatusRow } from './baseline.js';
-import { measurePush, NotMeasured, rawBroadcast } from './push.js';
+import { spawn } from 'node:child_process';
+import { SETTINGS } from '../../src/config.js';
+import { startChild, type Child } from './procs/ipc.js';
+import { EVENTS_SUBSCRIPTION, SMALL_QUERY, STALE_SUBSCRIPTION, STATUS_QUERY } from './queries.js';
+import type { LoadResult, RequestCounts } from './lib.js';
 import {
-  countApiRequests,
-  fmt,
-  load,
-  ratioText,
-  request,
-  round,
-  startRawJsonServer,
-  summarize,
-  table,
-  timeRepeated,
-  type HttpTarget,
-  type LoadResult,
-  type RequestCounts,
-} from './lib.js';
+  dist,
+  markdownTable,
+  median,
+  num,
+  quantiles,
+  ratio,
+  svgBars,
+  svgCdf,
+  svgLines,
+  type Dist,
+  type ResultRow,
+} from './report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKSPACE = 'fleet-default';
 const GITREPO = 'scale';
 const PAGE_ROWS = 100;
+const GOALS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 
 interface Settings {
-  clusters: number;
-  bundles: number;
   quick: boolean;
-  goals: Set<number>;
-  /** Bounds of the query latency loops (goal 1). */
-  queryMaxMs: number;
-  queryMaxCount: number;
-  baselineMaxMs: number;
-  baselineMaxCount: number;
-  /** Length of each throughput phase (goal 5) and its warm-up. */
-  loadMs: number;
-  warmupMs: number;
-  loadMaxRequests: number;
-  syncTimeoutMs: number;
-  memoryTimeoutMs: number;
-  /** Goal 2: graphql-ws subscribers, BD status writes and their rate. */
-  subscribers: number;
-  events: number;
-  eventRate: number;
+  goals: Set<string>;
+  xl: boolean;
+  L: { clusters: number; bundles: number };
+  XL: { clusters: number; bundles: number };
+  p1Samples: number;
+  p5Seconds: number;
+  reps: number;
+  coldReps: number;
+  p2Subscribers: number;
+  p2Events: number;
+  p2Rate: number;
+  fanout: number[];
+  fanoutEvents: number;
+  p6Clients: number;
+  p7: { clusters: number; bundles: number };
+  p8Writes: number;
+  p8Rate: number;
+  p8Subscribers: number;
   outDir: string;
+  publish: boolean;
+  profile: boolean;
+  /** A results directory whose other goals this run's results are merged with. */
+  merge: string | undefined;
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--clusters N] [--bundles M] [--only LIST]
-                        [--subscribers N] [--event-rate R] [--seconds S] [--sync-timeout S] [--out DIR]
-  --quick          200 clusters × 20 bundles and shorter loops, about a minute (env BENCH_QUICK=1)
-  --clusters N     clusters in the scale scenario (default 1000; env BENCH_CLUSTERS)
-  --bundles M      bundles per cluster (default 50; env BENCH_BUNDLES)
-  --only LIST      goals to run, from 1,2,3,4,5,6 (default all; 4 runs with 2's subscribers)
-  --subscribers N  graphql-ws subscribers for goals 2 and 4 (default 300, quick 100)
-  --event-rate R   BD status writes per second for goal 2 (default 100)
-  --seconds S      length of each throughput phase of goal 5 (default 4, quick 2)
-  --sync-timeout S give up waiting for the gateway to sync after S seconds (default 900)
-  --out DIR        where the JSON summary goes (default .cache/bench)`;
+const USAGE = `Usage: npm run bench -- [--quick] [--only P1,P2,…] [--no-xl] [--publish] [--profile] [--out DIR]
+                        [--clusters N --bundles M] [--subscribers N] [--fanout N,N,…]
+  --quick          small sizes, short loops (budget 2 min); also BENCH_QUICK=1
+  --only LIST      goals to run, from P1…P8 (default all)
+  --no-xl          leave out the XL fleet (P3, P6)
+  --publish        copy the results and charts to docs/performance/
+  --profile        write CPU profiles of the gateway process (node --cpu-prof) to <out>/profiles
+  --out DIR        results directory (default .cache/bench/<time>)
+  --merge DIR      keep the other goals' results (rows, notes, charts) of the run in DIR
+  --clusters N, --bundles M   size of L (default 1000 × 50; quick 200 × 20)
+  --subscribers N  P2 subscribers (default 1000; quick 200)
+  --fanout LIST    P4 subscriber counts (default 100,1000,10000; quick 100,1000)`;
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${raw}`);
   return n;
 }
 
-function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undefined {
+function parseSettings(argv: string[]): Settings | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'no-xl': { type: 'boolean', default: false },
+      publish: { type: 'boolean', default: false },
+      merge: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      out: { type: 'string' },
       clusters: { type: 'string' },
       bundles: { type: 'string' },
-      only: { type: 'string' },
-      seconds: { type: 'string' },
       subscribers: { type: 'string' },
-      'event-rate': { type: 'string' },
-      'sync-timeout': { type: 'string' },
-      out: { type: 'string' },
+      fanout: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -114,147 +118,200 @@ function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undef
     process.stdout.write(`${USAGE}\n`);
     return undefined;
   }
-  const quick = values.quick || env['BENCH_QUICK'] === '1';
+  const quick = values.quick || process.env['BENCH_QUICK'] === '1';
   const goals = new Set(
-    (values.only ?? '1,2,3,4,5,6')
+    (values.only ?? GOALS.join(','))
       .split(',')
-      .map((s) => Number(s.trim()))
-      .filter((n) => [1, 2, 3, 4, 5, 6].includes(n)),
+      .map((s) => s.trim().toUpperCase())
+      .map((s) => (/^\d$/.test(s) ? `P${s}` : s)),
   );
-  const seconds = positiveInt('seconds', values.seconds, quick ? 2 : 4);
+  for (const g of goals)
+    if (!(GOALS as readonly string[]).includes(g)) throw new Error(`--only: unknown goal ${g}`);
+  const fanout = (values.fanout ?? (quick ? '100,1000' : '100,1000,10000'))
+    .split(',')
+    .map((s) => positive('fanout', s.trim(), 1));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
-    clusters: positiveInt('clusters', values.clusters ?? env['BENCH_CLUSTERS'], quick ? 200 : 1000),
-    bundles: positiveInt('bundles', values.bundles ?? env['BENCH_BUNDLES'], quick ? 20 : 50),
     quick,
     goals,
-    queryMaxMs: quick ? 5_000 : 10_000,
-    queryMaxCount: quick ? 300 : 500,
-    baselineMaxMs: quick ? 8_000 : 20_000,
-    baselineMaxCount: quick ? 30 : 20,
-    loadMs: seconds * 1000,
-    warmupMs: quick ? 300 : 500,
-    loadMaxRequests: 200_000,
-    syncTimeoutMs: positiveInt('sync-timeout', values['sync-timeout'], 900) * 1000,
-    memoryTimeoutMs: 240_000,
-    subscribers: positiveInt('subscribers', values.subscribers, quick ? 100 : 300),
-    events: quick ? 100 : 200,
-    eventRate: positiveInt('event-rate', values['event-rate'], 100),
-    outDir: resolve(ROOT, values.out ?? '.cache/bench'),
+    xl: !values['no-xl'],
+    L: {
+      clusters: positive('clusters', values.clusters, quick ? 200 : 1000),
+      bundles: positive('bundles', values.bundles, quick ? 20 : 50),
+    },
+    XL: quick ? { clusters: 2000, bundles: 50 } : { clusters: 10_000, bundles: 100 },
+    p1Samples: quick ? 16 : 20,
+    p5Seconds: quick ? 1.5 : 3,
+    reps: quick ? 2 : 3,
+    coldReps: quick ? 1 : 3,
+    p2Subscribers: positive('subscribers', values.subscribers, quick ? 200 : 1000),
+    p2Events: 100,
+    p2Rate: 100,
+    fanout,
+    fanoutEvents: quick ? 10 : 20,
+    p6Clients: quick ? 200 : 1000,
+    p7: quick ? { clusters: 20, bundles: 20 } : { clusters: 50, bundles: 50 },
+    p8Writes: quick ? 500 : 2500,
+    p8Rate: 200,
+    p8Subscribers: quick ? 50 : 100,
+    outDir: resolve(ROOT, values.out ?? `.cache/bench/${stamp}`),
+    publish: values.publish,
+    merge: values.merge === undefined ? undefined : resolve(ROOT, values.merge),
+    profile: values.profile,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Results
 
-interface Row {
-  readonly metric: string;
-  readonly fleetGraph: string;
-  readonly baseline: string;
-  readonly ratio: string;
-  readonly goal: string;
-  /** Information only. */
-  readonly pass: boolean | undefined;
-}
-
-interface GoalResult {
-  readonly goal: number;
-  readonly title: string;
-  readonly baseline: string;
-  readonly rows: Row[];
-  readonly notMeasured?: string | undefined;
-  readonly notes: string[];
-  readonly data: Record<string, unknown>;
-}
-
-const results: GoalResult[] = [];
+const rows: ResultRow[] = [];
+const notes: string[] = [];
+const data: Record<string, unknown> = {};
+const charts: Record<string, string> = {};
 
 function log(message: string) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-function verdict(pass: boolean | undefined): string {
-  return pass === undefined ? '' : pass ? 'pass' : 'FAIL';
+function row(r: ResultRow) {
+  rows.push(r);
+  log(
+    `${r.goal} ${r.metric}: fleet-graph ${r.fleetGraph}, baseline ${r.baseline}, ${r.ratio} (${r.target}) ${r.met === undefined ? '' : r.met ? 'met' : 'NOT met'}`,
+  );
 }
 
-function printGoal(r: GoalResult) {
-  const lines = [`\nGoal ${r.goal}. ${r.title}`, `  baseline: ${r.baseline}`];
-  if (r.notMeasured) lines.push(`  not measured: ${r.notMeasured}`);
-  if (r.rows.length > 0) {
-    const t = table(
-      ['metric', 'fleet-graph', 'baseline', 'ratio', 'goal', 'pass?'],
-      r.rows.map((x) => [x.metric, x.fleetGraph, x.baseline, x.ratio, x.goal, verdict(x.pass)]),
-    );
-    lines.push(...t.split('\n').map((l) => `  ${l}`));
-  }
-  for (const n of r.notes) lines.push(`  note: ${n}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+function notMeasured(goal: string, metric: string, why: string) {
+  row({ goal, metric, baseline: '', fleetGraph: `not measured: ${why}`, ratio: '', target: '', met: false });
 }
 
-function record(r: GoalResult) {
-  results.push(r);
-  printGoal(r);
-}
-
-function notMeasured(goal: number, title: string, baseline: string, reason: string) {
-  record({ goal, title, baseline, rows: [], notMeasured: reason, notes: [], data: {} });
-}
-
-const ms = (x: number) => fmt(x, ' ms');
-
-const COLD_BASELINE = 'client-node paged LIST (500 a page) of the same kinds, kinds in parallel';
-
-const TITLES: Record<number, string> = {
-  1: 'GitRepo status query vs raw LIST-and-join',
-  2: 'Push latency vs raw watch',
-  4: 'Fan-out efficiency vs a raw ws broadcast',
-  3: 'Memory per cached BundleDeployment vs a full-object cache',
-  5: 'Cached-read throughput vs the bare HTTP ceiling',
-  6: 'Cold start vs a bare paged LIST; apiserver requests',
-};
-
-/** Gateway settings: loopback, random port, silent; no per-client cap on the bench's own connections. */
-function gatewayArgs(s: Settings): string[] {
-  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent'];
-  if (Object.hasOwn(SETTINGS, 'connections-per-client'))
-    args.push('--connections-per-client', String(Math.max(1000, s.subscribers + 10)));
-  return args;
-}
+const ms = (x: number) => num(x, ' ms');
+const bytes = (x: number) => (x >= 2 ** 20 ? num(x / 2 ** 20, ' MiB') : num(x, ' B'));
 
 // ---------------------------------------------------------------------------------------------
-// Goal 3: memory per cached BD, from test/bench/store-memory.ts run as a child with --expose-gc
+// Processes
+
+interface Env {
+  emulator: Child;
+  kubeconfig: string;
+  url: string;
+  token: string;
+}
+
+let tmp = '';
+const running = new Set<Child>();
+
+async function child(script: string, args: string[], execArgv: string[] = [], startTimeoutMs = 120_000) {
+  const c = await startChild(script, args, { execArgv, startTimeoutMs });
+  running.add(c);
+  return c;
+}
+
+async function stop(c: Child | undefined) {
+  if (!c) return;
+  running.delete(c);
+  await c.stop().catch(() => undefined);
+}
+
+async function startEmulator(opts: {
+  mode: 'scale' | 'bulk';
+  clusters: number;
+  bundles: number;
+  controllers?: boolean;
+  cleanup?: 'prompt' | 'legacy';
+}): Promise<Env> {
+  const kubeconfig = join(tmp, `kubeconfig-${Date.now()}.json`);
+  const heap = opts.clusters * opts.bundles > 200_000 ? ['--max-old-space-size=6144'] : [];
+  const emulator = await child(
+    'emulator',
+    [
+      JSON.stringify({
+        mode: opts.mode,
+        clusters: opts.clusters,
+        bundles: opts.bundles,
+        controllers: opts.controllers ?? false,
+        cleanup: opts.cleanup ?? 'prompt',
+        kubeconfig,
+      }),
+    ],
+    heap,
+    600_000,
+  );
+  return { emulator, kubeconfig, url: String(emulator.hello['url']), token: String(emulator.hello['token']) };
+}
+
+/**
+ * Limits raised so that every subscriber and connection of the benchmark, all from one loopback
+ * address and one (anonymous) caller, is admitted; only the settings this version has are passed.
+ */
+function gatewayLimitFlags(): string[] {
+  const wanted: Record<string, string> = {
+    'connections-per-client': '20000',
+    'subscriptions-per-connection': '100',
+    'subscriber-queue': '100000',
+    'streams-per-address': '100000',
+    'streams-per-identity': '100000',
+    'max-subscriptions': '100000',
+  };
+  return Object.entries(wanted).flatMap(([k, v]) => (Object.hasOwn(SETTINGS, k) ? [`--${k}`, v] : []));
+}
+
+let profileN = 0;
+async function startGatewayProc(s: Settings, env: Env, big = false): Promise<Child> {
+  const execArgv = ['--expose-gc', ...(big ? ['--max-old-space-size=4096'] : [])];
+  // One directory per gateway process: Node writes a profile per thread (the module loader's
+  // thread too), named by pid and thread id; the gateway's is the main thread's (the biggest).
+  if (s.profile)
+    execArgv.push('--cpu-prof', '--cpu-prof-dir', join(s.outDir, 'profiles', `gateway-${++profileN}`));
+  return child('gateway', [env.kubeconfig, ...gatewayLimitFlags()], execArgv, 900_000);
+}
+
+const graphqlBody = (query: string, variables: Record<string, unknown>) =>
+  JSON.stringify({ query, variables });
+
+const countsText = (c: RequestCounts) => `${c.total} (${c.list} LIST, ${c.watch} WATCH, ${c.other} other)`;
+
+// ---------------------------------------------------------------------------------------------
+// P3: heap per cached BD, store in isolation (store-memory.ts in a child with --expose-gc)
 
 interface StoreMemoryOutput {
   bundleDeployments: number;
+  baselineBundleDeployments: number;
   jsonBytesPerBd: number;
   fullObjectHeapBytesPerBd: number;
   storeHeapBytesPerBd: number;
+  storeHeapBytesTotal: number;
   ingestUsPerBd: number;
-  churnUsPerChangeWithSnapshotAndIndexRead: number;
   check: string;
 }
 
-function runStoreMemory(count: number, timeoutMs: number): Promise<StoreMemoryOutput> {
+function runStoreMemory(count: number, baseCount: number, timeoutMs: number): Promise<StoreMemoryOutput> {
   const script = join(ROOT, 'test/bench/store-memory.ts');
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, String(count)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  return new Promise((resolveP, reject) => {
+    const c = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--max-old-space-size=6144',
+        '--import',
+        'tsx',
+        script,
+        String(count),
+        String(baseCount),
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+    c.on('error', reject);
+    c.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code !== 0) {
-        reject(new Error(`store-memory exited with ${code ?? signal}: ${err.trim().slice(-500)}`));
-        return;
-      }
+      if (code !== 0)
+        return reject(new Error(`store-memory exited with ${code ?? signal}: ${err.trim().slice(-300)}`));
       try {
-        const start = out.indexOf('{');
-        resolvePromise(JSON.parse(out.slice(start)) as StoreMemoryOutput);
+        resolveP(JSON.parse(out.slice(out.indexOf('{'))) as StoreMemoryOutput);
       } catch (e) {
         reject(new Error(`cannot parse store-memory output: ${(e as Error).message}`));
       }
@@ -262,665 +319,920 @@ function runStoreMemory(count: number, timeoutMs: number): Promise<StoreMemoryOu
   });
 }
 
-async function goalMemory(s: Settings) {
-  const title = TITLES[3]!;
-  const baseline = "full JSON-parsed BDs, as client-node's default informer cache keeps them";
-  const count = s.clusters * s.bundles;
-  log(`goal 3: test/bench/store-memory.ts with ${count} BDs in a child process (--expose-gc)`);
-  let m: StoreMemoryOutput;
+const heapPerBd: { label: string; store: number; full: number }[] = [];
+
+async function storeMemory(label: string, count: number) {
+  log(`P3: store heap with ${count} synthetic BDs (${label}) in a child process`);
   try {
-    m = await runStoreMemory(count, s.memoryTimeoutMs);
+    const m = await runStoreMemory(count, Math.min(count, 100_000), 600_000);
+    const r = m.storeHeapBytesPerBd / m.fullObjectHeapBytesPerBd;
+    heapPerBd.push({ label, store: m.storeHeapBytesPerBd, full: m.fullObjectHeapBytesPerBd });
+    row({
+      goal: 'P3',
+      metric: `heap per cached BD, store alone, ${label} (${num(count)} BDs)`,
+      baseline: bytes(m.fullObjectHeapBytesPerBd),
+      fleetGraph: bytes(m.storeHeapBytesPerBd),
+      ratio: ratio(r),
+      target: '≤ 1/20 and ≤ 250 B',
+      met: r <= 1 / 20 && m.storeHeapBytesPerBd <= 250,
+    });
+    if (count >= 1_000_000)
+      row({
+        goal: 'P3',
+        metric: `store heap for ${num(count)} BDs`,
+        baseline: bytes(m.fullObjectHeapBytesPerBd * count),
+        fleetGraph: bytes(m.storeHeapBytesTotal),
+        ratio: ratio(m.storeHeapBytesTotal / (m.fullObjectHeapBytesPerBd * count)),
+        target: '≤ 256 MiB',
+        met: m.storeHeapBytesTotal <= 256 * 2 ** 20,
+      });
+    data[`p3Store${label}`] = m;
   } catch (e) {
-    notMeasured(3, title, baseline, (e as Error).message);
-    return;
-  }
-  const ratio = m.storeHeapBytesPerBd / m.fullObjectHeapBytesPerBd;
-  record({
-    goal: 3,
-    title,
-    baseline,
-    rows: [
-      {
-        metric: 'retained heap per BD',
-        fleetGraph: fmt(m.storeHeapBytesPerBd, ' B'),
-        baseline: fmt(m.fullObjectHeapBytesPerBd, ' B'),
-        ratio: ratioText(ratio),
-        goal: '≤ 1/20',
-        pass: ratio <= 1 / 20,
-      },
-      {
-        metric: 'retained heap per BD, absolute',
-        fleetGraph: fmt(m.storeHeapBytesPerBd, ' B'),
-        baseline: '',
-        ratio: '',
-        goal: '≤ 250 B',
-        pass: m.storeHeapBytesPerBd <= 250,
-      },
-    ],
-    notes: [
-      `${m.bundleDeployments} synthetic BDs of ${m.jsonBytesPerBd} B JSON each (store-memory.ts), check ${m.check}`,
-      `ingest ${fmt(m.ingestUsPerBd)} µs/BD; churn ${fmt(m.churnUsPerChangeWithSnapshotAndIndexRead)} µs per change with snapshot and index read`,
-    ],
-    data: { ...m, ratio: round(ratio, 4) },
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// The shared setup of goals 1, 5 and 6: emulator with the scale scenario, gateway against it
-
-const GRAPHQL_HEADERS = { accept: 'application/graphql-response+json, application/json' };
-
-const STATUS_QUERY = `query GitRepoStatusPage($name: String!, $namespace: String!, $first: Int!) {
-  gitRepo(name: $name, namespace: $namespace) {
-    name
-    status {
-      readyClusters
-      desiredReadyClusters
-      display { state message }
-      summary { desiredReady ready notReady modified errApplied waitApplied outOfSync pending }
-    }
-    bundleDeployments(first: $first) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { node { name namespace state ready bundle { name } cluster { name labels { key value } } } }
-    }
-  }
-}`;
-
-const SMALL_QUERY = `query SmallCached($name: String!, $namespace: String!) {
-  gitRepo(name: $name, namespace: $namespace) { name status { readyClusters desiredReadyClusters } }
-}`;
-
-interface StatusPage {
-  data?: {
-    gitRepo: {
-      bundleDeployments: {
-        totalCount: number;
-        edges: {
-          node: {
-            name: string;
-            namespace: string;
-            state: string;
-            bundle: { name: string } | null;
-            cluster: { name: string } | null;
-          };
-        }[];
-      };
-    } | null;
-  };
-  errors?: unknown[];
-}
-
-function graphqlTarget(url: string, query: string, variables: Record<string, unknown>): HttpTarget {
-  return {
-    url: new URL(url),
-    method: 'POST',
-    body: JSON.stringify({ query, variables }),
-    headers: GRAPHQL_HEADERS,
-  };
-}
-
-/** Whether both sides return the same page of rows (same BDs, bundles and clusters, same order). */
-function sameRows(page: StatusPage, rows: readonly StatusRow[]): boolean {
-  const edges = page.data?.gitRepo?.bundleDeployments.edges ?? [];
-  if (edges.length !== rows.length) return false;
-  return edges.every(({ node }, i) => {
-    const r = rows[i]!;
-    return (
-      `${node.namespace}/${node.name}` === r.key &&
-      node.bundle?.name === r.bundle &&
-      node.cluster?.name === r.cluster
-    );
-  });
-}
-
-const isCollection = (path: string) => {
-  const parts = path.split('/').filter(Boolean);
-  if (parts[0] === 'apis') return parts.length === 4 || parts.length === 6;
-  if (parts[0] === 'api') return parts.length === 3 || parts.length === 5;
-  return false;
-};
-
-const countsText = (c: RequestCounts) => `${c.total} (${c.list} LIST, ${c.watch} WATCH, ${c.other} other)`;
-
-type Counter = ReturnType<typeof countApiRequests>;
-
-/** Apiserver requests while only the gateway was talking to the emulator, after it had synced. */
-const afterSync: RequestCounts = { list: 0, watch: 0, other: 0, total: 0 };
-function addAfterSync(c: RequestCounts) {
-  afterSync.list += c.list;
-  afterSync.watch += c.watch;
-  afterSync.other += c.other;
-  afterSync.total += c.total;
-}
-
-async function goalQuery(s: Settings, sim: Simulation, gw: Gateway, counter: Counter) {
-  const title = TITLES[1]!;
-  const baseline =
-    'client-node: GET the GitRepo, LIST its Bundles and BDs (label selector) and the Clusters, join in memory';
-  log('goal 1: GitRepo status page over HTTP');
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const target = graphqlTarget(gw.url, STATUS_QUERY, {
-    name: GITREPO,
-    namespace: WORKSPACE,
-    first: PAGE_ROWS,
-  });
-  let page: StatusPage = {};
-  let bodyBytes = 0;
-  try {
-    for (let i = 0; i < 3; i++) {
-      const res = await request(agent, target);
-      bodyBytes = res.body.length;
-      page = JSON.parse(res.body) as StatusPage;
-    }
-    if (page.errors || !page.data?.gitRepo)
-      throw new Error(`query failed: ${JSON.stringify(page).slice(0, 400)}`);
-    addAfterSync(counter.take());
-    const gwMs = await timeRepeated(
-      async () => {
-        const res = await request(agent, target);
-        if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-      },
-      { minCount: 5, maxCount: s.queryMaxCount, maxMs: s.queryMaxMs },
-    );
-    const gwRequests = counter.take();
-    addAfterSync(gwRequests);
-    const gwLat = summarize(gwMs);
-
-    log('goal 1: baseline LIST-and-join with client-node');
-    let joined = await listAndJoin(sim.kubeConfig, {
-      workspace: WORKSPACE,
-      gitRepo: GITREPO,
-      rows: PAGE_ROWS,
-    });
-    counter.take();
-    const baseMs = await timeRepeated(
-      async () => {
-        joined = await listAndJoin(sim.kubeConfig, {
-          workspace: WORKSPACE,
-          gitRepo: GITREPO,
-          rows: PAGE_ROWS,
-        });
-      },
-      { minCount: 3, maxCount: s.baselineMaxCount, maxMs: s.baselineMaxMs },
-    );
-    const baseRequests = counter.take();
-    const baseLat = summarize(baseMs);
-    const agree = sameRows(page, joined.rows);
-    const ratio = gwLat.p99Ms / baseLat.p99Ms;
-    const total = page.data.gitRepo.bundleDeployments.totalCount;
-    record({
-      goal: 1,
-      title,
-      baseline,
-      rows: [
-        latencyRow('p50 latency', gwLat.p50Ms, baseLat.p50Ms, '', undefined),
-        latencyRow('p99 latency', gwLat.p99Ms, baseLat.p99Ms, '≤ 1/100', ratio <= 1 / 100),
-        {
-          metric: 'p99 latency, absolute',
-          fleetGraph: ms(gwLat.p99Ms),
-          baseline: '',
-          ratio: '',
-          goal: '≤ 10 ms',
-          pass: gwLat.p99Ms <= 10,
-        },
-        {
-          metric: 'samples',
-          fleetGraph: String(gwLat.samples),
-          baseline: String(baseLat.samples),
-          ratio: '',
-          goal: '',
-          pass: undefined,
-        },
-        {
-          metric: 'apiserver requests per query',
-          fleetGraph: fmt((gwRequests.list + gwRequests.other) / gwLat.samples),
-          baseline: fmt((baseRequests.list + baseRequests.other) / baseLat.samples),
-          ratio: '',
-          goal: '',
-          pass: undefined,
-        },
-      ],
-      notes: [
-        `${PAGE_ROWS} rows of ${total} BDs (baseline joined ${joined.total}); the two pages agree: ${agree ? 'yes' : 'NO'}`,
-        `gateway response ${bodyBytes} B; sequential requests on one keep-alive connection`,
-        'apiserver requests per query: LISTs and GETs the emulator saw during the loop (watches left out)',
-        ...(baseLat.samples < 100
-          ? [
-              `baseline p99 is the maximum of ${baseLat.samples} samples (bounded to ${s.baselineMaxMs / 1000} s)`,
-            ]
-          : []),
-      ],
-      data: {
-        gateway: gwLat,
-        baseline: baseLat,
-        ratioP99: round(ratio, 5),
-        rowsAgree: agree,
-        totalBds: total,
-      },
-    });
-  } finally {
-    agent.destroy();
-  }
-}
-
-function latencyRow(metric: string, gw: number, base: number, goal: string, pass: boolean | undefined): Row {
-  return { metric, fleetGraph: ms(gw), baseline: ms(base), ratio: ratioText(gw / base), goal, pass };
-}
-
-async function goalThroughput(s: Settings, gw: Gateway) {
-  const title = TITLES[5]!;
-  const baseline = 'a bare node:http server answering the same JSON bytes';
-  const target = graphqlTarget(gw.url, SMALL_QUERY, { name: GITREPO, namespace: WORKSPACE });
-  const agent = new Agent({ keepAlive: false });
-  let body: string;
-  try {
-    const res = await request(agent, target);
-    if (res.status !== 200 || res.body.includes('"errors"'))
-      throw new Error(`query failed: ${res.body.slice(0, 300)}`);
-    body = res.body;
-  } finally {
-    agent.destroy();
-  }
-  const raw = await startRawJsonServer(body);
-  const measured: Record<string, { gateway: LoadResult; raw: LoadResult }> = {};
-  try {
-    for (const connections of [1, 32]) {
-      const bounds = {
-        connections,
-        maxMs: s.loadMs,
-        maxRequests: s.loadMaxRequests,
-        warmupMs: s.warmupMs,
-      };
-      log(`goal 5: ${connections} connection(s), ${s.loadMs / 1000} s each side`);
-      const rawResult = await load({ url: raw.url, method: 'POST', body: target.body }, bounds);
-      const gwResult = await load(target, bounds);
-      measured[String(connections)] = { gateway: gwResult, raw: rawResult };
-    }
-  } finally {
-    await raw.stop();
-  }
-  const one = measured['1']!;
-  const many = measured['32']!;
-  const thr = (r: LoadResult) => fmt(r.reqPerSec, ' req/s');
-  const p50Ratio = one.gateway.p50Ms / one.raw.p50Ms;
-  const thrRatio = many.gateway.reqPerSec / many.raw.reqPerSec;
-  record({
-    goal: 5,
-    title,
-    baseline,
-    rows: [
-      {
-        metric: 'throughput, 1 conn',
-        fleetGraph: thr(one.gateway),
-        baseline: thr(one.raw),
-        ratio: ratioText(one.gateway.reqPerSec / one.raw.reqPerSec),
-        goal: '',
-        pass: undefined,
-      },
-      latencyRow('p50, 1 conn', one.gateway.p50Ms, one.raw.p50Ms, '≤ 1.5×', p50Ratio <= 1.5),
-      latencyRow('p99, 1 conn', one.gateway.p99Ms, one.raw.p99Ms, '', undefined),
-      {
-        metric: 'throughput, 32 conns',
-        fleetGraph: thr(many.gateway),
-        baseline: thr(many.raw),
-        ratio: ratioText(thrRatio),
-        goal: '≥ 0.5×',
-        pass: thrRatio >= 0.5,
-      },
-      latencyRow('p50, 32 conns', many.gateway.p50Ms, many.raw.p50Ms, '', undefined),
-      latencyRow('p99, 32 conns', many.gateway.p99Ms, many.raw.p99Ms, '', undefined),
-    ],
-    notes: [
-      `query: gitRepo(name, namespace) { name status { readyClusters desiredReadyClusters } }, ${body.length} B response`,
-      `closed loop on keep-alive connections, ${s.loadMs / 1000} s per phase after ${s.warmupMs} ms warm-up; client in the same process`,
-      `errors: gateway ${one.gateway.errors + many.gateway.errors}, raw ${one.raw.errors + many.raw.errors}`,
-    ],
-    data: measured,
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Goal 2: push latency; needs the subscriptions work
-
-function subscriptionsAvailable(): boolean {
-  try {
-    return buildSchema().getSubscriptionType()?.getFields()['bundleDeploymentEvents'] !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-async function goalPush(s: Settings, sim: Simulation, gw: Gateway) {
-  const title = TITLES[2]!;
-  const baseline = 'a bare client-node Watch on BundleDeployments in this process, same status writes';
-  const title4 = TITLES[4]!;
-  const baseline4 = 'a bare ws server sending the same number of pre-serialized messages of the same size';
-  const skip = (reason: string) => {
-    if (s.goals.has(2)) notMeasured(2, title, baseline, reason);
-    if (s.goals.has(4)) notMeasured(4, title4, baseline4, reason);
-  };
-  if (!subscriptionsAvailable()) {
-    skip('subscriptions not available (no Subscription.bundleDeploymentEvents)');
-    return;
-  }
-  log(`goal 2: ${s.subscribers} graphql-ws subscribers, ${s.events} BD status writes at ${s.eventRate}/s`);
-  let r;
-  try {
-    r = await measurePush(sim, gw.url, {
-      subscribers: s.subscribers,
-      events: s.events,
-      ratePerSec: s.eventRate,
-      drainMs: 30_000,
-      gitRepo: GITREPO,
-    });
-  } catch (e) {
-    if (!(e instanceof NotMeasured)) throw e;
-    skip(e.message);
-    return;
-  }
-  if (s.goals.has(2))
-    record({
-      goal: 2,
-      title,
-      baseline,
-      rows: [
-        {
-          metric: 'arrival after raw watch, p50',
-          fleetGraph: ms(r.extra.p50Ms),
-          baseline: '0 (reference)',
-          ratio: '',
-          goal: '≤ 1 ms',
-          pass: r.extra.p50Ms <= 1,
-        },
-        {
-          metric: 'arrival after raw watch, p99',
-          fleetGraph: ms(r.extra.p99Ms),
-          baseline: '0 (reference)',
-          ratio: '',
-          goal: '≤ 5 ms',
-          pass: r.extra.p99Ms <= 5,
-        },
-        latencyRow('write → delivery, p50', r.writeToSubscriber.p50Ms, r.writeToWatch.p50Ms, '', undefined),
-        latencyRow('write → delivery, p99', r.writeToSubscriber.p99Ms, r.writeToWatch.p99Ms, '', undefined),
-        {
-          metric: 'deliveries',
-          fleetGraph: `${r.deliveries}/${r.expectedDeliveries}`,
-          baseline: `${r.watchEvents}/${r.events}`,
-          ratio: '',
-          goal: 'all',
-          pass: r.deliveries === r.expectedDeliveries,
-        },
-      ],
-      notes: [
-        `${r.connected} of ${r.subscribers} subscribers live (one graphql-ws connection each), ${r.events} writes sent in ${r.sendSeconds} s`,
-        'goal conditions are 1,000 subscribers at 100 events/s; use --subscribers and --event-rate to get there',
-      ],
-      data: { ...r },
-    });
-  if (s.goals.has(4)) {
-    log(
-      `goal 4: raw ws broadcast, ${r.connected} clients × ${r.burst.events} messages of ${r.messageBytes} B`,
-    );
-    const raw = await rawBroadcast({
-      clients: r.connected,
-      events: r.burst.events,
-      bytes: r.messageBytes,
-      maxMs: 30_000,
-    });
-    const ratio = r.burst.deliveriesPerSec / raw.deliveriesPerSec;
-    record({
-      goal: 4,
-      title: title4,
-      baseline: baseline4,
-      rows: [
-        {
-          metric: 'deliveries per second',
-          fleetGraph: fmt(r.burst.deliveriesPerSec, '/s'),
-          baseline: fmt(raw.deliveriesPerSec, '/s'),
-          ratio: ratioText(ratio),
-          goal: '≥ 0.8×',
-          pass: ratio >= 0.8,
-        },
-        {
-          metric: 'deliveries',
-          fleetGraph: `${r.burst.deliveries}/${r.burst.expectedDeliveries}`,
-          baseline: `${raw.deliveries}/${raw.expectedDeliveries}`,
-          ratio: '',
-          goal: 'all',
-          pass: r.burst.deliveries === r.burst.expectedDeliveries,
-        },
-      ],
-      notes: [
-        `${r.connected} subscribers, a burst of ${r.burst.events} BD status writes (8 in flight); rate from first to last delivery`,
-        'the gateway side also pays for the emulator and its writes in this process; the raw side sends bytes only',
-        'goal conditions are ≥ 10,000 subscribers at p95 ≤ 100 ms; use --subscribers to go further',
-      ],
-      data: { gateway: r.burst, raw, ratio: round(ratio, 3) },
-    });
+    notMeasured('P3', `heap per cached BD, store alone, ${label}`, (e as Error).message);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
+// P6 (cold start) and the gateway's own heap, for one fleet size
 
-/** Runs one goal; a failure of the code under test is reported as not measured, not as a crash. */
-async function guarded(goal: number, fn: () => Promise<void>): Promise<void> {
+interface GatewayHello {
+  url: string;
+  syncMs: number;
+  memory: { heapUsed: number; rss: number };
+}
+
+async function coldStart(
+  s: Settings,
+  env: Env,
+  label: string,
+  bds: number,
+  reps: number,
+  big: boolean,
+  record: boolean,
+) {
+  const cold: {
+    gateway: number[];
+    baseline: number[];
+    gwCounts: RequestCounts[];
+    baseCounts: RequestCounts[];
+  } = {
+    gateway: [],
+    baseline: [],
+    gwCounts: [],
+    baseCounts: [],
+  };
+  let gateway: Child | undefined;
+  let objects = 0;
+  for (let i = 0; i < reps; i++) {
+    log(`P6 ${label}: bare paged LIST in a fresh process (${i + 1}/${reps})`);
+    const lister = await child('clients', [], big ? ['--max-old-space-size=4096'] : []);
+    await env.emulator.call('counts');
+    try {
+      const r = await lister.call<{ ms: number; objects: number }>('coldList', {
+        kubeconfig: env.kubeconfig,
+        pageSize: 500,
+      });
+      cold.baseline.push(r.ms);
+      objects = r.objects;
+    } finally {
+      await stop(lister);
+    }
+    cold.baseCounts.push(await env.emulator.call<RequestCounts>('counts'));
+    log(`P6 ${label}: gateway start → synced (${i + 1}/${reps})`);
+    await stop(gateway);
+    gateway = await startGatewayProc(s, env, big);
+    cold.gateway.push(Number(gateway.hello['syncMs']));
+    cold.gwCounts.push(await env.emulator.call<RequestCounts>('counts'));
+  }
+  const g = median(cold.gateway);
+  const b = median(cold.baseline);
+  const mem = await gateway!.call<{ heapUsed: number; rss: number }>('memory');
+  data[`p6Cold${label}`] = { ...cold, objects, bds, gatewayMemory: mem };
+  if (!record) return { gateway: gateway!, memory: mem, hello: gateway!.hello as unknown as GatewayHello };
+  row({
+    goal: 'P6',
+    metric: `cold start → synced, ${label} (${num(objects)} objects, median of ${reps})`,
+    baseline: ms(b),
+    fleetGraph: ms(g),
+    ratio: ratio(g / b),
+    target: '≤ 1.5×',
+    met: g / b <= 1.5,
+  });
+  row({
+    goal: 'P6',
+    metric: `apiserver requests to sync, ${label}`,
+    baseline: countsText(cold.baseCounts[cold.baseCounts.length - 1]!),
+    fleetGraph: countsText(cold.gwCounts[cold.gwCounts.length - 1]!),
+    ratio: '',
+    target: 'one LIST (+pages) and WATCH per kind',
+    met: undefined,
+  });
+  return { gateway: gateway!, memory: mem, hello: gateway!.hello as unknown as GatewayHello };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P1
+
+async function p1(s: Settings, clients: Child, env: Env, gwUrl: string) {
+  log(`P1: status page, ${s.p1Samples} samples each side, interleaved, answers compared`);
+  const r = await clients.call<{
+    gateway: number[];
+    baseline: number[];
+    compared: number;
+    differences: string[];
+    bytes: number;
+  }>('p1', {
+    gatewayUrl: gwUrl,
+    kubeconfig: env.kubeconfig,
+    workspace: WORKSPACE,
+    gitRepo: GITREPO,
+    rows: PAGE_ROWS,
+    samples: s.p1Samples,
+    warmup: 2,
+  });
+  const g = dist(r.gateway);
+  const b = dist(r.baseline);
+  const agree = r.differences.length === 0;
+  row({
+    goal: 'P1',
+    metric: `status page p99 (${r.compared} samples each side)`,
+    baseline: ms(b.p99),
+    fleetGraph: ms(g.p99),
+    ratio: ratio(g.p99 / b.p99),
+    target: '≤ 1/100, answers equal',
+    met: agree && g.p99 / b.p99 <= 1 / 100,
+  });
+  row({
+    goal: 'P1',
+    metric: 'status page p50',
+    baseline: ms(b.p50),
+    fleetGraph: ms(g.p50),
+    ratio: ratio(g.p50 / b.p50),
+    target: '',
+    met: undefined,
+  });
+  row({
+    goal: 'P1',
+    metric: 'status page p99, absolute',
+    baseline: '',
+    fleetGraph: ms(g.p99),
+    ratio: '',
+    target: '≤ 10 ms',
+    met: agree && g.p99 <= 10,
+  });
+  row({
+    goal: 'P1',
+    metric: 'answers compared',
+    baseline: `${r.compared}`,
+    fleetGraph: agree ? 'all equal' : `${r.differences.length} difference(s)`,
+    ratio: '',
+    target: 'no difference',
+    met: agree,
+  });
+  if (!agree) notes.push(`P1 differences (first ${r.differences.length}): ${r.differences.join('; ')}`);
+  if (r.compared < 100)
+    notes.push(`P1: p99 of ${r.compared} samples is their maximum on both sides (nearest rank)`);
+  data['p1'] = {
+    gateway: g,
+    baseline: b,
+    differences: r.differences,
+    responseBytes: r.bytes,
+    gatewayQ: quantiles(r.gateway, 101),
+    baselineQ: quantiles(r.baseline, 101),
+  };
+  charts['p1-latency.svg'] = svgCdf({
+    title: 'P1: GitRepo status page latency',
+    xLabel: 'ms (log)',
+    series: [
+      { name: 'fleet-graph query', values: r.gateway },
+      { name: 'client-node LIST and join', values: r.baseline },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// P5
+
+async function p5(s: Settings, clients: Child, raw: Child, gwUrl: string) {
+  const body = graphqlBody(SMALL_QUERY, { name: GITREPO, namespace: WORKSPACE });
+  const first = await clients.call<{ status: number; body: string }>('post', { url: gwUrl, body });
+  if (first.status !== 200 || first.body.includes('"errors"'))
+    return notMeasured('P5', 'cached reads', `query failed: ${first.body.slice(0, 200)}`);
+  await raw.call('setBody', { body: first.body });
+  const out: Record<string, { gateway: LoadResult[]; raw: LoadResult[] }> = {};
+  for (const connections of [1, 32]) {
+    out[connections] = { gateway: [], raw: [] };
+    for (let rep = 0; rep < s.reps; rep++) {
+      log(`P5: ${connections} connection(s), rep ${rep + 1}/${s.reps}, ${s.p5Seconds} s each side`);
+      const bounds = { connections, ms: s.p5Seconds * 1000, warmupMs: 300, maxRequests: 500_000 };
+      out[connections].raw.push(
+        await clients.call<LoadResult>('load', { url: String(raw.hello['httpUrl']), body, ...bounds }),
+      );
+      out[connections].gateway.push(await clients.call<LoadResult>('load', { url: gwUrl, body, ...bounds }));
+    }
+  }
+  const med = (xs: LoadResult[], f: (x: LoadResult) => number) => median(xs.map(f));
+  const one = out[1]!;
+  const many = out[32]!;
+  const thr = (x: number) => num(x, ' req/s');
+  const g32 = med(many.gateway, (x) => x.reqPerSec);
+  const r32 = med(many.raw, (x) => x.reqPerSec);
+  const g1 = med(one.gateway, (x) => x.p50Ms);
+  const r1 = med(one.raw, (x) => x.p50Ms);
+  row({
+    goal: 'P5',
+    metric: `throughput, 32 connections (median of ${s.reps})`,
+    baseline: thr(r32),
+    fleetGraph: thr(g32),
+    ratio: ratio(g32 / r32),
+    target: '≥ 0.5×',
+    met: g32 / r32 >= 0.5,
+  });
+  row({
+    goal: 'P5',
+    metric: `p50, 1 connection (median of ${s.reps})`,
+    baseline: ms(r1),
+    fleetGraph: ms(g1),
+    ratio: ratio(g1 / r1),
+    target: '≤ 1.5×',
+    met: g1 / r1 <= 1.5,
+  });
+  row({
+    goal: 'P5',
+    metric: 'throughput, 1 connection',
+    baseline: thr(med(one.raw, (x) => x.reqPerSec)),
+    fleetGraph: thr(med(one.gateway, (x) => x.reqPerSec)),
+    ratio: ratio(med(one.gateway, (x) => x.reqPerSec) / med(one.raw, (x) => x.reqPerSec)),
+    target: '',
+    met: undefined,
+  });
+  notes.push(
+    `P5: query \`gitRepo { name status { readyClusters desiredReadyClusters } }\`, ${first.body.length} B response; the raw server answers the same bytes; closed loop, keep-alive`,
+  );
+  data['p5'] = out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// P6: apiserver requests with 1 and with many clients
+
+async function p6Clients(s: Settings, clients: Child, env: Env, gwUrl: string) {
+  const body = graphqlBody(STATUS_QUERY, { name: GITREPO, namespace: WORKSPACE, first: PAGE_ROWS });
+  await env.emulator.call('counts');
+  log('P6: apiserver requests while 1 client queries');
+  const oneQueries = Math.min(200, s.p6Clients);
+  await clients.call('manyClients', { url: gwUrl, body, clients: 1, each: oneQueries });
+  const one = await env.emulator.call<RequestCounts>('counts');
+  log(`P6: apiserver requests while ${s.p6Clients} clients query`);
+  const many = await clients.call<{ errors: number }>('manyClients', {
+    url: gwUrl,
+    body,
+    clients: s.p6Clients,
+    each: 1,
+  });
+  const lots = await env.emulator.call<RequestCounts>('counts');
+  // Watches are renewed on a timer (the server ends each one after a few minutes), whatever the
+  // clients do: what clients could cause is LISTs and GETs.
+  const caused = (c: RequestCounts) => c.list + c.other;
+  const r = caused(one) === 0 ? (caused(lots) === 0 ? 1 : Infinity) : caused(lots) / caused(one);
+  row({
+    goal: 'P6',
+    metric: `apiserver LISTs and GETs, ${s.p6Clients} clients (1 query each) vs 1 client (${oneQueries} queries)`,
+    baseline: countsText(one),
+    fleetGraph: `${countsText(lots)}${many.errors ? `; ${many.errors} queries failed` : ''}`,
+    ratio: ratio(r),
+    target: '1.0×, no query failed',
+    met: r <= 1 && many.errors === 0,
+  });
+  data['p6Clients'] = { one, many: lots, errors: many.errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P2 and P4: subscribers in the clients process, writes from the writer process
+
+async function p2(s: Settings, clients: Child, writer: Child, env: Env, gwUrl: string) {
+  const wsUrl = gwUrl.replace(/^http/, 'ws');
+  log(`P2: ${s.p2Subscribers} subscribers, ${s.p2Events} BD status writes at ${s.p2Rate}/s`);
+  await clients.call('watch', {
+    kubeconfig: env.kubeconfig,
+    kind: 'bd',
+    resourceVersion: await env.emulator.call<string>('resourceVersion'),
+  });
+  const c = await clients.call<{ open: number; failed: number; firstError: string; ms: number }>('connect', {
+    url: wsUrl,
+    n: s.p2Subscribers,
+    mode: 'rv',
+    query: EVENTS_SUBSCRIPTION,
+    variables: { gitRepo: GITREPO },
+  });
+  if (c.open < s.p2Subscribers)
+    notes.push(`P2: ${c.failed} of ${s.p2Subscribers} subscribers failed to connect: ${c.firstError}`);
+  // Warm-up until every subscription delivers.
+  const warm = await writer.call<{ rvs: string[] }>('write', { count: 1, from: 0, rate: 0, inflight: 1 });
+  await clients.call('waitFor', { rvs: warm.rvs, perRv: c.open, timeoutMs: 30_000 });
+  await clients.call('reset');
+  const w = await writer.call<{ rvs: string[]; seconds: number }>('write', {
+    count: s.p2Events,
+    from: 1,
+    rate: s.p2Rate,
+    inflight: 1,
+  });
+  await clients.call('waitFor', { rvs: w.rvs, perRv: c.open, timeoutMs: 60_000 });
+  const r = await clients.call<{
+    deliveries: number;
+    watchEvents: number;
+    extra: Dist;
+    extraQ: number[];
+    problems: unknown;
+  }>('collect', { rvs: w.rvs });
+  const expected = w.rvs.length * c.open;
+  row({
+    goal: 'P2',
+    metric: `push after raw watch p50 (${c.open} subscribers, ${s.p2Rate} events/s)`,
+    baseline: '0 (raw watch)',
+    fleetGraph: ms(r.extra.p50),
+    ratio: '',
+    target: '≤ 1 ms',
+    met: r.extra.p50 <= 1,
+  });
+  row({
+    goal: 'P2',
+    metric: 'push after raw watch p99',
+    baseline: '0 (raw watch)',
+    fleetGraph: ms(r.extra.p99),
+    ratio: '',
+    target: '≤ 5 ms',
+    met: r.extra.p99 <= 5,
+  });
+  row({
+    goal: 'P2',
+    metric: 'deliveries',
+    baseline: `${r.watchEvents}/${w.rvs.length} watch events`,
+    fleetGraph: `${r.deliveries}/${expected}`,
+    ratio: '',
+    target: 'all',
+    met: r.deliveries === expected,
+  });
+  data['p2'] = { subscribers: c, writes: w.rvs.length, sendSeconds: w.seconds, ...r };
+  charts['p2-push.svg'] = svgCdf({
+    title: `P2: gateway push after the raw watch, ${c.open} subscribers`,
+    xLabel: 'ms after the raw watch saw the change (log)',
+    series: [{ name: 'fleet-graph subscriber', values: r.extraQ.filter((x) => x > 0) }],
+  });
+  await clients.call('disconnect');
+}
+
+async function p4(s: Settings, clients: Child, writer: Child, raw: Child, env: Env, gwUrl: string) {
+  const wsUrl = gwUrl.replace(/^http/, 'ws');
+  const ladder: {
+    n: number;
+    gateway: number;
+    raw: number;
+    gwP95: number;
+    rawP95: number;
+    complete: boolean;
+    events: number;
+  }[] = [];
+  let from = 10_000;
+  let messageBytes = 0;
+  await clients.call('watch', {
+    kubeconfig: env.kubeconfig,
+    kind: 'bd',
+    resourceVersion: await env.emulator.call<string>('resourceVersion'),
+  });
+  for (const n of s.fanout) {
+    log(`P4: ${n} subscribers`);
+    const c = await clients.call<{ open: number; failed: number; firstError: string; ms: number }>(
+      'connect',
+      {
+        url: wsUrl,
+        n,
+        mode: 'rv',
+        query: EVENTS_SUBSCRIPTION,
+        variables: { gitRepo: GITREPO },
+      },
+      600_000,
+    );
+    if (c.failed > 0) notes.push(`P4: ${c.failed} of ${n} subscribers failed to connect: ${c.firstError}`);
+    const warm = await writer.call<{ rvs: string[] }>('write', { count: 1, from: 0, rate: 0, inflight: 1 });
+    await clients.call('waitFor', { rvs: warm.rvs, perRv: c.open, timeoutMs: 60_000 });
+    // Bursts of at most 50,000 deliveries each, so 10,000 subscribers stay within the time budget.
+    const events = Math.max(3, Math.min(s.fanoutEvents, Math.floor(50_000 / Math.max(1, c.open))));
+    const gw: { perSec: number; p95: number; complete: boolean }[] = [];
+    for (let rep = 0; rep < s.reps; rep++) {
+      await clients.call('reset');
+      const w = await writer.call<{ rvs: string[] }>('write', {
+        count: events,
+        from,
+        rate: 0,
+        inflight: 8,
+      });
+      from += events;
+      const done = await clients.call<{ done: boolean }>('waitFor', {
+        rvs: w.rvs,
+        perRv: c.open,
+        timeoutMs: 120_000,
+      });
+      const r = await clients.call<{ perSec: number; extra: Dist; deliveries: number; messageBytes: number }>(
+        'collect',
+        { rvs: w.rvs },
+      );
+      messageBytes ||= r.messageBytes;
+      gw.push({
+        perSec: r.perSec,
+        p95: r.extra.p95,
+        complete: done.done && r.deliveries === w.rvs.length * c.open,
+      });
+    }
+    await clients.call('disconnect');
+    log(`P4: raw ws, ${n} clients`);
+    await clients.call('connect', { url: String(raw.hello['wsUrl']), n, mode: 'raw' }, 600_000);
+    const rw: { perSec: number; p95: number }[] = [];
+    for (let rep = 0; rep < s.reps; rep++) {
+      await clients.call('reset');
+      await raw.call('broadcast', { events, bytes: messageBytes || 300 });
+      await clients.call('waitFor', { expected: events * n, timeoutMs: 60_000 });
+      const r = await clients.call<{ perSec: number; latency: Dist }>('collectRaw');
+      rw.push({ perSec: r.perSec, p95: r.latency.p95 });
+    }
+    await clients.call('disconnect');
+    ladder.push({
+      n: c.open,
+      gateway: median(gw.map((x) => x.perSec)),
+      raw: median(rw.map((x) => x.perSec)),
+      gwP95: median(gw.map((x) => x.p95)),
+      rawP95: median(rw.map((x) => x.p95)),
+      complete: gw.every((x) => x.complete),
+      events,
+    });
+  }
+  for (const l of ladder) {
+    const top = l === ladder[ladder.length - 1];
+    row({
+      goal: 'P4',
+      metric: `deliveries/s at ${num(l.n)} subscribers (median of ${s.reps} bursts of ${l.events} events)`,
+      baseline: num(l.raw, '/s'),
+      fleetGraph: num(l.gateway, '/s'),
+      ratio: ratio(l.gateway / l.raw),
+      target: '≥ 0.8×',
+      met: l.complete && l.gateway / l.raw >= 0.8,
+    });
+    if (top)
+      row({
+        goal: 'P4',
+        metric: `delivery p95 at ${num(l.n)} subscribers (after raw watch; raw: after send)`,
+        baseline: ms(l.rawP95),
+        fleetGraph: ms(l.gwP95),
+        ratio: ratio(l.gwP95 / l.rawP95),
+        target: '≤ 100 ms',
+        met: l.complete && l.gwP95 <= 100 && l.n >= 10_000,
+      });
+  }
+  data['p4'] = { ladder, messageBytes };
+  charts['p4-fanout.svg'] = svgLines({
+    title: 'P4: fan-out, deliveries per second',
+    xLabel: 'subscribers (log)',
+    yLabel: 'deliveries / s',
+    series: [
+      { name: 'fleet-graph (graphql-ws)', points: ladder.map((l) => [l.n, l.gateway]) },
+      { name: 'raw ws, pre-serialized', points: ladder.map((l) => [l.n, l.raw]) },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// P8: tail under churn
+
+async function p8(s: Settings, clients: Child, writer: Child, gateway: Child, gwUrl: string) {
+  const body = graphqlBody(STATUS_QUERY, { name: GITREPO, namespace: WORKSPACE, first: PAGE_ROWS });
+  const seconds = s.p8Writes / s.p8Rate;
+  const c = await clients.call<{ open: number }>('connect', {
+    url: gwUrl.replace(/^http/, 'ws'),
+    n: s.p8Subscribers,
+    mode: 'rv',
+    query: EVENTS_SUBSCRIPTION,
+    variables: { gitRepo: GITREPO },
+  });
+  log(`P8: idle, ${seconds} s of sequential status queries`);
+  await gateway.call('lagReset');
+  const idle = await clients.call<{ latencies: number[]; errors: number }>('queryLoop', {
+    url: gwUrl,
+    body,
+    ms: seconds * 1000,
+    maxCount: 100_000,
+  });
+  const idleLag = await gateway.call<{ p99: number; max: number }>('lag');
+  log(`P8: churn, ${s.p8Writes} BD status writes at ${s.p8Rate}/s while querying`);
+  await clients.call('reset');
+  await gateway.call('lagReset');
+  const writes = writer.call<{ rvs: string[] }>('write', {
+    count: s.p8Writes,
+    from: 20_000,
+    rate: s.p8Rate,
+    inflight: 1,
+  });
+  const busy = await clients.call<{ latencies: number[]; errors: number; firstError: string }>('queryLoop', {
+    url: gwUrl,
+    body,
+    ms: seconds * 1000,
+    maxCount: 100_000,
+  });
+  const w = await writes;
+  const busyLag = await gateway.call<{ p99: number; max: number }>('lag');
+  await clients.call('waitFor', { rvs: w.rvs, perRv: c.open, timeoutMs: 60_000 });
+  const got = await clients.call<{
+    deliveries: number;
+    problems: { errors: number; completes: number; closed: number; resync: number };
+  }>('collect', { rvs: w.rvs });
+  await clients.call('disconnect');
+  const i = dist(idle.latencies);
+  const b = dist(busy.latencies);
+  row({
+    goal: 'P8',
+    metric: `status query p99 under churn vs idle (${b.n} / ${i.n} samples)`,
+    baseline: ms(i.p99),
+    fleetGraph: ms(b.p99),
+    ratio: ratio(b.p99 / i.p99),
+    target: '≤ 2×',
+    met: b.p99 / i.p99 <= 2,
+  });
+  row({
+    goal: 'P8',
+    metric: 'gateway event-loop delay p99 under churn',
+    baseline: ms(idleLag.p99),
+    fleetGraph: ms(busyLag.p99),
+    ratio: '',
+    target: '≤ 10 ms',
+    met: busyLag.p99 <= 10,
+  });
+  const expected = w.rvs.length * c.open;
+  const p = got.problems;
+  row({
+    goal: 'P8',
+    metric: `subscribers kept (${c.open}), deliveries`,
+    baseline: '',
+    fleetGraph: `${got.deliveries}/${expected}; ${p.closed} dropped, ${p.resync} resync, ${p.errors} errors`,
+    ratio: '',
+    target: 'none dropped or resynced',
+    met:
+      got.deliveries === expected && p.closed === 0 && p.resync === 0 && p.errors === 0 && p.completes === 0,
+  });
+  row({
+    goal: 'P8',
+    metric: 'status queries failed under churn',
+    baseline: `${idle.errors} idle`,
+    fleetGraph: `${busy.errors}`,
+    ratio: '',
+    target: 'none',
+    met: busy.errors === 0,
+  });
+  if (busy.errors > 0) notes.push(`P8: first failed query under churn: ${busy.firstError}`);
+  data['p8'] = {
+    idle: i,
+    churn: b,
+    idleLag,
+    busyLag,
+    deliveries: got.deliveries,
+    expected,
+    problems: p,
+    errors: { idle: idle.errors, churn: busy.errors },
+  };
+  charts['p8-churn.svg'] = svgCdf({
+    title: 'P8: status query latency, idle and under churn',
+    xLabel: 'ms (log)',
+    series: [
+      { name: `under churn (${s.p8Rate} writes/s)`, values: busy.latencies },
+      { name: 'idle', values: idle.latencies },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// P7: a target edit; each orphan's STALE finding against the raw watch's Bundle change
+
+async function p7(s: Settings) {
+  const { clusters, bundles } = s.p7;
+  log(`P7: emulator with the simulated Fleet (legacy cleanup), ${clusters} × ${bundles}`);
+  const env = await startEmulator({ mode: 'scale', clusters, bundles, controllers: true, cleanup: 'legacy' });
+  let gateway: Child | undefined;
+  let clients: Child | undefined;
+  let writer: Child | undefined;
+  try {
+    gateway = await startGatewayProc(s, env);
+    const gwUrl = String(gateway.hello['url']);
+    clients = await child('clients', []);
+    writer = await child('writer', [JSON.stringify({ url: env.url, token: env.token })]);
+    await clients.call('watch', {
+      kubeconfig: env.kubeconfig,
+      kind: 'bundle',
+      resourceVersion: await env.emulator.call<string>('resourceVersion'),
+    });
+    await clients.call('connect', {
+      url: gwUrl.replace(/^http/, 'ws'),
+      n: 1,
+      mode: 'finding',
+      query: STALE_SUBSCRIPTION,
+      variables: { gitRepo: GITREPO },
+    });
+    // Let the controllers settle on the seeded, converged fleet before the edit.
+    await new Promise((r) => setTimeout(r, 2000));
+    await clients.call('reset');
+    // Keep only the `prod` clusters (every third): the others' deployments become orphans.
+    const kept = Math.ceil(clusters / 3);
+    const orphans = (clusters - kept) * bundles;
+    log(`P7: retarget to env=prod, expecting ${orphans} stale deployments`);
+    await writer.call('retarget', {
+      namespace: WORKSPACE,
+      name: GITREPO,
+      targets: [{ name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } } }],
+    });
+    const done = await clients.call<{ done: boolean }>('waitFor', { findings: orphans, timeoutMs: 60_000 });
+    const f = await clients.call<{
+      findings: { at: number; type: string; bundle: string }[];
+      bundleAt: Record<string, number>;
+    }>('findings');
+    const appeared = f.findings.filter((x) => x.type === 'APPEARED');
+    const lat = appeared
+      .filter((x) => f.bundleAt[x.bundle] !== undefined)
+      .map((x) => x.at - f.bundleAt[x.bundle]!);
+    const d = dist(lat);
+    row({
+      goal: 'P7',
+      metric: `target edit → each orphan flagged STALE, after raw watch of its Bundle (${appeared.length} orphans)`,
+      baseline: '0 (raw watch)',
+      fleetGraph: `p50 ${ms(d.p50)}, p99 ${ms(d.p99)}`,
+      ratio: '',
+      target: 'p99 ≤ 100 ms',
+      met: done.done && appeared.length >= orphans && d.p99 <= 100,
+    });
+    row({
+      goal: 'P7',
+      metric: 'orphans flagged',
+      baseline: `${orphans} expected`,
+      fleetGraph: `${appeared.length}`,
+      ratio: '',
+      target: 'all',
+      met: appeared.length >= orphans,
+    });
+    data['p7'] = {
+      clusters,
+      bundles,
+      orphans,
+      flagged: appeared.length,
+      latency: d,
+      latencyQ: quantiles(lat, 101),
+    };
+    charts['p7-stale.svg'] = svgCdf({
+      title: 'P7: orphan flagged stale, after the raw watch',
+      xLabel: 'ms (log)',
+      series: [{ name: 'fleet-graph finding', values: lat.filter((x) => x > 0) }],
+    });
+  } finally {
+    await stop(writer);
+    await stop(clients);
+    await stop(gateway);
+    await stop(env.emulator);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const has = (s: Settings, ...g: string[]) => g.some((x) => s.goals.has(x));
+
+async function guarded(goal: string, fn: () => Promise<void>) {
   try {
     await fn();
   } catch (e) {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    notMeasured(goal, TITLES[goal]!, '', `failed: ${(e as Error).message}`);
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, timeoutMs: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
+    notMeasured(goal, 'harness', (e as Error).message.split('\n')[0]!.slice(0, 200));
   }
 }
 
 async function main(): Promise<number> {
   let s: Settings | undefined;
   try {
-    s = parseSettings(process.argv.slice(2), process.env);
+    s = parseSettings(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
   if (!s) return 0;
   const started = Date.now();
-  const bds = s.clusters * s.bundles;
+  tmp = await mkdtemp(join(tmpdir(), 'fleet-graph-bench-'));
+  await mkdir(s.outDir, { recursive: true });
   const machine = {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? '',
-    memGb: round(totalmem() / 2 ** 30, 1),
-    loadAvgAtStart: loadavg().map((x) => round(x, 2)),
+    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadAvgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
   };
-  process.stdout.write(
-    `fleet-graph benchmarks (performance.md §5), ratios against baselines measured in this run\n` +
-      `scale scenario: ${s.clusters} clusters × ${s.bundles} bundles = ${bds} BDs (plus one agent BD per cluster)${s.quick ? ', quick' : ''}\n` +
-      `node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), load average ${machine.loadAvgAtStart.join(' ')}\n` +
-      `pass/fail is information only; client, gateway, emulator and baseline share this process and its cores\n`,
+  const Lbds = s.L.clusters * s.L.bundles;
+  const XLbds = s.XL.clusters * s.XL.bundles;
+  log(
+    `fleet-graph benchmarks: L = ${s.L.clusters} × ${s.L.bundles} (${num(Lbds)} BDs), XL = ${s.XL.clusters} × ${s.XL.bundles} (${num(XLbds)} BDs)${s.quick ? ', quick' : ''}; ` +
+      `node ${machine.node}, ${machine.cpus} CPUs, load ${machine.loadAvgAtStart.join(' ')}`,
   );
+  /** Writes the results so far (after each stage, so an interrupted run leaves them), and at the end publishes. */
+  const writeResults = async (final: boolean) => {
+    const allRows = [...rows];
+    const allNotes = [...notes];
+    if (heapPerBd.length)
+      charts['p3-heap.svg'] = svgBars({
+        title: 'P3: retained heap per cached BundleDeployment',
+        yLabel: 'bytes per BD (log)',
+        log: true,
+        groups: heapPerBd.map((h) => ({
+          label: h.label === 'L' ? `L (${num(Lbds)} BDs)` : `XL (${num(XLbds)} BDs)`,
+          bars: [
+            { name: 'fleet-graph store', value: h.store },
+            { name: 'full objects (client-node cache)', value: h.full },
+          ],
+        })),
+        goal: { value: 250, label: 'goal 250 B' },
+      });
 
-  if (s.goals.has(3)) await goalMemory(s);
-
-  const wantsCluster = [1, 2, 4, 5, 6].some((g) => s.goals.has(g));
-  let sim: Simulation | undefined;
-  let gw: Gateway | undefined;
-  let counter: ReturnType<typeof countApiRequests> | undefined;
-  const extra: Record<string, unknown> = {};
+    let mergedFrom: { at: string; machine: unknown; goals: string[] } | undefined;
+    if (s.merge && final) {
+      // Re-running some goals: the rest come from an earlier results directory, named in the output.
+      const prev = JSON.parse(await readFile(join(s.merge, 'results.json'), 'utf8')) as {
+        at: string;
+        machine: unknown;
+        rows: ResultRow[];
+        notes: string[];
+        data: Record<string, unknown>;
+      };
+      const ours = (goal: string) => s.goals.has(goal);
+      allRows.push(...prev.rows.filter((r) => !ours(r.goal)));
+      allNotes.push(...prev.notes.filter((n) => !ours(n.slice(0, 2))));
+      for (const [k, v] of Object.entries(prev.data)) if (!(k in data)) data[k] = v;
+      for (const f of await readdir(s.merge))
+        if (f.endsWith('.svg') && !(f in charts) && !ours(f.slice(0, 2).toUpperCase()))
+          charts[f] = await readFile(join(s.merge, f), 'utf8');
+      const kept = [...new Set(prev.rows.filter((r) => !ours(r.goal)).map((r) => r.goal))];
+      mergedFrom = { at: prev.at, machine: prev.machine, goals: kept };
+    }
+    allRows.sort((a, b) => a.goal.localeCompare(b.goal));
+    const elapsedS = Math.round((Date.now() - started) / 100) / 10;
+    const summary = {
+      at: new Date(started).toISOString(),
+      elapsedS,
+      // Paths relative to the project: the file may be published.
+      settings: {
+        ...s,
+        goals: [...s.goals],
+        outDir: relative(ROOT, s.outDir),
+        merge: s.merge && relative(ROOT, s.merge),
+      },
+      machine: { ...machine, loadAvgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+      mergedFrom,
+      rows: allRows,
+      notes: allNotes,
+      data,
+      complete: final,
+    };
+    const md = [
+      `${final ? 'Run' : 'Partial results of the run'} ${summary.at}${s.quick ? ' (quick)' : ''}: L = ${s.L.clusters} × ${s.L.bundles} (${num(Lbds)} BDs), XL = ${s.XL.clusters} × ${s.XL.bundles} (${num(XLbds)} BDs), ${elapsedS} s.`,
+      `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}; load average ${machine.loadAvgAtStart.join(' / ')} at start, ${summary.machine.loadAvgAtEnd.join(' / ')} at end.`,
+      ...(mergedFrom
+        ? [
+            `${mergedFrom.goals.join(', ')} from the run of ${mergedFrom.at} (${JSON.stringify(mergedFrom.machine).replace(/"/g, '')}).`,
+          ]
+        : []),
+      '',
+      markdownTable(allRows),
+      '',
+      ...allNotes.map((n) => `- ${n}`),
+      '',
+      ...Object.keys(charts).map((f) => `![${f}](${f})`),
+      '',
+    ].join('\n');
+    await writeFile(join(s.outDir, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(join(s.outDir, 'results.md'), md);
+    for (const [f, svg] of Object.entries(charts)) await writeFile(join(s.outDir, f), svg);
+    if (s.publish && final) {
+      const pub = join(ROOT, 'docs/performance');
+      await mkdir(pub, { recursive: true });
+      for (const f of ['results.json', 'results.md', ...Object.keys(charts)])
+        await copyFile(join(s.outDir, f), join(pub, f));
+    }
+    if (final)
+      process.stdout.write(
+        `\n${md}\nresults: ${relative(process.cwd(), s.outDir)}${s.publish ? ' (and docs/performance/)' : ''}\n`,
+      );
+  };
+  let gatewayHeapL: { heapUsed: number } | undefined;
   try {
-    if (wantsCluster) {
-      log(`seeding the API emulator with the scale scenario (${s.clusters} × ${s.bundles})`);
-      const t0 = performance.now();
-      sim = await startSimulation({
-        port: 0,
-        host: '127.0.0.1',
-        scenario: 'scale',
-        cleanup: 'prompt',
-        speed: 1,
-        scaleClusters: s.clusters,
-        scaleBundles: s.bundles,
-        logger: silentLogger(),
-        controllers: false,
-      });
-      extra['seedMs'] = round(performance.now() - t0, 0);
-      counter = countApiRequests(sim.apiServer.port, isCollection);
-
-      log('goal 6: baseline paged LIST of every watched kind with client-node');
-      counter.take();
-      const t1 = performance.now();
-      const listed = await pagedListAll(sim.kubeConfig, 500);
-      const baseColdMs = performance.now() - t1;
-      const baseCounts = counter.take();
-
-      log('goal 6: gateway start → synced');
-      const t2 = performance.now();
-      gw = await startGateway({
-        config: loadConfig(gatewayArgs(s), {}),
-        kubeConfig: sim.kubeConfig,
-        logger: silentLogger(),
-        shutdownGraceMs: 500,
-      });
-      const synced = await withTimeout(gw.synced, s.syncTimeoutMs);
-      const gwColdMs = performance.now() - t2;
-      const gwCounts = counter.take();
-      if (synced === 'timeout') {
-        const reason = `the gateway did not sync within ${s.syncTimeoutMs / 1000} s`;
-        if (s.goals.has(6))
-          record({
-            goal: 6,
-            title: TITLES[6]!,
-            baseline: COLD_BASELINE,
-            rows: [
-              {
-                metric: 'start → synced',
-                fleetGraph: `> ${ms(s.syncTimeoutMs)}`,
-                baseline: ms(baseColdMs),
-                ratio: `> ${ratioText(s.syncTimeoutMs / baseColdMs)}`,
-                goal: '≤ 1.5×',
-                pass: false,
-              },
-            ],
-            notes: [`${reason} (--sync-timeout); requests so far: ${countsText(gwCounts)}`],
-            data: { timeoutMs: s.syncTimeoutMs, baselineMs: round(baseColdMs, 1), gatewayRequests: gwCounts },
-          });
-        for (const g of [1, 2, 4, 5].filter((x) => s.goals.has(x))) notMeasured(g, TITLES[g]!, '', reason);
-      } else {
-        if (s.goals.has(6)) {
-          const ratio = gwColdMs / baseColdMs;
-          record({
-            goal: 6,
-            title: TITLES[6]!,
-            baseline: COLD_BASELINE,
-            rows: [
-              {
-                metric: 'start → synced',
-                fleetGraph: ms(gwColdMs),
-                baseline: ms(baseColdMs),
-                ratio: ratioText(ratio),
-                goal: '≤ 1.5×',
-                pass: ratio <= 1.5,
-              },
-              {
-                metric: 'apiserver requests to sync',
-                fleetGraph: countsText(gwCounts),
-                baseline: countsText(baseCounts),
-                ratio: '',
-                goal: '',
-                pass: undefined,
-              },
-            ],
-            notes: [
-              `${listed} objects of ${WATCH_KINDS.length} kinds; one run each, baseline first`,
-              'requests counted on the emulator through the http.server.request.start diagnostics channel',
-              'apiserver requests while queries run: see goal 1 (per query) and "after sync" below',
-            ],
-            data: {
-              gatewayMs: round(gwColdMs, 1),
-              baselineMs: round(baseColdMs, 1),
-              ratio: round(ratio, 3),
-              objects: listed,
-              gatewayRequests: gwCounts,
-              baselineRequests: baseCounts,
-            },
-          });
+    // ---- L: one emulator and one gateway for P6 (cold), P1, P5, P6 (clients), P8, P2, P4
+    if (has(s, 'P1', 'P2', 'P4', 'P5', 'P6', 'P8')) {
+      log(`seeding the emulator (scale scenario, ${s.L.clusters} × ${s.L.bundles})`);
+      const env = await startEmulator({ mode: 'scale', ...s.L });
+      let gateway: Child | undefined;
+      let clients: Child | undefined;
+      let writer: Child | undefined;
+      let raw: Child | undefined;
+      try {
+        const cold = await coldStart(s, env, 'L', Lbds, has(s, 'P6') ? s.coldReps : 1, false, has(s, 'P6'));
+        gateway = cold.gateway;
+        gatewayHeapL = cold.memory;
+        const gwUrl = cold.hello.url;
+        clients = await child('clients', []);
+        writer = await child('writer', [JSON.stringify({ url: env.url, token: env.token })]);
+        raw = await child('raw', []);
+        await writer.call('targets', { gitRepo: GITREPO, count: 40_000 });
+        const [c, w, r, g] = [clients, writer, raw, gateway];
+        if (has(s, 'P1')) await guarded('P1', () => p1(s, c, env, gwUrl));
+        if (has(s, 'P5')) await guarded('P5', () => p5(s, c, r, gwUrl));
+        if (has(s, 'P6')) {
+          await guarded('P6', () => p6Clients(s, c, env, gwUrl));
+          const after = await env.emulator.call<RequestCounts>('counts');
+          data['p6AfterSync'] = after;
         }
-        const [simNow, gwNow, counterNow] = [sim, gw, counter];
-        if (s.goals.has(1)) await guarded(1, () => goalQuery(s, simNow, gwNow, counterNow));
-        if (s.goals.has(5)) {
-          counter.take();
-          await guarded(5, () => goalThroughput(s, gwNow));
-          addAfterSync(counter.take());
+        if (has(s, 'P8')) {
+          await guarded('P8', () => p8(s, c, w, g, gwUrl));
+          await c.call('disconnect');
         }
-        extra['gatewayApiRequestsAfterSync'] = afterSync;
-        process.stdout.write(
-          `\napiserver requests from the gateway after it synced, while only it ran (queries and load): ${countsText(afterSync)}` +
-            `\n  (goal 6: no periodic LISTs; client load must not reach the apiserver)\n`,
-        );
-        if (s.goals.has(2) || s.goals.has(4)) await guarded(2, () => goalPush(s, simNow, gwNow));
+        if (has(s, 'P2')) {
+          await guarded('P2', () => p2(s, c, w, env, gwUrl));
+          await c.call('disconnect');
+        }
+        if (has(s, 'P4')) {
+          await guarded('P4', () => p4(s, c, w, r, env, gwUrl));
+          await c.call('disconnect');
+        }
+      } finally {
+        await stop(raw);
+        await stop(writer);
+        await stop(clients);
+        await stop(gateway);
+        await stop(env.emulator);
       }
     }
+    // ---- P3 (store alone at L and XL) and XL (P3 gateway heap, P6 cold start)
+    await writeResults(false);
+    if (has(s, 'P3')) await storeMemory('L', Lbds);
+    if (s.xl && has(s, 'P3', 'P6')) {
+      log(`seeding the emulator in bulk (XL, ${s.XL.clusters} × ${s.XL.bundles})`);
+      const env = await startEmulator({ mode: 'bulk', ...s.XL });
+      let gateway: Child | undefined;
+      try {
+        log(`XL seeded in ${ms(Number(env.emulator.hello['seedMs']))}`);
+        const cold = await coldStart(s, env, 'XL', XLbds, 1, true, has(s, 'P6'));
+        gateway = cold.gateway;
+        if (has(s, 'P3')) {
+          const xlHeap = cold.memory.heapUsed;
+          // The 256 MiB goal is for a million BDs: a smaller XL (--quick) is information only.
+          row({
+            goal: 'P3',
+            metric: `gateway process heap after sync, XL (${num(XLbds)} BDs)`,
+            baseline: '',
+            fleetGraph: bytes(xlHeap),
+            ratio: '',
+            target: '≤ 256 MiB at 1M BDs',
+            met: XLbds >= 1_000_000 ? xlHeap <= 256 * 2 ** 20 : undefined,
+          });
+          if (gatewayHeapL) {
+            const marginal = (xlHeap - gatewayHeapL.heapUsed) / (XLbds - Lbds);
+            row({
+              goal: 'P3',
+              metric: 'gateway heap per added BD (L → XL)',
+              baseline: '',
+              fleetGraph: bytes(marginal),
+              ratio: '',
+              target: '≤ 250 B',
+              met: marginal <= 250,
+            });
+            data['p3Gateway'] = {
+              heapL: gatewayHeapL.heapUsed,
+              heapXL: xlHeap,
+              bdsL: Lbds,
+              bdsXL: XLbds,
+              marginal,
+            };
+          }
+        }
+      } finally {
+        await stop(gateway);
+        await stop(env.emulator);
+      }
+    }
+    await writeResults(false);
+    if (has(s, 'P7')) await guarded('P7', () => p7(s));
+    await writeResults(false);
+    if (has(s, 'P3') && s.xl) await storeMemory('XL', XLbds);
   } catch (e) {
-    // The code under test failed to start (a seed the emulator rejects, a gateway that throws):
-    // report the goals that depend on it as not measured and still write the summary.
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    for (const g of [6, 1, 5, 2, 4])
-      if (s.goals.has(g) && !results.some((r) => r.goal === g))
-        notMeasured(g, TITLES[g]!, '', `setup failed: ${(e as Error).message}`);
+    notes.push(`run failed: ${(e as Error).message.split('\n')[0]}`);
   } finally {
-    counter?.stop();
-    log('stopping the gateway and the emulator');
-    await gw?.stop();
-    await sim?.stop();
+    for (const c of [...running]) await stop(c);
+    await rm(tmp, { recursive: true, force: true });
   }
-  for (const [goal, why] of [
-    [7, 'convergence timeline against the simulated Fleet is not in this harness'],
-    [8, 'tail stability under churn is not in this harness'],
-  ] as const)
-    if (!results.some((r) => r.goal === goal)) process.stdout.write(`\nGoal ${goal}. not measured: ${why}\n`);
 
-  const goalRows = [...results]
-    .sort((a, b) => a.goal - b.goal)
-    .flatMap((r) =>
-      r.rows
-        .filter((x) => x.goal !== '')
-        .map((x) => [String(r.goal), x.metric, x.fleetGraph, x.baseline, x.ratio, x.goal, verdict(x.pass)]),
-    );
-  if (goalRows.length > 0) {
-    const t = table(['#', 'metric', 'fleet-graph', 'baseline', 'ratio', 'goal', 'pass?'], goalRows, 2);
-    process.stdout.write(
-      `\nSummary (pass/fail is information only)\n${t
-        .split('\n')
-        .map((l) => `  ${l}`)
-        .join('\n')}\n`,
-    );
+  await writeResults(true);
+  if (s.profile) {
+    const dir = join(s.outDir, 'profiles');
+    const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+    log(`CPU profiles: ${files.map((f) => relative(process.cwd(), join(dir, f))).join(', ') || 'none'}`);
   }
-  const elapsedS = round((Date.now() - started) / 1000, 1);
-  const summary = {
-    at: new Date(started).toISOString(),
-    elapsedS,
-    settings: { clusters: s.clusters, bundles: s.bundles, bds, quick: s.quick, goals: [...s.goals] },
-    machine: { ...machine, loadAvgAtEnd: loadavg().map((x) => round(x, 2)) },
-    extra,
-    goals: results,
-  };
-  await mkdir(s.outDir, { recursive: true });
-  const file = join(s.outDir, `bench-${summary.at.replace(/[:.]/g, '-')}.json`);
-  const text = `${JSON.stringify(summary, null, 2)}\n`;
-  await writeFile(file, text);
-  await writeFile(join(s.outDir, 'latest.json'), text);
-  process.stdout.write(
-    `\nseeding took ${fmt(Number(extra['seedMs'] ?? NaN), ' ms')}; whole run ${elapsedS} s; ` +
-      `load average at end ${summary.machine.loadAvgAtEnd.join(' ')}\n` +
-      `summary: ${relative(process.cwd(), file)}\n`,
-  );
   return 0;
 }
 

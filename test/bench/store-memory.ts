@@ -1,12 +1,15 @@
 /**
  * Retained heap per cached BundleDeployment: the store's compact records (with indexes and the
  * interner) against the full JSON-parsed objects a default client-node informer keeps
- * (performance.md §5.3: goal ≤ 250 B vs ~4.8 KB).
+ * (docs/performance-goals.md §5.3: goal ≤ 250 B vs ~4.8 KB).
  *
- *   node --expose-gc --import tsx test/bench/store-memory.ts [count]
+ *   node --expose-gc --import tsx test/bench/store-memory.ts [count] [baseline-count]
+ *
+ * The full-object side holds `baseline-count` objects (default: all) and reports bytes per object:
+ * at a million BDs it would need about 5 GB, and its cost per object does not depend on the count.
  *
  * Synthetic fleet: 1,000 clusters × 50 bundles from 5 GitRepos. Objects look like what Fleet
- * writes: the BD labels of fleet-model §3.1, spec options, four conditions, resources, a few
+ * writes: the BD labels of docs/fleet/links.md §3.1, spec options, four conditions, resources, a few
  * non-ready entries, and managedFields. Timestamps come from bulk writes (a few hundred distinct
  * seconds), as when a controller creates or an agent updates many BDs at once.
  */
@@ -21,6 +24,7 @@ if (!gc) {
 }
 
 const COUNT = Number(process.argv[2] ?? 50_000);
+const BASE_COUNT = Math.min(COUNT, Number(process.argv[3] ?? COUNT));
 const BUNDLES = 50;
 const REPOS = 5;
 
@@ -190,13 +194,13 @@ let jsonBytes = 0;
 function measureFullObjects(): number {
   const base = heap();
   const full: KubeObject[] = [];
-  for (let i = 0; i < COUNT; i++) {
+  for (let i = 0; i < BASE_COUNT; i++) {
     const text = JSON.stringify(syntheticBd(i));
     jsonBytes += text.length;
     full.push(JSON.parse(text) as KubeObject);
   }
   const bytes = heap() - base;
-  if (full.length !== COUNT) throw new Error('lost objects');
+  if (full.length !== BASE_COUNT) throw new Error('lost objects');
   return bytes;
 }
 const fullBytes = measureFullObjects();
@@ -235,15 +239,17 @@ for (const text of churnTexts) {
 const churnUs = ((performance.now() - t1) * 1000) / CHURN;
 if (seen === 0) throw new Error('index empty');
 
-const perFull = fullBytes / COUNT;
+const perFull = fullBytes / BASE_COUNT;
 const perRecord = storeBytes / COUNT;
 const out = {
   bundleDeployments: COUNT,
-  jsonBytesPerBd: Math.round(jsonBytes / COUNT),
+  baselineBundleDeployments: BASE_COUNT,
+  jsonBytesPerBd: Math.round(jsonBytes / BASE_COUNT),
+  storeHeapBytesTotal: storeBytes,
   fullObjectHeapBytesPerBd: Math.round(perFull),
   storeHeapBytesPerBd: Math.round(perRecord),
   ratio: `1/${(perFull / perRecord).toFixed(1)}`,
-  goal: '≤ 250 B per BD (performance.md §5.3)',
+  goal: '≤ 250 B per BD (docs/performance-goals.md §5.3)',
   ingestUsPerBd: Number(((ingestMs * 1000) / COUNT).toFixed(1)),
   churnUsPerChangeWithSnapshotAndIndexRead: Number(churnUs.toFixed(1)),
   check: snap.list('BundleDeployment').length === COUNT ? 'ok' : 'MISMATCH',

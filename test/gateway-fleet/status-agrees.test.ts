@@ -1,15 +1,23 @@
 /**
- * GitRepo status recomputed from BundleDeployments (fleet-model §5.1, §5.4): the gateway's reading
+ * GitRepo status recomputed from BundleDeployments (docs/fleet/state.md §5.1, §5.4): the gateway's reading
  * (fleet/, over records the real store builds) against the simulated Fleet's (simulator/controller,
  * over raw objects), on seeded random deployments.
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/apis/kube.js';
-import { deploymentState, statusFromDeployments } from '../../src/gateway/fleet/index.js';
+import {
+  bundleStatusFromTargets,
+  deploymentState,
+  statusFromDeployments,
+} from '../../src/gateway/fleet/index.js';
+import type { ClusterRecord, TargetedCluster } from '../../src/gateway/fleet/read-model.js';
 import type { BundleDeploymentRecord } from '../../src/gateway/fleet/index.js';
 import { createStore } from '../../src/gateway/store/store.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { gitRepoStatusFromDeployments } from '../../src/simulator/controller/rollups.js';
+import {
+  bundleStatusFromTargets as simulatedBundleStatus,
+  gitRepoStatusFromDeployments,
+} from '../../src/simulator/controller/rollups.js';
 import { deploymentState as simulatedState } from '../../src/simulator/controller/state.js';
 
 function prng(seed: number) {
@@ -75,7 +83,7 @@ function randomDeployments(seed: number): KubeObject[] {
   return out;
 }
 
-describe('GitRepo status from BundleDeployments agrees with the simulated Fleet (fleet-model §5.4)', () => {
+describe('GitRepo status from BundleDeployments agrees with the simulated Fleet (docs/fleet/state.md §5.4)', () => {
   it('on 300 seeded random sets of deployments', () => {
     const states = new Set<string>();
     for (let seed = 1; seed <= 300; seed++) {
@@ -123,7 +131,7 @@ describe('GitRepo status from BundleDeployments agrees with the simulated Fleet 
         },
       });
     }
-    // Every §5.1 state is exercised.
+    // Every docs/fleet/state.md §5.1 state is exercised.
     expect([...states].sort()).toEqual([
       'ErrApplied',
       'Modified',
@@ -132,5 +140,55 @@ describe('GitRepo status from BundleDeployments agrees with the simulated Fleet 
       'Ready',
       'WaitApplied',
     ]);
+  });
+});
+
+describe('Bundle status from targets agrees with the simulated Fleet (docs/fleet/state.md §5.3, v0.16+)', () => {
+  // Each BD is one target of one Bundle; the simulated reconciler's newly computed ID is what it
+  // staged, which is all the gateway can see (target/target.go effectiveDeployment).
+  it('on 300 seeded random sets of targets, paused and held-back ones included', () => {
+    const states = new Set<string>();
+    for (let seed = 1; seed <= 300; seed++) {
+      const objects = randomDeployments(seed);
+      const store = createStore({ clock: new ManualClock() });
+      for (const o of objects) store.apply('BundleDeployment', 'ADDED', o, { viaRelist: false });
+      const records = store.snapshot().deploymentsOfGitRepo('fleet-default', 'app');
+      const targets: TargetedCluster[] = records.map((bd) => ({
+        cluster: { namespace: bd.clusterNamespace, name: bd.clusterName } as ClusterRecord,
+        match: { matched: true, reason: '' } as TargetedCluster['match'],
+        bundleDeployment: bd,
+        state: deploymentState(bd),
+      }));
+      const ours = bundleStatusFromTargets(targets);
+      const theirs = simulatedBundleStatus(
+        records.map((bd) => {
+          const raw = objects.find((o) => `${o.metadata.namespace}/${o.metadata.name}` === bd.key)!;
+          const spec = (raw as unknown as { spec: { stagedDeploymentID: string } }).spec;
+          return {
+            clusterNamespace: bd.clusterNamespace,
+            clusterName: bd.clusterName,
+            bd: raw as never,
+            deploymentId: spec.stagedDeploymentID,
+          };
+        }),
+        { maxNew: 50, newlyCreated: 0 },
+      );
+      for (const n of ours.summary.nonReadyResources ?? []) states.add(n.bundleState ?? '');
+      expect({ seed, display: ours.display, summary: ours.summary }).toEqual({
+        seed,
+        display: theirs.display,
+        summary: {
+          ...ZEROS,
+          ...theirs.summary,
+          nonReadyResources: (theirs.summary.nonReadyResources ?? []).map((n) => ({
+            name: n.name,
+            bundleState: n.bundleState,
+            message: n.message ?? '',
+          })),
+        },
+      });
+    }
+    // OutOfSync cannot occur: a target is judged with its staged ID (effectiveDeployment).
+    expect([...states].sort()).toEqual(['ErrApplied', 'Modified', 'NotReady', 'WaitApplied']);
   });
 });

@@ -4,7 +4,8 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.js';
-import { demoSnapshot, WS } from './fixtures.js';
+import { aCluster, aMapping, aNamespace, snapshotOf } from '../../src/gateway/fleet/testing.js';
+import { demoRecords, demoSnapshot, WS } from './fixtures.js';
 import { appOver, codes, post, run, type TestApp } from './support.js';
 
 let t: TestApp;
@@ -342,8 +343,8 @@ const NodeById = graphql(`
 `);
 
 const Preview = graphql(`
-  query Preview($namespace: String!, $targets: [GitTargetInput!]!) {
-    targetPreview(namespace: $namespace, targets: $targets) {
+  query Preview($namespace: String!, $targets: [GitTargetInput!]!, $name: String, $labels: [LabelInput!]) {
+    targetPreview(namespace: $namespace, targets: $targets, name: $name, labels: $labels) {
       cluster {
         name
       }
@@ -741,6 +742,36 @@ describe('targetPreview', () => {
     expect(byCluster['dev']!.targetName).toBe('by-name');
     expect(byCluster['prod-us']).toMatchObject({ targetName: 'by-group', clusterGroup: 'prod' });
     expect(byCluster['prod-us']!.reason).not.toBe('');
+  });
+
+  it('exports through a BundleNamespaceMapping by the GitRepo name and labels the Bundles would carry', async () => {
+    // gitops/reconciler/gitjob.go: Bundles get the GitRepo's labels plus `repo-name: <gitrepo>`.
+    const app = appOver(
+      snapshotOf([
+        ...demoRecords(),
+        aNamespace({ name: 'shared', labels: { exported: 'yes' } }),
+        aCluster({ name: 'shared-1', namespace: 'shared' }),
+        aMapping({
+          name: 'by-repo',
+          bundleSelector: { matchLabels: { 'fleet.cattle.io/repo-name': 'shared-app' } },
+          namespaceSelector: { matchLabels: { exported: 'yes' } },
+        }),
+        aMapping({
+          name: 'by-team',
+          bundleSelector: { matchLabels: { team: 'one' } },
+          namespaceSelector: { matchLabels: { exported: 'yes' } },
+        }),
+      ]),
+    ).app;
+    const reach = async (vars: { name?: string; labels?: { key: string; value: string }[] }) => {
+      const r = await run(app, Preview, { namespace: WS, targets: [{ clusterName: 'shared-1' }], ...vars });
+      expect(r.errors).toBeUndefined();
+      return r.data!.targetPreview.map((p) => p.cluster.name);
+    };
+    expect(await reach({})).toEqual([]);
+    expect(await reach({ name: 'shared-app' })).toEqual(['shared-1']);
+    expect(await reach({ name: 'other', labels: [{ key: 'team', value: 'one' }] })).toEqual(['shared-1']);
+    expect(await reach({ name: 'other', labels: [{ key: 'team', value: 'two' }] })).toEqual([]);
   });
 
   it('rejects invalid selectors with INVALID_SELECTOR and their path', async () => {

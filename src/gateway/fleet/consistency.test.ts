@@ -52,7 +52,7 @@ describe('consistency findings', () => {
     );
   });
 
-  it('STALE_DEPLOYMENT: a cluster in a namespace no BundleNamespaceMapping exports to (§4.2)', () => {
+  it('STALE_DEPLOYMENT: a cluster in a namespace no BundleNamespaceMapping exports to (docs/fleet/targeting.md §4.2)', () => {
     const shared = aCluster({ name: 'edge', namespace: 'shared' });
     const everywhere = aGitRepoBundle({
       name: 'app-web',
@@ -91,10 +91,75 @@ describe('consistency findings', () => {
     expect(f?.reason).toMatch(/is being deleted/);
   });
 
-  it('MISSING_DEPLOYMENT: a targeted cluster with status.namespace but no BD, mentioning maxNew', () => {
+  it('MISSING_DEPLOYMENT: a targeted cluster with status.namespace but no BD', () => {
     const f = findings([prod, fresh, prodOnly]);
     expect(f.map((x) => x.id)).toEqual(['missing:fleet-default/app-web@fleet-default/prod']);
-    expect(f[0]!.reason).toMatch(/maxNew/);
+  });
+
+  // Rows name the Fleet rule that held the BD back, as the Bundle status shows it; the reason
+  // blames exactly that one (and maxNew only when status.newlyCreated reached it).
+  it.each<[string, Parameters<typeof aGitRepoBundle>[0]['status'], number, RegExp, RegExp | null]>([
+    [
+      'bundle_controller.go: observedGeneration behind generation (not reconciled yet)',
+      { observedGeneration: 1 },
+      2,
+      /has not reconciled generation 2 yet/,
+      /maxNew/,
+    ],
+    [
+      'bundle_controller.go updateErrorStatus: Ready False, reason Error',
+      {
+        conditions: [{ type: 'Ready', status: 'False', reason: 'Error', message: 'no content' }],
+      },
+      1,
+      /last reconcile failed.*no content/,
+      /maxNew/,
+    ],
+    [
+      'target/partition.go UpdatePartitions: status.newlyCreated reached maxNew (default 50)',
+      { newlyCreated: 50 },
+      1,
+      /rolloutStrategy.maxNew \(50\)/,
+      null,
+    ],
+    [
+      'target/partition.go UpdatePartitions: unavailablePartitions > maxUnavailablePartitions stops the rollout',
+      { unavailablePartitions: 2, maxUnavailablePartitions: 1 },
+      1,
+      /rollout stopped: 2 partitions are unavailable/,
+      /maxNew/,
+    ],
+    [
+      'none of the above: the reconciler has not run since the cluster appeared',
+      {},
+      1,
+      /names no cause/,
+      /maxNew \(/,
+    ],
+  ])('MISSING_DEPLOYMENT reason: %s', (_rule, status, generation, want, notWant) => {
+    const b = aGitRepoBundle({
+      name: 'app-web',
+      repoName: 'app',
+      generation,
+      gitTargets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }],
+      status,
+    });
+    const [f] = findings([prod, b]);
+    expect(f?.kind).toBe('MISSING_DEPLOYMENT');
+    expect(f!.reason).toMatch(want);
+    if (notWant) expect(f!.reason).not.toMatch(notWant);
+  });
+
+  it("MISSING_DEPLOYMENT names the Bundle's own maxNew", () => {
+    const b = aGitRepoBundle({
+      name: 'app-web',
+      repoName: 'app',
+      gitTargets: [{ clusterSelector: {} }],
+      rolloutStrategy: { maxNew: 1 },
+      status: { newlyCreated: 1 },
+    });
+    const [f] = findings([prod, b]);
+    expect(f!.reason).toMatch(/rolloutStrategy.maxNew \(1\)/);
   });
 
   it('no findings for a Bundle with a targeting error (Fleet leaves its BDs alone)', () => {
@@ -141,7 +206,7 @@ describe('consistency findings', () => {
   });
 });
 
-describe('removalReason (fleet-model §6)', () => {
+describe('removalReason (docs/fleet/lifecycle.md §6)', () => {
   const repo = aGitRepo({ name: 'app' });
   const bd = aDeployment({ bundle: prodOnly, cluster: prod });
   const rows: { rule: string; records: FleetRecord[]; want: string }[] = [

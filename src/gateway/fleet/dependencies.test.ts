@@ -16,7 +16,7 @@ const cache = aBundle({ name: 'cache', labels: { tier: 'data' } });
 const elsewhere = aBundle({ name: 'db', namespace: 'other-ws' });
 const web = (dependsOn: BundleDependsOn[]) => aBundle({ name: 'web', dependsOn });
 
-describe('dependsOn resolution (fleet-model §2.10)', () => {
+describe('dependsOn resolution (docs/fleet/objects.md §2.10)', () => {
   const all = [cache, db, elsewhere];
   const rows: { rule: string; dependsOn: BundleDependsOn[]; want: string[][] }[] = [
     {
@@ -36,13 +36,38 @@ describe('dependsOn resolution (fleet-model §2.10)', () => {
     },
     { rule: 'an entry with neither name nor selector is skipped', dependsOn: [{}], want: [] },
     {
-      rule: '*cattle.io/ labels other than fleet.cattle.io/ do not reach BDs (§3.1)',
+      rule: 'deployer.go checkDependency: name replaces the bundle-name a selector sets (AddLabelToSelector)',
+      dependsOn: [
+        { name: 'db', selector: { matchLabels: { 'fleet.cattle.io/bundle-name': 'cache', tier: 'data' } } },
+      ],
+      want: [['fleet-default/db']],
+    },
+    {
+      rule: "deployer.go checkDependency: name pins the dependent's bundle-namespace over the selector's",
+      dependsOn: [
+        { name: 'db', selector: { matchLabels: { 'fleet.cattle.io/bundle-namespace': 'other-ws' } } },
+      ],
+      want: [['fleet-default/db']],
+    },
+    {
+      rule: '*cattle.io/ labels other than fleet.cattle.io/ do not reach BDs (docs/fleet/links.md §3.1)',
       dependsOn: [{ selector: { matchLabels: { 'management.cattle.io/x': 'y' } } }],
       want: [[]],
     },
   ];
   it.each(rows)('$rule', ({ dependsOn, want }) => {
     expect(resolveDependsOn(web(dependsOn), all).map((d) => d.bundles.map((b) => b.key))).toEqual(want);
+  });
+
+  it('deployer.go checkDependency: the match set includes the dependent itself', () => {
+    const w = aBundle({
+      name: 'web',
+      labels: { tier: 'data' },
+      dependsOn: [{ selector: { matchLabels: { tier: 'data' } } }],
+    });
+    expect(resolveDependsOn(w, [...all, w]).map((d) => d.bundles.map((b) => b.key))).toEqual([
+      ['fleet-default/cache', 'fleet-default/db', 'fleet-default/web'],
+    ]);
   });
 
   it('empty acceptedStates means Ready', () => {
@@ -77,7 +102,7 @@ describe('dependsOn resolution (fleet-model §2.10)', () => {
   });
 });
 
-describe('per-deployment blockers, judged on the same cluster (fleet-model §2.10)', () => {
+describe('per-deployment blockers, judged on the same cluster (docs/fleet/objects.md §2.10)', () => {
   const webBd = (dependsOn: BundleDependsOn[]) => aDeployment({ bundle: web(dependsOn), cluster });
   const dbOn = (c: typeof cluster, state: BundleState) => aDeployment({ bundle: db, cluster: c, state });
   const rows: {
@@ -120,6 +145,16 @@ describe('per-deployment blockers, judged on the same cluster (fleet-model §2.1
     const got = blockersOf(bd, [bd, ...sameCluster]);
     expect(got.map((b) => ({ missing: b.missing, notReady: b.notReady.map((x) => x.name) }))).toEqual(want);
     if (reason) expect(got[0]?.reason).toMatch(reason);
+  });
+
+  it('deployer.go checkDependency: a selector that selects the dependent makes it wait on itself', () => {
+    const self = aDeployment({
+      bundle: aBundle({ name: 'web', dependsOn: [{ selector: {} }] }),
+      cluster,
+      state: 'WaitApplied',
+    });
+    const got = blockersOf(self, [self, dbOn(cluster, 'Ready')]);
+    expect(got.map((b) => b.notReady.map((x) => x.name))).toEqual([['web']]);
   });
 
   it('a dependency Ready on another cluster does not help', () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { GitTarget } from '../../apis/fleet.js';
 import { ErrorCode } from '../../shared/errors.js';
-import { bundleSpecWithGitTargets, customizationsOf, previewGitRepoRetarget } from './retarget.js';
+import type { TargetCriteria } from '../../apis/fleet.js';
+import {
+  bundleSpecWithGitTargets,
+  customizationsOf,
+  previewGitRepoRetarget,
+  sameCriteria,
+} from './retarget.js';
 import { aCluster, aDeployment, aGitRepo, aGitRepoBundle, aGroup, snapshotOf } from './testing.js';
 import { FleetView } from './view.js';
 
@@ -31,7 +37,7 @@ const view = new FleetView(
 );
 const names = (cs: readonly { name: string }[]) => cs.map((c) => c.name);
 
-describe('retarget preview (fleet-model §4.1, §6.1)', () => {
+describe('retarget preview (docs/fleet/targeting.md §4.1, docs/fleet/lifecycle.md §6.1)', () => {
   it('keeps fleet.yaml customizations ahead of the new GitRepo targets', () => {
     expect(customizationsOf(web).map((t) => t.name)).toEqual(['no-qa']);
     const spec = bundleSpecWithGitTargets(web, [{ clusterSelector: {} }]);
@@ -56,7 +62,7 @@ describe('retarget preview (fleet-model §4.1, §6.1)', () => {
     expect([names(webPlan.added), names(webPlan.removed)]).toEqual([['dev'], ['prod']]);
   });
 
-  it('an empty list means the default group (§4.1)', () => {
+  it('an empty list means the default group (docs/fleet/targeting.md §4.1)', () => {
     const withDefault = new FleetView(
       snapshotOf([
         prod,
@@ -82,5 +88,52 @@ describe('retarget preview (fleet-model §4.1, §6.1)', () => {
     expect(() =>
       previewGitRepoRetarget(view, repo, [{ clusterSelector: { matchLabels: { 'a b': 'x' } } }]),
     ).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_SELECTOR }));
+  });
+
+  // Rows name the Fleet rule: gitops/reconciler/targetsyaml.go marshals GitRepo targets with
+  // encoding/json, whose omitempty drops "" strings and empty selector parts; the Bundle therefore
+  // holds the canonical form while the GitRepo may keep the spelling its author wrote.
+  it.each<[string, TargetCriteria, TargetCriteria, boolean]>([
+    ['targetsyaml.go: clusterName "" is no criterion', { name: 'p', clusterName: '' }, { name: 'p' }, true],
+    [
+      'targetsyaml.go: matchLabels {} is omitted',
+      { clusterSelector: { matchLabels: {} } },
+      { clusterSelector: {} },
+      true,
+    ],
+    [
+      'targetsyaml.go: matchExpressions [] and values [] are omitted',
+      { clusterGroupSelector: { matchExpressions: [{ key: 'a', operator: 'Exists', values: [] }] } },
+      { clusterGroupSelector: { matchExpressions: [{ key: 'a', operator: 'Exists' }] } },
+      true,
+    ],
+    [
+      'LabelSelector: matchLabels is a map, its key order is no difference',
+      { clusterSelector: { matchLabels: { a: '1', b: '2' } } },
+      { clusterSelector: { matchLabels: { b: '2', a: '1' } } },
+      true,
+    ],
+    [
+      'targetsyaml.go: an empty selector is kept and differs from none',
+      { name: 'p', clusterSelector: {} },
+      { name: 'p' },
+      false,
+    ],
+  ])('%s', (_rule, gitTarget, written, same) => {
+    expect(sameCriteria([gitTarget], [written])).toBe(same);
+  });
+
+  it('a GitRepo spelling its targets non-canonically is not taken for a fleet.yaml override', () => {
+    // The GitRepo says `clusterName: ""` and `matchLabels: {}`; the Bundle holds what Fleet wrote.
+    const spelled: GitTarget[] = [
+      { name: 'prod', clusterName: '', clusterSelector: { matchLabels: { env: 'prod' } } },
+    ];
+    const written: GitTarget[] = [{ name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } } }];
+    const r = aGitRepo({ name: 'spelled', targets: spelled });
+    const b = aGitRepoBundle({ name: 'spelled', repoName: 'spelled', gitTargets: written });
+    const v = new FleetView(snapshotOf([prod, dev, r, b, aDeployment({ bundle: b, cluster: prod })]));
+    const [plan] = previewGitRepoRetarget(v, r, [{ clusterSelector: { matchLabels: {} } }]);
+    expect(plan?.overridden).toBe(false);
+    expect(names(plan!.added)).toEqual(['dev']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleState } from '../../apis/fleet.js';
+import type { BundleDeploymentRecord } from '../store/records.js';
 import {
   GIT_UPDATING,
   WAIT_CHECK_IN,
@@ -22,7 +23,7 @@ const counts = (ready: number) => ({
   notReady: 0,
 });
 
-describe('GitRepo status from BundleDeployments (fleet-model §5.4)', () => {
+describe('GitRepo status from BundleDeployments (docs/fleet/state.md §5.4)', () => {
   const c1 = aCluster({ name: 'c1' });
   const c2 = aCluster({ name: 'c2' });
   const web = aBundle({ name: 'app-web', repoName: 'app' });
@@ -82,7 +83,7 @@ describe('GitRepo status from BundleDeployments (fleet-model §5.4)', () => {
   });
 });
 
-describe('Bundle status from targets (fleet-model §5.3)', () => {
+describe('Bundle status from targets (docs/fleet/state.md §5.3)', () => {
   it('counts each target, Pending for targets without a BD, names clusterNs/clusterName', () => {
     const c1 = aCluster({ name: 'c1' });
     const c2 = aCluster({ name: 'c2', clusterNamespace: undefined });
@@ -105,7 +106,7 @@ describe('Bundle status from targets (fleet-model §5.3)', () => {
   });
 });
 
-describe('Cluster status (fleet-model §5.5)', () => {
+describe('Cluster status (docs/fleet/state.md §5.5)', () => {
   const exists = { gitRepo: (_: string, n: string) => n !== 'gone', helmOp: () => true };
   it('WaitCheckIn when the agent never checked in', () => {
     const c = aCluster({ name: 'c', lastSeen: undefined });
@@ -131,7 +132,7 @@ describe('Cluster status (fleet-model §5.5)', () => {
   });
 });
 
-describe('ClusterGroup status (fleet-model §5.6)', () => {
+describe('ClusterGroup status (docs/fleet/state.md §5.6)', () => {
   it('sums members; non-ready clusters are listed in readyClusters', () => {
     const s = groupStatusFromMembers([
       { name: 'a', summary: { ready: 2, desiredReady: 2 } },
@@ -160,5 +161,52 @@ describe('ClusterGroup status (fleet-model §5.6)', () => {
       clusterCount: 0,
       display: { readyClusters: '0/0' },
     });
+  });
+});
+
+describe('Bundle status judges each BD by its staged deployment ID (v0.16+)', () => {
+  const c = aCluster({ name: 'c' });
+  const b = aGitRepoBundle({ name: 'app-web', repoName: 'app', gitTargets: [{ clusterSelector: {} }] });
+  const ready = aDeployment({ bundle: b, cluster: c });
+  const installed = { type: 'Installed', status: 'True', reason: '', message: 'installed old' };
+  // Rows name the Fleet rule: target/target.go Target.state/message use effectiveDeployment, whose
+  // spec.deploymentID is the newly computed (= staged) ID; summary.go GetDeploymentState then runs.
+  it.each<[string, Partial<BundleDeploymentRecord>, BundleState, string]>([
+    [
+      'effectiveDeployment: a paused/held-back target (deploymentID held, new ID staged) is WaitApplied',
+      { stagedDeploymentID: 's-new:opts2', conditions: [installed] },
+      'WaitApplied',
+      '',
+    ],
+    [
+      'effectiveDeployment + GetDeploymentState: held back with Deployed=False is ErrApplied',
+      {
+        stagedDeploymentID: 's-new:opts2',
+        conditions: [{ type: 'Deployed', status: 'False', reason: 'Error', message: 'boom' }],
+      },
+      'ErrApplied',
+      'boom',
+    ],
+    [
+      'effectiveDeployment: nothing staged leaves the BD as it is (deploymentID ≠ staged "": OutOfSync)',
+      { stagedDeploymentID: '' },
+      'OutOfSync',
+      '',
+    ],
+    [
+      'effectiveDeployment: applied = staged (agent applied the staged ID) and ready is Ready',
+      { stagedDeploymentID: 's-new:opts2', appliedDeploymentID: 's-new:opts2' },
+      'Ready',
+      '',
+    ],
+  ])('%s', (_rule, fields, want, message) => {
+    const bd = { ...ready, ...fields };
+    const view = new FleetView(snapshotOf([c, b, bd]));
+    const s = bundleStatusFromTargets(view.targetedClusters(b));
+    expect(s.summary.desiredReady).toBe(1);
+    expect(s.display.state).toBe(want === 'Ready' ? '' : want);
+    expect(s.summary.nonReadyResources ?? []).toEqual(
+      want === 'Ready' ? [] : [{ name: 'fleet-default/c', bundleState: want, message }],
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The bundle reconciler (fleet-model.md §4, §4.6, §5.3, §6.1–6.3): computes a Bundle's targets,
+ * The bundle reconciler (docs/fleet/targeting.md §4, §4.6, docs/fleet/state.md §5.3, docs/fleet/lifecycle.md §6.1–6.3): computes a Bundle's targets,
  * creates or updates one BundleDeployment per target whose cluster has a namespace (at most
  * `maxNew` new ones per pass, the rest Pending), and writes the Bundle status from the targets.
  * In `prompt` cleanup mode it also deletes every BD of this bundle it did not keep in this pass
@@ -19,6 +19,7 @@ import { isoNow } from '../../shared/clock.js';
 import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
 import { BY_BUNDLE } from './context.js';
+import { bundlesForCluster } from './bundles-for-cluster.js';
 import { deploymentId, manifestId } from './naming.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
@@ -35,11 +36,11 @@ import {
   summaryPatch,
 } from './util.js';
 
-/** requeueAfterBundleDeploymentCleanup (§6.3). */
+/** requeueAfterBundleDeploymentCleanup (docs/fleet/lifecycle.md §6.3). */
 const DELETE_REQUEUE_MS = 2_000;
 const DEFAULT_MAX_NEW = 50;
 
-/** The options that make up the deployment ID: diff and correctDrift do not change it (§2.5). */
+/** The options that make up the deployment ID: diff and correctDrift do not change it (docs/fleet/objects.md §2.5). */
 function hashedOptions(o: BundleDeploymentOptions): BundleDeploymentOptions {
   const { diff: _d, correctDrift: _c, ...rest } = o;
   return rest;
@@ -76,8 +77,10 @@ export class BundleController {
         this.queue.addAfter(k, ctx.settings.statusBatchMs);
       else this.queue.add(k);
     });
-    // Cluster label, namespace or pause changes re-target bundles (the bundle controller's
-    // Cluster watch, §6.3).
+    // The bundle controller's Cluster watch (clusterChangedPredicate: labels, namespace, pause
+    // and the like) fans out to the Bundles the cluster relates to as it is now: in its scope and
+    // selecting it (BundlesForCluster's refresh set). A Bundle that stopped selecting it is not
+    // re-queued; the Cluster reconciler deletes that BD.
     c.clusters.on((type, cl, old) => {
       if (
         type !== 'MODIFIED' ||
@@ -85,10 +88,13 @@ export class BundleController {
         cl.status?.namespace !== old?.status?.namespace ||
         cl.spec?.paused !== old?.spec?.paused
       )
-        this.enqueueAll();
+        for (const b of bundlesForCluster(ctx, cl).refresh) this.queue.add(keyOfObj(b));
     });
-    // Fleet does not watch these (a noted gap, §6.3); the simulator does, so that edits show
-    // without waiting for an unrelated event.
+    // Fleet's bundle controller does not watch ClusterGroups, BundleNamespaceMappings or
+    // Namespaces (every version up to the current one): an edit retargets at the next Bundle,
+    // Cluster or BundleDeployment event. `legacy` mode keeps that delay; `prompt` mode reacts at
+    // once so that demos and tests show edits without an unrelated event.
+    if (ctx.settings.cleanup === 'legacy') return;
     c.clusterGroups.on((type, g, old) => {
       if (type !== 'MODIFIED' || !same(g.spec, old?.spec) || !same(g.metadata.labels, old?.metadata.labels))
         this.enqueueAll();
@@ -116,8 +122,11 @@ export class BundleController {
   private async reconcile(key: string): Promise<ReconcileResult> {
     const [ns, name] = splitKey(key);
     const bundle = this.ctx.caches.bundles.get(ns, name);
+    // A Bundle that is not found is ignored (client.IgnoreNotFound in every version): BDs left by
+    // one that vanished without its finalizer stay until something else deletes them.
+    if (!bundle) return;
     const bds = this.deploymentsOf(ns, name);
-    if (!bundle || bundle.metadata.deletionTimestamp) {
+    if (bundle.metadata.deletionTimestamp) {
       // handleDelete: mark every BD deleted, requeue until none is left, then drop the finalizer.
       for (const bd of bds) {
         if (!bd.metadata.deletionTimestamp)
@@ -127,7 +136,6 @@ export class BundleController {
             bd.metadata.name ?? '',
           );
       }
-      if (!bundle) return;
       if (bds.length > 0) return { requeueAfter: DELETE_REQUEUE_MS };
       await removeFinalizer(this.ctx.client, BUNDLES, bundle, FINALIZER_BUNDLE);
       return;
@@ -172,7 +180,7 @@ export class BundleController {
         deploymentId: id,
       };
       if (!clusterNs) {
-        targets.push(t); // no namespace yet: Pending (§3.2)
+        targets.push(t); // no namespace yet: Pending (docs/fleet/links.md §3.2)
         continue;
       }
       const existing = byNamespace.get(clusterNs);
@@ -184,7 +192,7 @@ export class BundleController {
         continue;
       }
       if (created >= maxNew) {
-        targets.push(t); // held back by rolloutStrategy.maxNew: Pending (§4.6)
+        targets.push(t); // held back by rolloutStrategy.maxNew: Pending (docs/fleet/targeting.md §4.6)
         continue;
       }
       const bd = await this.create(bundle, cluster, clusterNs, m, id);
@@ -234,7 +242,7 @@ export class BundleController {
     current?: BundleDeployment,
   ) {
     const paused = Boolean(cluster.spec?.paused || bundle.spec?.paused);
-    // Staged changes are promoted unless paused; rollout limits default to 100% (§7.1–7.2).
+    // Staged changes are promoted unless paused; rollout limits default to 100% (docs/fleet/rollout.md §7.1–7.2).
     const promote = !paused;
     return {
       stagedOptions: m.options,

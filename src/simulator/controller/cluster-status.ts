@@ -1,33 +1,41 @@
 /**
- * The Cluster reconciler (fleet-model.md §5.5, §6.3): deletes the BDs in the cluster's namespace
+ * The Cluster reconciler (docs/fleet/state.md §5.5, docs/fleet/lifecycle.md §6.3): deletes the BDs in the cluster's namespace
  * whose bundle no longer targets the cluster — the only cleanup path before v0.12.3, and still the
  * one for cluster label changes — then rolls the remaining BDs up into the Cluster's status.
  *
- * It runs only on Cluster events (check-ins, label or spec edits) and on BD creation, spec,
- * applied-ID and ready changes, as Fleet's does. That is why, in `legacy` cleanup mode, BDs
+ * It runs on Cluster check-ins, label, spec and namespace changes (Fleet's runs on any Cluster
+ * update) and on BD creation, spec, applied-ID and ready changes, as Fleet's does. That is why, in `legacy` cleanup mode, BDs
  * orphaned by a GitRepo target edit linger until the cluster's next check-in (rancher/fleet#3437).
  */
-import type { BundleDeployment, Cluster } from '../../apis/fleet.js';
+import type { BundleDeployment } from '../../apis/fleet.js';
 import { BUNDLE_DEPLOYMENTS, CLUSTERS } from '../../apis/gvr.js';
 import { LABEL_BUNDLE_NAME, LABEL_BUNDLE_NAMESPACE } from '../../apis/labels.js';
 import { isoNow } from '../../shared/clock.js';
 import { clusterKeyOfDeployment } from './agent.js';
+import { bundlesForCluster } from './bundles-for-cluster.js';
 import type { FleetContext } from './context.js';
 import { BY_NAMESPACE } from './context.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { clusterStatusFromDeployments } from './rollups.js';
 import { deploymentState, setCondition } from './state.js';
-import { BundleMatcher, candidateNamespaces, clusterGroupsForCluster, TargetingError } from './targeting.js';
 import { keyOfObj, patchStatusIfExists, same, splitKey, summaryPatch } from './util.js';
+
+function bundleKeyOf(bd: BundleDeployment): string {
+  const l = bd.metadata.labels ?? {};
+  return `${l[LABEL_BUNDLE_NAMESPACE] ?? ''}/${l[LABEL_BUNDLE_NAME] ?? ''}`;
+}
 
 export class ClusterStatusController {
   readonly queue: WorkQueue;
 
   constructor(private readonly ctx: FleetContext) {
     this.queue = new WorkQueue('cluster', (k) => this.reconcile(k), ctx.clock, ctx.log);
+    // Fleet's Cluster reconciler watches Clusters without a predicate (`For(&fleet.Cluster{})`,
+    // every version), so any update runs it. The simulator still runs it only on check-ins,
+    // label, spec and namespace changes: running it on every status write as well ends the
+    // legacy orphan linger (#3437) at the next unrelated write, which needs a closer look first.
     ctx.caches.clusters.on((type, c, old) => {
-      // Our own summary writes do not re-trigger; check-ins, labels, spec and the namespace do.
       if (
         type !== 'MODIFIED' ||
         !same(c.metadata.labels, old?.metadata.labels) ||
@@ -54,35 +62,19 @@ export class ClusterStatusController {
     this.queue.stop();
   }
 
-  /** Does the BD's bundle still target this cluster? Unknown (targeting error) counts as yes. */
-  private stillTargeted(bd: BundleDeployment, cluster: Cluster): boolean {
-    const l = bd.metadata.labels ?? {};
-    const bundle = this.ctx.caches.bundles.get(l[LABEL_BUNDLE_NAMESPACE], l[LABEL_BUNDLE_NAME] ?? '');
-    if (!bundle) return false;
-    try {
-      const nss = candidateNamespaces(
-        bundle,
-        this.ctx.caches.mappings.list(),
-        this.ctx.caches.namespaces.list(),
-      );
-      if (!nss.has(cluster.metadata.namespace ?? '')) return false;
-      const groups = clusterGroupsForCluster(cluster, this.ctx.caches.clusterGroups.list());
-      return new BundleMatcher(bundle).match(cluster, groups) !== undefined;
-    } catch (e) {
-      if (e instanceof TargetingError) return true;
-      throw e;
-    }
-  }
-
   private async reconcile(key: string): Promise<ReconcileResult> {
     const [ns, name] = splitKey(key);
     const cluster = this.ctx.caches.clusters.get(ns, name);
     if (!cluster || cluster.metadata.deletionTimestamp || !cluster.status?.namespace) return;
     const clusterNs = cluster.status.namespace;
+    // It deletes only the BDs of in-scope Bundles that no longer target the cluster; it keeps BDs
+    // whose Bundle is gone, of Bundles outside its scope or with bad targets, and BDs a doNotDeploy
+    // target skips (the bundle reconciler prunes those from v0.12.3, `prompt`; before, nothing).
+    const cleanup = new Set(bundlesForCluster(this.ctx, cluster).cleanup.map((b) => keyOfObj(b)));
     const remaining: BundleDeployment[] = [];
     for (const bd of this.ctx.caches.bundleDeployments.byIndex(BY_NAMESPACE, clusterNs)) {
       if (bd.metadata.deletionTimestamp) continue;
-      if (!bd.spec?.offSchedule && !this.stillTargeted(bd, cluster)) {
+      if (!bd.spec?.offSchedule && cleanup.has(bundleKeyOf(bd))) {
         await this.ctx.client.delete(BUNDLE_DEPLOYMENTS, clusterNs, bd.metadata.name ?? '');
         continue;
       }

@@ -1,5 +1,5 @@
 /**
- * What a `fleet apply` job makes of a GitRepo (fleet-model.md §4.1, §3.1, §3.2), as pure functions:
+ * What a `fleet apply` job makes of a GitRepo (docs/fleet/targeting.md §4.1, docs/fleet/links.md §3.1, §3.2), as pure functions:
  * one Bundle per `spec.paths` entry (or the repo root), named by HelmReleaseName, labelled with the
  * GitRepo's labels plus repo-name and commit, with targets and restrictions copied from the
  * GitRepo's targets (the default target when there are none). The simulated repository holds a
@@ -14,18 +14,42 @@ import type {
   TargetCriteria,
 } from '../../apis/fleet.js';
 import { LABEL_COMMIT, LABEL_REPO_NAME } from '../../apis/labels.js';
+import type { LabelSelector } from '../../apis/selector.js';
 import { cleanPath, fakeCommit, gitRepoBundleName } from './naming.js';
 
 /** Used when `spec.targets` is empty (targetsyaml.go): group `default`, which only fleet-local has. */
 export const DEFAULT_TARGET: GitTarget = { name: 'default', clusterGroup: 'default' };
 
+/**
+ * A label selector as it comes out of Go's encoding/json: `matchLabels`, `matchExpressions` and a
+ * requirement's `values` carry `omitempty`, so empty ones vanish; the selector itself is a pointer,
+ * so an empty `{}` stays (and still matches every cluster).
+ */
+function goJsonSelector(sel: LabelSelector): LabelSelector {
+  const out: LabelSelector = {};
+  if (sel.matchLabels && Object.keys(sel.matchLabels).length > 0) out.matchLabels = { ...sel.matchLabels };
+  if (sel.matchExpressions?.length) {
+    out.matchExpressions = sel.matchExpressions.map((r) => ({
+      key: r.key,
+      operator: r.operator,
+      ...(r.values?.length ? { values: [...r.values] } : {}),
+    }));
+  }
+  return out;
+}
+
+/**
+ * One GitTarget as the job writes it (gitops/reconciler/targetsyaml.go newTargetsConfigMap): the
+ * targets go through json.Marshal, whose `omitempty` drops `""` strings and null or empty
+ * selector parts, so `clusterName: ""` or `matchLabels: {}` never reach the Bundle (all versions).
+ */
 function criteriaOf(t: GitTarget): TargetCriteria {
   const out: TargetCriteria = {};
   if (t.name) out.name = t.name;
   if (t.clusterName) out.clusterName = t.clusterName;
-  if (t.clusterSelector) out.clusterSelector = t.clusterSelector;
+  if (t.clusterSelector) out.clusterSelector = goJsonSelector(t.clusterSelector);
   if (t.clusterGroup) out.clusterGroup = t.clusterGroup;
-  if (t.clusterGroupSelector) out.clusterGroupSelector = t.clusterGroupSelector;
+  if (t.clusterGroupSelector) out.clusterGroupSelector = goJsonSelector(t.clusterGroupSelector);
   return out;
 }
 

@@ -13,10 +13,34 @@ import {
   sha256Hex,
 } from './naming.js';
 
-describe('names (fleet-model §3.2)', () => {
+describe('names (docs/fleet/links.md §3.2)', () => {
   it('KeyHash is 12 hex of sha256', () => {
     expect(keyHash('fleet-default::c1')).toBe(sha256Hex('fleet-default::c1').slice(0, 12));
     expect(keyHash('x')).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  // Rows name the Fleet rule: internal/names/keyhash.go KeyHash cuts its input at 100 bytes before
+  // sha256; agentmanagement/controllers/cluster/controller.go hashes "<namespace>::<name>".
+  // Expected values were computed outside this code base.
+  it.each([
+    ['KeyHash: short input is hashed whole', 'fleet-default::c1', '50b238ecd4c1'],
+    ['KeyHash: exactly 100 bytes is hashed whole', 'a'.repeat(100), '2816597888e4'],
+    ['KeyHash: 101 bytes is cut to 100 before hashing', 'a'.repeat(101), '2816597888e4'],
+    ['KeyHash: long cluster key is cut to 100', `fleet-default::${'c'.repeat(120)}`, '3d7794daaef0'],
+    [
+      'KeyHash: keys equal in their first 100 bytes collide',
+      `fleet-default::${'c'.repeat(85)}-y`,
+      '3d7794daaef0',
+    ],
+  ])('%s', (_rule, input, want) => {
+    expect(keyHash(input)).toBe(want);
+  });
+
+  it('a long Cluster name gets the namespace of its cut key hash (cluster/controller.go)', () => {
+    const name = 'c'.repeat(120);
+    expect(clusterNamespaceName('fleet-default', name)).toBe(
+      safeConcatName('cluster', 'fleet-default', name, '3d7794daaef0'),
+    );
   });
 
   it.each([

@@ -1,14 +1,14 @@
 /**
- * Retarget planning (project issue #5): what replacing a GitRepo's `spec.targets` would do, per
+ * Retarget planning: what replacing a GitRepo's `spec.targets` would do, per
  * Bundle and for the GitRepo as a whole, with the warnings a reviewer needs before applying it.
  * Built on retarget.ts (per-Bundle preview with each Bundle's targets rebuilt as `fleet apply`
- * would, fleet-model §4.1) and preview.ts (validation with field paths).
+ * would, docs/fleet/targeting.md §4.1) and preview.ts (validation with field paths).
  */
 import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
 import type { FieldProblem } from '../../../shared/errors.js';
 import { validateGitTargets, previewTargets } from '../preview.js';
 import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../read-model.js';
-import { previewGitRepoRetarget, type BundleRetargetPreview } from '../retarget.js';
+import { previewGitRepoRetarget, sameCriteria, type BundleRetargetPreview } from '../retarget.js';
 import type { FleetView } from '../view.js';
 
 /** One Bundle's part of a plan: the preview plus the BundleDeployments created and deleted. */
@@ -17,8 +17,8 @@ export interface BundleRetargetPlan extends BundleRetargetPreview {
   readonly create: readonly ClusterRecord[];
   /**
    * Existing BundleDeployments of this Bundle whose cluster the new targets leave out: the bundle
-   * reconciler deletes them (Fleet ≥ v0.12.3, §6.1; before that they linger until the cluster's
-   * next check-in, §6.3, unless pruned). Includes orphans that already linger.
+   * reconciler deletes them (Fleet ≥ v0.12.3, docs/fleet/lifecycle.md §6.1; before that they linger until the cluster's
+   * next check-in, docs/fleet/lifecycle.md §6.3, unless pruned). Includes orphans that already linger.
    */
   readonly delete: readonly BundleDeploymentRecord[];
 }
@@ -45,36 +45,22 @@ export function retargetValidation(targets: readonly GitTarget[]): {
   const v = validateGitTargets(targets);
   const problems = [...v.problems];
   if (targets.length === 0) {
-    // §4.1: an empty list silently becomes {clusterGroup: default}; a retarget must say what it means.
+    // docs/fleet/targeting.md §4.1: an empty list silently becomes {clusterGroup: default}; a retarget must say what it means.
     problems.push({
       field: 'targets',
       message:
-        'an empty target list makes Fleet use the default target {clusterGroup: default} (fleet-model §4.1); list the targets explicitly (a target {clusterGroup: "default"} keeps that behaviour)',
+        'an empty target list makes Fleet use the default target {clusterGroup: default} (docs/fleet/targeting.md §4.1); list the targets explicitly (a target {clusterGroup: "default"} keeps that behaviour)',
     });
   }
   return { problems, warnings: v.warnings.filter((w) => !w.startsWith('No targets')) };
 }
 
-const CRITERIA = ['name', 'clusterName', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector'] as const;
-
-/** Same GitTarget criteria, in order (field order and absent vs null do not matter). */
+/**
+ * Same GitTarget criteria, in order, as Fleet would write them: field order, absent vs null, `""`
+ * strings and empty selector parts do not matter (gitops/reconciler/targetsyaml.go; retarget.ts).
+ */
 export function sameTargets(a: readonly TargetCriteria[], b: readonly TargetCriteria[]): boolean {
-  const norm = (list: readonly TargetCriteria[]) =>
-    JSON.stringify(list.map((t) => CRITERIA.map((k) => canonical(t[k] ?? null))));
-  return norm(a) === norm(b);
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .filter(([, x]) => x !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, x]) => [k, canonical(x)]),
-    );
-  }
-  return v;
+  return sameCriteria(a, b);
 }
 
 const byName = (a: ClusterRecord, b: ClusterRecord) =>
@@ -83,7 +69,7 @@ const byName = (a: ClusterRecord, b: ClusterRecord) =>
 /**
  * The plan for replacing `repo`'s targets with `targets` (assumed valid). Per Bundle from
  * retarget.ts; the GitRepo-level sets are the unions over its Bundles, or, for a GitRepo that has
- * no Bundles yet, the preview of its targets alone (§4.1).
+ * no Bundles yet, the preview of its targets alone (docs/fleet/targeting.md §4.1).
  */
 export function planRetarget(
   view: FleetView,
@@ -110,13 +96,10 @@ export function planRetarget(
     before = new Map(previews.flatMap((p) => p.before.map((t) => [t.cluster.key, t.cluster] as const)));
     after = new Map(previews.flatMap((p) => p.after).map((t) => [t.cluster.key, t.cluster] as const));
   } else {
-    const keep =
-      repo.targets.length > 0 ? previewTargets(view, repo.namespace, repo.targets, repo.labels) : [];
+    const keep = repo.targets.length > 0 ? previewTargets(view, repo.namespace, repo.targets, repo) : [];
     before = new Map(keep.map((t) => [t.cluster.key, t.cluster] as const));
     after = new Map(
-      previewTargets(view, repo.namespace, targets, repo.labels).map(
-        (t) => [t.cluster.key, t.cluster] as const,
-      ),
+      previewTargets(view, repo.namespace, targets, repo).map((t) => [t.cluster.key, t.cluster] as const),
     );
   }
   const added = [...after.values()].filter((c) => !before.has(c.key)).sort(byName);
@@ -129,9 +112,9 @@ export function planRetarget(
   if (added.length > 0) warnings.push(`Adds ${added.length} cluster${added.length === 1 ? '' : 's'}.`);
   if (removed.length > 0)
     warnings.push(`Removes ${removed.length} cluster${removed.length === 1 ? '' : 's'}: ${names(removed)}.`);
-  // A cluster that comes in only through a group follows that group's selector from then on (§4.4).
+  // A cluster that comes in only through a group follows that group's selector from then on (docs/fleet/targeting.md §4.4).
   // Judged on the GitRepo targets alone, where the match's index is the GitTarget's position.
-  for (const t of previewTargets(view, repo.namespace, targets, repo.labels)) {
+  for (const t of previewTargets(view, repo.namespace, targets, repo)) {
     const g = t.match.targetIndex === undefined ? undefined : targets[t.match.targetIndex];
     if (t.match.clusterGroup && g && !g.clusterName && !g.clusterSelector && !before.has(t.cluster.key))
       warnings.push(
@@ -141,7 +124,7 @@ export function planRetarget(
   for (const b of bundles) {
     if (b.overridden)
       warnings.push(
-        `Bundle ${b.bundle.name} uses fleet.yaml overrideTargets (§4.1): this edit does not change it.`,
+        `Bundle ${b.bundle.name} uses fleet.yaml overrideTargets (docs/fleet/targeting.md §4.1): this edit does not change it.`,
       );
   }
   const lingering = bundles.reduce(

@@ -21,10 +21,11 @@ export const SelectorOperatorEnum = builder.enumType('SelectorOperator', {
 });
 
 export const LabelInput = builder.inputType('LabelInput', {
-  description: 'One label a selector requires: key equals value.',
+  description:
+    'One label, key and value; in a selector, a label the object must carry with exactly this value.',
   fields: (t) => ({
     key: t.string({ required: true, description: 'Label key, e.g. `env` or `example.com/team`.' }),
-    value: t.string({ required: true, description: 'Required value; may be empty.' }),
+    value: t.string({ required: true, description: 'The value; may be empty.' }),
   }),
 });
 

@@ -9,6 +9,7 @@ import { listArgs, listFilter, statesArg, withStates } from '../common/filters.j
 import { splitKey } from '../common/ids.js';
 import { LabelRef, labelList } from '../common/meta.js';
 import { FleetObjectRef, isKind } from '../common/object.js';
+import { LabelInput } from '../common/selector.js';
 import { RecomputedStatusRef, reportedStatusFields } from '../common/status.js';
 import { GitTargetInput, GitTargetRef, gitTargetsFromInput, TargetMatchRef } from '../common/targets.js';
 import { InconsistencyRef } from '../inconsistency/ref.js';
@@ -181,7 +182,22 @@ builder.queryFields((t) => ({
         required: true,
         description: 'The targets, as in `GitRepo.spec.targets`.',
       }),
+      name: t.arg.string({
+        required: false,
+        description:
+          "The GitRepo's name. Its Bundles carry it as the `fleet.cattle.io/repo-name` label, which a BundleNamespaceMapping's `bundleSelector` may select on.",
+      }),
+      labels: t.arg({
+        type: [LabelInput],
+        required: false,
+        description:
+          "The GitRepo's labels, which its Bundles inherit and BundleNamespaceMappings may select on (each entry is one label: key and value).",
+      }),
     },
-    resolve: (_r, a, ctx) => ctx.readModel.previewTargets(a.namespace, gitTargetsFromInput(a.targets)),
+    resolve: (_r, a, ctx) =>
+      ctx.readModel.previewTargets(a.namespace, gitTargetsFromInput(a.targets), {
+        name: a.name ?? undefined,
+        labels: Object.fromEntries((a.labels ?? []).map((l) => [l.key, l.value])),
+      }),
   }),
 }));
