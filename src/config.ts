@@ -9,7 +9,10 @@ import { ErrorCode, FleetGraphError } from './shared/errors.js';
 export const COMMANDS = ['serve', 'simulate'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** One row per setting: flag name, env var, help text. The README table is generated from this. */
+/**
+ * One row per setting: flag name, env var, help text (printed by `--help`). The README's settings
+ * table is written by hand; test/gateway/readme.test.ts checks it has a row for each of these.
+ */
 export const SETTINGS = {
   port: { env: 'PORT', help: 'Port to listen on; 0 picks a free one', commands: ['serve', 'simulate'] },
   host: { env: 'FLEET_GRAPH_HOST', help: 'Address to bind', commands: ['serve', 'simulate'] },
@@ -31,7 +34,7 @@ export const SETTINGS = {
   },
   cleanup: {
     env: 'FLEET_GRAPH_CLEANUP',
-    help: 'Simulated orphan cleanup: prompt (Fleet >= v0.12.3) or legacy (older)',
+    help: 'Simulated orphan cleanup: prompt (Fleet v0.12.3+) or legacy (v0.12.0 and older)',
     commands: ['serve', 'simulate'],
   },
   speed: {
@@ -369,7 +372,7 @@ const DEFAULTS: Record<SettingName, string> = {
   'log-format': 'auto',
   'alert-stale-deployment-seconds': '60',
   'alert-status-mismatch-seconds': '30',
-  // Fleet's agentCheckinInterval default (fleet-model §5.5).
+  // Fleet's agentCheckinInterval default (docs/fleet/state.md §5.5).
   'agent-checkin-interval-seconds': '900',
   // Longer than one whole watch (290 s server timeout, which ends with a bookmark at the latest)
   // plus a reconnect: a quiet kind on an API server that bookmarks rarely stays ready.

@@ -17,12 +17,18 @@ async function simulate(config: Config, log: Logger): Promise<Simulation> {
   const { startSimulation } = await import('./simulator/index.js');
   const sim = await startSimulation({ ...config, logger: log });
   if (config.kubeconfigOut) await sim.writeKubeconfig(config.kubeconfigOut);
-  // The scheme the kubeconfig uses (http or https), so a client's TLS settings can be checked against it.
-  const scheme = new URL(sim.url).protocol.replace(/:$/, '');
-  log.info({ url: sim.url, scheme, kubeconfig: config.kubeconfigOut }, 'Kubernetes API emulator listening');
+  // The written kubeconfig speaks https (kubectl sends no token over plain http; ADR 0006) on the
+  // same port as the http URL the gateway uses: say both, so a client's TLS settings can be checked.
+  const kubeconfigServer = sim.apiServer.httpsUrl;
+  log.info(
+    { url: sim.url, kubeconfigServer, kubeconfig: config.kubeconfigOut },
+    'Kubernetes API emulator listening',
+  );
   process.stdout.write(
-    `Kubernetes API emulator listening on ${sim.url} (${scheme})\n` +
-      (config.kubeconfigOut ? `kubeconfig written to ${config.kubeconfigOut}\n` : ''),
+    `Kubernetes API emulator listening on ${sim.url}\n` +
+      (config.kubeconfigOut
+        ? `kubeconfig written to ${config.kubeconfigOut} (server ${kubeconfigServer}, https with its own CA)\n`
+        : ''),
   );
   return sim;
 }

@@ -1,5 +1,5 @@
 /**
- * Fleet's custom resources, `fleet.cattle.io/v1alpha1`, as TypeScript types (fleet-model.md §2).
+ * Fleet's custom resources, `fleet.cattle.io/v1alpha1`, as TypeScript types (docs/fleet/objects.md §2).
  * Fields the project does not use are left out; unknown fields pass through untouched.
  */
 import type { KubeObject } from './kube.js';
@@ -16,7 +16,7 @@ export interface Condition {
   lastTransitionTime?: string;
 }
 
-/** Fleet's state strings (§5.1), from best to worst rank. */
+/** Fleet's state strings (docs/fleet/state.md §5.1), from best to worst rank. */
 export type BundleState =
   'Ready' | 'NotReady' | 'WaitApplied' | 'ErrApplied' | 'OutOfSync' | 'Pending' | 'Modified';
 
@@ -78,7 +78,7 @@ export interface StatusDisplay {
   error?: boolean;
 }
 
-/** The status block GitRepo and HelmOp share (§2.1). */
+/** The status block GitRepo and HelmOp share (docs/fleet/objects.md §2.1). */
 export interface StatusBase {
   readyClusters?: number;
   desiredReadyClusters?: number;
@@ -89,7 +89,7 @@ export interface StatusBase {
   perClusterResourceCounts?: Record<string, ResourceCounts>;
 }
 
-/** The criteria shared by GitTarget, BundleTarget, restrictions and partitions (§4.3). */
+/** The criteria shared by GitTarget, BundleTarget, restrictions and partitions (docs/fleet/targeting.md §4.3). */
 export interface TargetCriteria {
   name?: string;
   clusterName?: string;
@@ -98,7 +98,7 @@ export interface TargetCriteria {
   clusterGroupSelector?: LabelSelector | null;
 }
 
-/** A GitRepo target has exactly these five fields, and no `doNotDeploy` (§2.2). */
+/** A GitRepo target has exactly these five fields, and no `doNotDeploy` (docs/fleet/objects.md §2.2). */
 export type GitTarget = TargetCriteria;
 
 export interface GitRepoSpec {
@@ -297,7 +297,7 @@ export interface HelmOp extends KubeObject {
   status?: StatusBase & { lastPollingTriggered?: string; version?: string };
 }
 
-/** Top-level fields only, no spec (§2.9). */
+/** Top-level fields only, no spec (docs/fleet/objects.md §2.9). */
 export interface BundleNamespaceMapping extends KubeObject {
   bundleSelector?: LabelSelector | null;
   namespaceSelector?: LabelSelector | null;

@@ -1,5 +1,5 @@
 /**
- * Label, annotation and finalizer keys Fleet uses to link its objects (fleet-model.md §3.1, §3.3).
+ * Label, annotation and finalizer keys Fleet uses to link its objects (docs/fleet/links.md §3.1, §3.3).
  * There are no ownerReferences between Fleet resources: these labels are the links.
  */
 export const LABEL_REPO_NAME = 'fleet.cattle.io/repo-name';
@@ -30,7 +30,7 @@ export const FINALIZER_BUNDLE = 'fleet.cattle.io/bundle-finalizer';
 export const FINALIZER_BUNDLE_DEPLOYMENT = 'fleet.cattle.io/bundle-deployment-finalizer';
 export const FINALIZER_CLUSTER = 'fleet.cattle.io/cluster-finalizer';
 
-/** The bootstrap workspace, holding the `local` cluster and the `default` group (§4.1). */
+/** The bootstrap workspace, holding the `local` cluster and the `default` group (docs/fleet/targeting.md §4.1). */
 export const BOOTSTRAP_NAMESPACE = 'fleet-local';
 export const DEFAULT_WORKSPACE = 'fleet-default';
 export const DEFAULT_CLUSTER_GROUP = 'default';

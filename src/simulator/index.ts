@@ -62,7 +62,7 @@ export interface Simulation {
   stop(): Promise<void>;
 }
 
-/** The Fleet workspaces every management cluster has (fleet-model.md §8.1). */
+/** The Fleet workspaces every management cluster has (docs/fleet/operations.md §8.1). */
 export const FLEET_WORKSPACES = ['fleet-local', 'fleet-default'];
 
 /**

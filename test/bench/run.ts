@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures fleet-graph against the performance goals P1–P8
- * (shared notes, performance.md §5), each figure a ratio against a baseline measured in the same
+ * (shared notes, docs/performance-goals.md §5), each figure a ratio against a baseline measured in the same
  * run on the same machine. Every part runs in a process of its own — the API emulator, the
  * gateway, the writers, the clients (multiplexed) and the raw baselines — so each figure is paid
  * for by the process it describes.

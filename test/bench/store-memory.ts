@@ -1,7 +1,7 @@
 /**
  * Retained heap per cached BundleDeployment: the store's compact records (with indexes and the
  * interner) against the full JSON-parsed objects a default client-node informer keeps
- * (performance.md §5.3: goal ≤ 250 B vs ~4.8 KB).
+ * (docs/performance-goals.md §5.3: goal ≤ 250 B vs ~4.8 KB).
  *
  *   node --expose-gc --import tsx test/bench/store-memory.ts [count] [baseline-count]
  *
@@ -9,7 +9,7 @@
  * at a million BDs it would need about 5 GB, and its cost per object does not depend on the count.
  *
  * Synthetic fleet: 1,000 clusters × 50 bundles from 5 GitRepos. Objects look like what Fleet
- * writes: the BD labels of fleet-model §3.1, spec options, four conditions, resources, a few
+ * writes: the BD labels of docs/fleet/links.md §3.1, spec options, four conditions, resources, a few
  * non-ready entries, and managedFields. Timestamps come from bulk writes (a few hundred distinct
  * seconds), as when a controller creates or an agent updates many BDs at once.
  */
@@ -249,7 +249,7 @@ const out = {
   fullObjectHeapBytesPerBd: Math.round(perFull),
   storeHeapBytesPerBd: Math.round(perRecord),
   ratio: `1/${(perFull / perRecord).toFixed(1)}`,
-  goal: '≤ 250 B per BD (performance.md §5.3)',
+  goal: '≤ 250 B per BD (docs/performance-goals.md §5.3)',
   ingestUsPerBd: Number(((ingestMs * 1000) / COUNT).toFixed(1)),
   churnUsPerChangeWithSnapshotAndIndexRead: Number(churnUs.toFixed(1)),
   check: snap.list('BundleDeployment').length === COUNT ? 'ok' : 'MISMATCH',

@@ -51,6 +51,9 @@ describe('fleet-graph simulate', () => {
     try {
       await expect.poll(() => out, { timeout: 20_000 }).toContain(`kubeconfig written to ${kubeconfig}`);
       expect(out).toMatch(/^Kubernetes API emulator listening on http:\/\/127\.0\.0\.1:\d+$/m);
+      // The line names the scheme the kubeconfig really uses: https, on the same port.
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)$/m.exec(out)?.[1];
+      expect(out).toContain(`(server https://127.0.0.1:${port}, https with its own CA)`);
       const r = await kubectl(['get', 'crd', 'gitrepos.fleet.cattle.io', '-o', 'name'], {
         kubeconfig,
         cacheDir: join(dir, 'cache'),

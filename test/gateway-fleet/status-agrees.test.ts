@@ -1,5 +1,5 @@
 /**
- * GitRepo status recomputed from BundleDeployments (fleet-model §5.1, §5.4): the gateway's reading
+ * GitRepo status recomputed from BundleDeployments (docs/fleet/state.md §5.1, §5.4): the gateway's reading
  * (fleet/, over records the real store builds) against the simulated Fleet's (simulator/controller,
  * over raw objects), on seeded random deployments.
  */
@@ -83,7 +83,7 @@ function randomDeployments(seed: number): KubeObject[] {
   return out;
 }
 
-describe('GitRepo status from BundleDeployments agrees with the simulated Fleet (fleet-model §5.4)', () => {
+describe('GitRepo status from BundleDeployments agrees with the simulated Fleet (docs/fleet/state.md §5.4)', () => {
   it('on 300 seeded random sets of deployments', () => {
     const states = new Set<string>();
     for (let seed = 1; seed <= 300; seed++) {
@@ -131,7 +131,7 @@ describe('GitRepo status from BundleDeployments agrees with the simulated Fleet 
         },
       });
     }
-    // Every §5.1 state is exercised.
+    // Every docs/fleet/state.md §5.1 state is exercised.
     expect([...states].sort()).toEqual([
       'ErrApplied',
       'Modified',
@@ -143,7 +143,7 @@ describe('GitRepo status from BundleDeployments agrees with the simulated Fleet 
   });
 });
 
-describe('Bundle status from targets agrees with the simulated Fleet (fleet-model §5.3, v0.16+)', () => {
+describe('Bundle status from targets agrees with the simulated Fleet (docs/fleet/state.md §5.3, v0.16+)', () => {
   // Each BD is one target of one Bundle; the simulated reconciler's newly computed ID is what it
   // staged, which is all the gateway can see (target/target.go effectiveDeployment).
   it('on 300 seeded random sets of targets, paused and held-back ones included', () => {

@@ -1,5 +1,5 @@
 /**
- * Two independent readings of Fleet's targeting rules (fleet-model §4) must agree: the gateway's
+ * Two independent readings of Fleet's targeting rules (docs/fleet/targeting.md §4) must agree: the gateway's
  * (fleet/, over records the real store builds) and the simulated Fleet's (simulator/controller,
  * over raw objects). Seeded random fleets; every mismatch prints the seed and the case.
  */
@@ -63,7 +63,7 @@ function randomFleet(seed: number) {
           matchExpressions: [{ key: 'env', operator: 'Exists' }],
         };
       default:
-        // Rarely invalid: the whole bundle then has a targeting error (§4.3).
+        // Rarely invalid: the whole bundle then has a targeting error (docs/fleet/targeting.md §4.3).
         return r(6) === 0
           ? { matchExpressions: [{ key: 'env', operator: 'Bogus' }] }
           : { matchLabels: { tier: 'gold' } };
@@ -172,7 +172,7 @@ function simulatorAnswer(objects: { kind: WatchKind; obj: KubeObject }[]) {
         ),
       );
   const bundle = of('Bundle')[0] as unknown as { spec: { targets: BundleTarget[] } };
-  // The simulator reports the group pass Fleet was in when the target matched (§4.4); the gateway
+  // The simulator reports the group pass Fleet was in when the target matched (docs/fleet/targeting.md §4.4); the gateway
   // names a group only when the target has a group criterion, since only then did it take part.
   const groupOf = (targetName: string, pass: string) => {
     const t = bundle.spec.targets.find((x) => x.name === targetName);
@@ -197,7 +197,7 @@ function simulatorAnswer(objects: { kind: WatchKind; obj: KubeObject }[]) {
   }
 }
 
-describe('gateway targeting agrees with the simulated Fleet (fleet-model §4)', () => {
+describe('gateway targeting agrees with the simulated Fleet (docs/fleet/targeting.md §4)', () => {
   it('on 300 seeded random fleets', () => {
     let nonEmpty = 0;
     for (let seed = 1; seed <= 300; seed++) {

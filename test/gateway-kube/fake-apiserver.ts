@@ -1,5 +1,5 @@
 /**
- * A tiny Kubernetes API over node:http for reflector tests (libraries.md §1.5 point 10): paged
+ * A tiny Kubernetes API over node:http for reflector tests (docs/libraries.md §1.5 point 10): paged
  * lists, NDJSON watches with resume, bookmarks and server timeouts, merge patch with resourceVersion
  * preconditions, and faults (HTTP errors, 410 as status or in-stream, ended and silent watches).
  * Only what the reflector needs; the full emulator lives in src/simulator/apiserver.

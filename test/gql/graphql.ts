@@ -144,13 +144,13 @@ export type LabelSelectorRequirementInput = {
 
 /** Why a BundleDeployment was removed. */
 export type RemovalReason =
-  /** Its Bundle was deleted (§6.2). */
+  /** Its Bundle was deleted, and Fleet deletes all of the Bundle's BundleDeployments with it. */
   | 'BUNDLE_DELETED'
   /** Its Cluster was deleted, and its namespace with it. */
   | 'CLUSTER_DELETED'
   /** The GitRepo its Bundle came from was deleted (the cascade GitRepo → Bundles → BundleDeployments). */
   | 'GITREPO_DELETED'
-  /** Its Bundle still exists but the Bundle's current targets no longer select its cluster (fleet-model §6.1). */
+  /** Its Bundle still exists but the Bundle's current targets no longer select its cluster, which makes it an orphan that Fleet deletes. */
   | 'TARGET_REMOVED'
   /** None of the above is visible: someone or something else deleted it. */
   | 'UNKNOWN';

@@ -73,7 +73,7 @@ const PLAN = `
     }
   }`;
 
-/** Restrictions of each Bundle, by name: they equal the GitRepo's targets once `fleet apply` ran (§4.1). */
+/** Restrictions of each Bundle, by name: they equal the GitRepo's targets once `fleet apply` ran (docs/fleet/targeting.md §4.1). */
 async function restrictions(env: Env): Promise<string[][]> {
   const d = await env.gql(
     `{ gitRepo(namespace: "${WS}", name: "app") { bundles { edges { node { targetRestrictions { name } } } } } }`,

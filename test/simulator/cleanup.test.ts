@@ -1,5 +1,5 @@
 /**
- * The seed problem (rancher/fleet#3437, fleet-model.md §6.3): after clusters are removed from a
+ * The seed problem (rancher/fleet#3437, docs/fleet/lifecycle.md §6.3): after clusters are removed from a
  * GitRepo's targets, `legacy` cleanup leaves their BundleDeployments in place until the clusters'
  * next check-in (and the GitRepo status keeps counting them); `prompt` cleanup removes them in the
  * same bundle reconcile that applies the new targets.

@@ -1,4 +1,4 @@
-/** Deletion cascades (fleet-model.md §6.2) through the API, on the simulated clock. */
+/** Deletion cascades (docs/fleet/lifecycle.md §6.2) through the API, on the simulated clock. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Cluster, GitRepo } from '../../src/apis/fleet.js';
 import { BUNDLE_DEPLOYMENTS, BUNDLES, CLUSTERS, GITREPOS, NAMESPACES } from '../../src/apis/gvr.js';

@@ -1,5 +1,5 @@
 /**
- * The simulator and the gateway read Fleet's targeting rules (fleet-model.md §4) independently.
+ * The simulator and the gateway read Fleet's targeting rules (docs/fleet/targeting.md §4) independently.
  * This runs both over the same table and demands the same answer for every row, so a mistake in
  * either reading shows up as a disagreement.
  */
@@ -91,7 +91,7 @@ function gatewayAnswer(c: TargetingCase): string[] | 'error' {
     .sort();
 }
 
-describe('simulator and gateway agree on every targeting rule of §4', () => {
+describe('simulator and gateway agree on every targeting rule of docs/fleet/targeting.md §4', () => {
   it.each(TARGETING_CASES.map((c) => [c.rule, c] as const))('%s', (_rule, c) => {
     const sim = simulatorAnswer(c);
     expect(gatewayAnswer(c)).toEqual(sim);

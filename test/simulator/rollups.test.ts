@@ -1,4 +1,4 @@
-/** Status roll-ups of fleet-model.md §5.3–5.6, read through the API. */
+/** Status roll-ups of docs/fleet/state.md §5.3–5.6, read through the API. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, Cluster, ClusterGroup, GitRepo } from '../../src/apis/fleet.js';
 import { BUNDLES, CLUSTER_GROUPS, CLUSTERS, GITREPOS } from '../../src/apis/gvr.js';
@@ -46,7 +46,7 @@ const repo = async (name = 'app') => (await t.get<GitRepo>(GITREPOS, WS, name))!
 const cluster = async (name: string) => (await t.get<Cluster>(CLUSTERS, WS, name))!;
 
 describe('roll-ups', () => {
-  it('GitRepo (§5.4): summary, clusters, resource counts, Ready, and GitUpdating while the job runs', async () => {
+  it('GitRepo (docs/fleet/state.md §5.4): summary, clusters, resource counts, Ready, and GitUpdating while the job runs', async () => {
     // Bundle conditions feed the GitRepo's Ready with the batching delay: wait for it to settle.
     await t.settle(
       async () => (await repo()).status?.conditions?.find((c) => c.type === 'Ready')?.status,
@@ -72,7 +72,7 @@ describe('roll-ups', () => {
     await t.settle(async () => (await repo()).status?.display?.state, 'NotReady', { stepMs: 500 });
     const nr = await repo();
     expect(nr.status).toMatchObject({ readyClusters: 2, desiredReadyClusters: 3 });
-    // A Bundle with Ready=False has its condition copied over the GitRepo's (§5.4), once the
+    // A Bundle with Ready=False has its condition copied over the GitRepo's (docs/fleet/state.md §5.4), once the
     // Bundle's own status change has gone through the batching delay.
     await t.settle(
       async () =>
@@ -118,7 +118,7 @@ describe('roll-ups', () => {
     expect((await repo('tools')).status?.summary?.desiredReady).toBe(1);
   });
 
-  it('Cluster (§5.5): readyBundles, state, GitRepo counts', async () => {
+  it('Cluster (docs/fleet/state.md §5.5): readyBundles, state, GitRepo counts', async () => {
     // Before its first check-in a cluster shows WaitCheckIn; afterwards the top-ranked state.
     await t.settle(async () => (await cluster('d1')).status?.display, { readyBundles: '3/3', state: '' });
     const d1 = await cluster('d1');
@@ -136,7 +136,7 @@ describe('roll-ups', () => {
     );
   });
 
-  it('ClusterGroup (§5.6): members, non-ready clusters and summed bundles', async () => {
+  it('ClusterGroup (docs/fleet/state.md §5.6): members, non-ready clusters and summed bundles', async () => {
     await t.settle(async () => (await t.get<ClusterGroup>(CLUSTER_GROUPS, WS, 'prod'))?.status?.display, {
       readyClusters: '2/2',
       readyBundles: '4/4',

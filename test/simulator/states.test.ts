@@ -1,5 +1,5 @@
 /**
- * Every BundleDeployment state of fleet-model.md §5.1, produced by the simulated agents (with
+ * Every BundleDeployment state of docs/fleet/state.md §5.1, produced by the simulated agents (with
  * injected faults, pauses and dependencies) and read back through the API.
  */
 import { Watch } from '@kubernetes/client-node';
@@ -39,7 +39,7 @@ const bd = (cluster: string, name: string) =>
   t.get<BundleDeployment>(BUNDLE_DEPLOYMENTS, clusterNamespaceName(WS, cluster), name);
 const stateOf = async (cluster: string, name: string) => (await bd(cluster, name))?.status?.display?.state;
 
-describe('BundleDeployment states (§5.1)', () => {
+describe('BundleDeployment states (docs/fleet/state.md §5.1)', () => {
   it('WaitApplied → NotReady → Ready on the agent delays', async () => {
     await t.create(BUNDLES, bundle('b'));
     const seen = new Set<string | undefined>();
@@ -92,7 +92,7 @@ describe('BundleDeployment states (§5.1)', () => {
     const modified = (await bd('c3', 'm'))!;
     expect(modified.status?.nonModified).toBe(false);
     expect(modified.status?.modifiedStatus?.[0]).toMatchObject({ kind: 'ConfigMap', name: 'm-config' });
-    // The Bundle ranks them and names one cluster per state (§5.2).
+    // The Bundle ranks them and names one cluster per state (docs/fleet/state.md §5.2).
     const b = (await t.get<Bundle>(BUNDLES, WS, 'b'))!;
     expect(b.status?.display).toEqual({ readyClusters: '0/3', state: 'ErrApplied' });
     expect(b.status?.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(
@@ -118,13 +118,13 @@ describe('BundleDeployment states (§5.1)', () => {
     expect(paused.spec.stagedOptions?.defaultNamespace).toBe('moved');
     await t.settle(() => stateOf('c2', 'b'), 'Ready');
     expect((await bd('c2', 'b'))!.spec.options?.defaultNamespace).toBe('moved');
-    // The Bundle judges the paused target by the new deployment ID: WaitApplied there (§5.3).
+    // The Bundle judges the paused target by the new deployment ID: WaitApplied there (docs/fleet/state.md §5.3).
     await t.settle(async () => (await t.get<Bundle>(BUNDLES, WS, 'b'))?.status?.summary?.waitApplied, 1);
     await t.patch(CLUSTERS, WS, 'c1', { spec: { paused: false } });
     await t.settle(() => stateOf('c1', 'b'), 'Ready');
   });
 
-  it('a paused GitRepo pauses its Bundles: changes are staged, not deployed (§7.2)', async () => {
+  it('a paused GitRepo pauses its Bundles: changes are staged, not deployed (docs/fleet/rollout.md §7.2)', async () => {
     await t.create(GITREPOS, {
       metadata: { name: 'app', namespace: WS },
       spec: { repo: 'https://example.com/app', targets: [{ name: 'all', clusterSelector: {} }] },
@@ -142,7 +142,7 @@ describe('BundleDeployment states (§5.1)', () => {
     expect((await bd('c1', 'app'))?.status?.syncGeneration).toBe(2);
   });
 
-  it('ErrApplied while a dependency is not ready on the same cluster (§2.10)', async () => {
+  it('ErrApplied while a dependency is not ready on the same cluster (docs/fleet/objects.md §2.10)', async () => {
     t.fleet.injectFault({ cluster: `${WS}/c1`, bundle: `${WS}/base`, fault: 'ErrApplied' });
     await t.create(BUNDLES, bundle('base'));
     await t.create(BUNDLES, bundle('app', { dependsOn: [{ name: 'base' }] }));
@@ -159,7 +159,7 @@ describe('BundleDeployment states (§5.1)', () => {
     await t.settle(() => stateOf('c1', 'app'), 'Ready');
   });
 
-  it('Pending at bundle level: maxNew holds new BDs back per reconcile (§4.6)', async () => {
+  it('Pending at bundle level: maxNew holds new BDs back per reconcile (docs/fleet/targeting.md §4.6)', async () => {
     const summaries: BundleSummary[] = [];
     const ac = await new Watch(t.api.kubeConfig).watch(
       collectionPath(BUNDLES, WS),

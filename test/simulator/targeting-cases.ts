@@ -1,5 +1,5 @@
 /**
- * One row per targeting rule of fleet-model.md §4. Shared by the pure unit test beside
+ * One row per targeting rule of docs/fleet/targeting.md §4. Shared by the pure unit test beside
  * src/simulator/controller/targeting.ts and the end-to-end test through the emulator's API.
  *
  * Namespaces are written as the tokens `ws` (the bundle's workspace) and `other` (a second
@@ -54,13 +54,13 @@ const three: CaseCluster[] = [
 
 export const TARGETING_CASES: TargetingCase[] = [
   {
-    rule: '§4.3 clusterName matches metadata.name',
+    rule: 'docs/fleet/targeting.md §4.3 clusterName matches metadata.name',
     clusters: three,
     targets: [{ name: 't', clusterName: 'b' }],
     expect: ['b'],
   },
   {
-    rule: '§4.3 clusterName also matches the Rancher display-name label',
+    rule: 'docs/fleet/targeting.md §4.3 clusterName also matches the Rancher display-name label',
     clusters: [
       { name: 'c-x1', labels: { 'management.cattle.io/cluster-display-name': 'pretty' } },
       { name: 'c-x2' },
@@ -69,13 +69,13 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['c-x1'],
   },
   {
-    rule: '§4.3 clusterSelector matchLabels',
+    rule: 'docs/fleet/targeting.md §4.3 clusterSelector matchLabels',
     clusters: three,
     targets: [{ name: 't', clusterSelector: { matchLabels: { env: 'prod' } } }],
     expect: ['a', 'c'],
   },
   {
-    rule: '§4.3 clusterSelector In',
+    rule: 'docs/fleet/targeting.md §4.3 clusterSelector In',
     clusters: three,
     targets: [
       {
@@ -86,7 +86,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['c'],
   },
   {
-    rule: '§4.3 clusterSelector NotIn matches clusters without the key',
+    rule: 'docs/fleet/targeting.md §4.3 clusterSelector NotIn matches clusters without the key',
     clusters: [...three, { name: 'd' }],
     targets: [
       {
@@ -97,13 +97,13 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['b', 'd'],
   },
   {
-    rule: '§4.3 clusterSelector Exists',
+    rule: 'docs/fleet/targeting.md §4.3 clusterSelector Exists',
     clusters: [...three, { name: 'd' }],
     targets: [{ name: 't', clusterSelector: { matchExpressions: [{ key: 'env', operator: 'Exists' }] } }],
     expect: ['a', 'b', 'c'],
   },
   {
-    rule: '§4.3 clusterSelector DoesNotExist',
+    rule: 'docs/fleet/targeting.md §4.3 clusterSelector DoesNotExist',
     clusters: [...three, { name: 'd' }],
     targets: [
       { name: 't', clusterSelector: { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] } },
@@ -111,7 +111,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['d'],
   },
   {
-    rule: '§4.3 matchLabels and matchExpressions are ANDed',
+    rule: 'docs/fleet/targeting.md §4.3 matchLabels and matchExpressions are ANDed',
     clusters: three,
     targets: [
       {
@@ -125,31 +125,31 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a'],
   },
   {
-    rule: '§4.3 an empty selector {} matches every cluster, even unlabelled ones',
+    rule: 'docs/fleet/targeting.md §4.3 an empty selector {} matches every cluster, even unlabelled ones',
     clusters: [...three, { name: 'd' }],
     targets: [{ name: 't', clusterSelector: {} }],
     expect: ['a', 'b', 'c', 'd'],
   },
   {
-    rule: '§4.3 a target without criteria matches nothing',
+    rule: 'docs/fleet/targeting.md §4.3 a target without criteria matches nothing',
     clusters: three,
     targets: [{ name: 't' }],
     expect: [],
   },
   {
-    rule: '§4.3 a null selector adds no criterion',
+    rule: 'docs/fleet/targeting.md §4.3 a null selector adds no criterion',
     clusters: three,
     targets: [{ name: 't', clusterName: 'a', clusterSelector: null }],
     expect: ['a'],
   },
   {
-    rule: '§4.3 all criteria of one target must hold (AND)',
+    rule: 'docs/fleet/targeting.md §4.3 all criteria of one target must hold (AND)',
     clusters: three,
     targets: [{ name: 't', clusterName: 'a', clusterSelector: { matchLabels: { env: 'dev' } } }],
     expect: [],
   },
   {
-    rule: '§4.5 targets are ORed',
+    rule: 'docs/fleet/targeting.md §4.5 targets are ORed',
     clusters: three,
     targets: [
       { name: 't1', clusterName: 'a' },
@@ -158,7 +158,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a', 'b'],
   },
   {
-    rule: '§4.3 an invalid operator is a targeting error',
+    rule: 'docs/fleet/targeting.md §4.3 an invalid operator is a targeting error',
     clusters: three,
     targets: [
       {
@@ -169,7 +169,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: 'error',
   },
   {
-    rule: '§4.3 In without values is a targeting error',
+    rule: 'docs/fleet/targeting.md §4.3 In without values is a targeting error',
     clusters: three,
     targets: [
       { name: 't', clusterSelector: { matchExpressions: [{ key: 'env', operator: 'In', values: [] }] } },
@@ -177,21 +177,21 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: 'error',
   },
   {
-    rule: '§4.2 clusterGroup selects the members of a group',
+    rule: 'docs/fleet/targeting.md §4.2 clusterGroup selects the members of a group',
     clusters: three,
     groups: [{ name: 'eu', selector: { matchLabels: { region: 'eu' } } }],
     targets: [{ name: 't', clusterGroup: 'eu' }],
     expect: ['a', 'b'],
   },
   {
-    rule: '§4.2 a group with a null selector has no members',
+    rule: 'docs/fleet/targeting.md §4.2 a group with a null selector has no members',
     clusters: three,
     groups: [{ name: 'none', selector: null }],
     targets: [{ name: 't', clusterGroup: 'none' }],
     expect: [],
   },
   {
-    rule: '§4.2 a group with selector {} contains every cluster of its namespace',
+    rule: 'docs/fleet/targeting.md §4.2 a group with selector {} contains every cluster of its namespace',
     clusters: [...three, { name: 'x', namespace: 'other' }],
     groups: [{ name: 'all', selector: {} }],
     mappings: [{ name: 'm', bundleSelector: {}, namespaceSelector: {} }],
@@ -199,7 +199,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a', 'b', 'c'],
   },
   {
-    rule: '§4.2 a group with an invalid selector is skipped, not an error',
+    rule: 'docs/fleet/targeting.md §4.2 a group with an invalid selector is skipped, not an error',
     clusters: three,
     groups: [{ name: 'bad', selector: { matchExpressions: [{ key: 'env', operator: 'In', values: [] }] } }],
     targets: [
@@ -209,7 +209,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['c'],
   },
   {
-    rule: '§4.2 clusterGroupSelector tests the group’s own labels, not its selector',
+    rule: 'docs/fleet/targeting.md §4.2 clusterGroupSelector tests the group’s own labels, not its selector',
     clusters: three,
     groups: [
       { name: 'g-eu', labels: { tier: 'gold' }, selector: { matchLabels: { region: 'eu' } } },
@@ -219,13 +219,13 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a', 'b'],
   },
   {
-    rule: '§4.4 clusterGroupSelector {} passes even for clusters in no group',
+    rule: 'docs/fleet/targeting.md §4.4 clusterGroupSelector {} passes even for clusters in no group',
     clusters: three,
     targets: [{ name: 't', clusterGroupSelector: {} }],
     expect: ['a', 'b', 'c'],
   },
   {
-    rule: '§4.4 a non-empty clusterGroupSelector fails for clusters in no group',
+    rule: 'docs/fleet/targeting.md §4.4 a non-empty clusterGroupSelector fails for clusters in no group',
     clusters: three,
     groups: [{ name: 'g', labels: { tier: 'gold' }, selector: { matchLabels: { env: 'dev' } } }],
     targets: [
@@ -234,7 +234,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['b'],
   },
   {
-    rule: '§4.4 group criteria must hold for the same group',
+    rule: 'docs/fleet/targeting.md §4.4 group criteria must hold for the same group',
     clusters: three,
     groups: [
       { name: 'group-a', labels: { region: 'x' }, selector: { matchLabels: { env: 'prod' } } },
@@ -246,7 +246,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: [],
   },
   {
-    rule: '§4.2 group membership is limited to the group’s own namespace',
+    rule: 'docs/fleet/targeting.md §4.2 group membership is limited to the group’s own namespace',
     clusters: [{ name: 'a' }, { name: 'x', namespace: 'other' }],
     groups: [{ name: 'g', namespace: 'other', selector: {} }],
     mappings: [{ name: 'm', bundleSelector: {}, namespaceSelector: {} }],
@@ -254,7 +254,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['other/x'],
   },
   {
-    rule: '§4.2 clusters in other namespaces are not candidates without a mapping',
+    rule: 'docs/fleet/targeting.md §4.2 clusters in other namespaces are not candidates without a mapping',
     clusters: [
       { name: 'a', labels: { env: 'prod' } },
       { name: 'x', namespace: 'other', labels: { env: 'prod' } },
@@ -263,7 +263,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a'],
   },
   {
-    rule: '§4.2 a BundleNamespaceMapping adds the namespaces it selects',
+    rule: 'docs/fleet/targeting.md §4.2 a BundleNamespaceMapping adds the namespaces it selects',
     clusters: [
       { name: 'a', labels: { env: 'prod' } },
       { name: 'x', namespace: 'other', labels: { env: 'prod' } },
@@ -281,7 +281,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a', 'other/x'],
   },
   {
-    rule: '§4.2 a mapping whose bundleSelector does not match the bundle adds nothing',
+    rule: 'docs/fleet/targeting.md §4.2 a mapping whose bundleSelector does not match the bundle adds nothing',
     clusters: [
       { name: 'a', labels: { env: 'prod' } },
       { name: 'x', namespace: 'other', labels: { env: 'prod' } },
@@ -292,7 +292,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a'],
   },
   {
-    rule: '§4.2 a mapping with a null selector never matches',
+    rule: 'docs/fleet/targeting.md §4.2 a mapping with a null selector never matches',
     clusters: [
       { name: 'a', labels: { env: 'prod' } },
       { name: 'x', namespace: 'other', labels: { env: 'prod' } },
@@ -302,7 +302,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a'],
   },
   {
-    rule: '§4.2 a mapping outside the bundle’s namespace is ignored',
+    rule: 'docs/fleet/targeting.md §4.2 a mapping outside the bundle’s namespace is ignored',
     clusters: [
       { name: 'a', labels: { env: 'prod' } },
       { name: 'x', namespace: 'other', labels: { env: 'prod' } },
@@ -312,7 +312,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a'],
   },
   {
-    rule: '§4.2 a mapping can select a namespace by kubernetes.io/metadata.name',
+    rule: 'docs/fleet/targeting.md §4.2 a mapping can select a namespace by kubernetes.io/metadata.name',
     clusters: [{ name: 'x', namespace: 'other', labels: { env: 'prod' } }],
     mappings: [
       {
@@ -325,14 +325,14 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['other/x'],
   },
   {
-    rule: '§4.5 restrictions narrow: a target outside every restriction deploys nowhere',
+    rule: 'docs/fleet/targeting.md §4.5 restrictions narrow: a target outside every restriction deploys nowhere',
     clusters: three,
     targets: [{ name: 't', clusterSelector: {} }],
     restrictions: [{ name: 'r', clusterSelector: { matchLabels: { region: 'eu' } } }],
     expect: ['a', 'b'],
   },
   {
-    rule: '§4.5 restriction and target are checked in the same group pass',
+    rule: 'docs/fleet/targeting.md §4.5 restriction and target are checked in the same group pass',
     clusters: [{ name: 'a', labels: { x: '1' } }],
     groups: [
       { name: 'group-a', selector: {} },
@@ -343,7 +343,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: [],
   },
   {
-    rule: '§4.5 doNotDeploy on the matched deployment target skips the cluster',
+    rule: 'docs/fleet/targeting.md §4.5 doNotDeploy on the matched deployment target skips the cluster',
     clusters: three,
     targets: [
       { name: 'skip', clusterName: 'a', doNotDeploy: true },
@@ -352,7 +352,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['b', 'c'],
   },
   {
-    rule: '§4.5 the first matching target supplies the options',
+    rule: 'docs/fleet/targeting.md §4.5 the first matching target supplies the options',
     clusters: three,
     targets: [
       { name: 'eu', clusterSelector: { matchLabels: { region: 'eu' } }, defaultNamespace: 'eu-ns' },
@@ -362,7 +362,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expectNamespace: { a: 'eu-ns', b: 'eu-ns', c: 'all-ns' },
   },
   {
-    rule: '§4.5 customizations never add clusters',
+    rule: 'docs/fleet/targeting.md §4.5 customizations never add clusters',
     clusters: three,
     targets: [
       { name: 'cust', clusterName: 'c', defaultNamespace: 'custom' },
@@ -372,7 +372,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a', 'b'],
   },
   {
-    rule: '§4.5 FirstMatch: the first matching customization replaces the options',
+    rule: 'docs/fleet/targeting.md §4.5 FirstMatch: the first matching customization replaces the options',
     clusters: three,
     targets: [
       { name: 'c1', clusterSelector: { matchLabels: { env: 'prod' } }, defaultNamespace: 'prod-ns' },
@@ -384,7 +384,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expectNamespace: { a: 'prod-ns', b: 'base', c: 'prod-ns' },
   },
   {
-    rule: '§4.5 FirstMatch: a broader customization before a doNotDeploy one hides it',
+    rule: 'docs/fleet/targeting.md §4.5 FirstMatch: a broader customization before a doNotDeploy one hides it',
     clusters: three,
     targets: [
       { name: 'c1', clusterSelector: { matchLabels: { env: 'prod' } }, defaultNamespace: 'prod-ns' },
@@ -395,7 +395,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['a', 'b', 'c'],
   },
   {
-    rule: '§4.5 FirstMatch: a matching doNotDeploy customization skips the cluster',
+    rule: 'docs/fleet/targeting.md §4.5 FirstMatch: a matching doNotDeploy customization skips the cluster',
     clusters: three,
     targets: [
       { name: 'c1', clusterName: 'a', doNotDeploy: true },
@@ -405,7 +405,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['b', 'c'],
   },
   {
-    rule: '§4.5 AllMatches: any matching doNotDeploy customization skips the cluster',
+    rule: 'docs/fleet/targeting.md §4.5 AllMatches: any matching doNotDeploy customization skips the cluster',
     clusters: three,
     mode: 'AllMatches',
     targets: [
@@ -418,7 +418,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expectNamespace: { b: '', c: 'prod-ns' },
   },
   {
-    rule: '§4.1 the default target (clusterGroup default) selects the default group',
+    rule: 'docs/fleet/targeting.md §4.1 the default target (clusterGroup default) selects the default group',
     clusters: [{ name: 'local', labels: { name: 'local' } }, { name: 'other-cluster' }],
     groups: [{ name: 'default', selector: { matchLabels: { name: 'local' } } }],
     targets: [{ name: 'default', clusterGroup: 'default' }],
@@ -426,7 +426,7 @@ export const TARGETING_CASES: TargetingCase[] = [
     expect: ['local'],
   },
   {
-    rule: '§4.1 the default target deploys nowhere when the workspace has no default group',
+    rule: 'docs/fleet/targeting.md §4.1 the default target deploys nowhere when the workspace has no default group',
     clusters: three,
     targets: [{ name: 'default', clusterGroup: 'default' }],
     restrictions: [{ name: 'default', clusterGroup: 'default' }],

@@ -1,5 +1,5 @@
 /**
- * The targeting table of fleet-model.md §4 run end to end: each row gets its own pair of
+ * The targeting table of docs/fleet/targeting.md §4 run end to end: each row gets its own pair of
  * workspaces, its clusters, groups, mappings and a Bundle, created through the emulator's API; the
  * simulated bundle controller then creates BundleDeployments for exactly the expected clusters.
  */
@@ -78,7 +78,7 @@ afterAll(async () => {
   await t.stop();
 });
 
-describe('targeting through the API: one row per rule of §4', () => {
+describe('targeting through the API: one row per rule of docs/fleet/targeting.md §4', () => {
   it.each(TARGETING_CASES.map((c, i) => [c.rule, c, i] as const))('%s', async (_rule, c, i) => {
     const ns = nsOf(i);
     const sel = `fleet.cattle.io/bundle-name=b,fleet.cattle.io/bundle-namespace=${ns.ws}`;

@@ -52,7 +52,7 @@ describe('consistency findings', () => {
     );
   });
 
-  it('STALE_DEPLOYMENT: a cluster in a namespace no BundleNamespaceMapping exports to (§4.2)', () => {
+  it('STALE_DEPLOYMENT: a cluster in a namespace no BundleNamespaceMapping exports to (docs/fleet/targeting.md §4.2)', () => {
     const shared = aCluster({ name: 'edge', namespace: 'shared' });
     const everywhere = aGitRepoBundle({
       name: 'app-web',
@@ -206,7 +206,7 @@ describe('consistency findings', () => {
   });
 });
 
-describe('removalReason (fleet-model §6)', () => {
+describe('removalReason (docs/fleet/lifecycle.md §6)', () => {
   const repo = aGitRepo({ name: 'app' });
   const bd = aDeployment({ bundle: prodOnly, cluster: prod });
   const rows: { rule: string; records: FleetRecord[]; want: string }[] = [

@@ -3,11 +3,11 @@
  *
  * - STALE_DEPLOYMENT: a BundleDeployment whose Bundle's current targets no longer select its
  *   cluster, or whose Bundle is gone or being deleted. Before v0.12.3 only the Cluster reconciler
- *   deleted these, so they lingered until a Cluster event (fleet-model §6.3, rancher/fleet#3437).
+ *   deleted these, so they lingered until a Cluster event (docs/fleet/lifecycle.md §6.3, rancher/fleet#3437).
  * - MISSING_DEPLOYMENT: a targeted cluster with `status.namespace` set but no BD; the reason names
  *   what the Bundle status shows held it back (missing-deployment.ts), short-lived ones are normal.
  * - STATUS_MISMATCH: a GitRepo or HelmOp status number that disagrees with the same number
- *   recomputed from the BDs that exist (§5.4). Status trails BDs by about 3 s (§8.3), so consumers
+ *   recomputed from the BDs that exist (docs/fleet/state.md §5.4). Status trails BDs by about 3 s (docs/fleet/operations.md §8.3), so consumers
  *   judge by age (`firstSeenAt`), which the ConsistencyTracker keeps.
  *
  * Ids are stable while a finding persists, so its age can be tracked across snapshots.
@@ -37,14 +37,14 @@ export const mismatchId = (kind: string, key: string, field: string) => `mismatc
 function terminating(bd: BundleDeploymentRecord): string {
   if (bd.deletionTimestamp) return ' It is already terminating (deleted at ' + bd.deletionTimestamp + ').';
   if (bd.offSchedule)
-    return ' It is off schedule, and Fleet spares off-schedule deployments from orphan cleanup (§7.2).';
+    return ' It is off schedule, and Fleet spares off-schedule deployments from orphan cleanup (docs/fleet/rollout.md §7.2).';
   return '';
 }
 
 /**
- * Why a BD is, or should be, removed (fleet-model §6): the deletion cascade GitRepo → Bundles →
- * BDs (§6.2), a deleted Bundle, a deleted Cluster (its namespace goes, and the BDs in it), or its
- * Bundle's current targets no longer selecting the cluster (§6.1). Evaluated on the snapshot at
+ * Why a BD is, or should be, removed (docs/fleet/lifecycle.md §6): the deletion cascade GitRepo → Bundles →
+ * BDs (docs/fleet/lifecycle.md §6.2), a deleted Bundle, a deleted Cluster (its namespace goes, and the BDs in it), or its
+ * Bundle's current targets no longer selecting the cluster (docs/fleet/lifecycle.md §6.1). Evaluated on the snapshot at
  * hand: for a BD that was just deleted, pass its last record and the snapshot after the deletion.
  */
 export function removalReason(view: FleetView, bd: BundleDeploymentRecord): RemovalReason {
@@ -82,7 +82,7 @@ function staleFinding(
   };
 }
 
-/** Why a Bundle's targets leave out a cluster: not a candidate namespace (§4.2), or the match reason. */
+/** Why a Bundle's targets leave out a cluster: not a candidate namespace (docs/fleet/targeting.md §4.2), or the match reason. */
 function notTargetedBecause(view: FleetView, bundle: BundleRecord, cluster: ClusterRecord): string {
   if (!view.isCandidate(bundle, cluster)) {
     return `namespace ${cluster.namespace} is not the Bundle's own and no BundleNamespaceMapping exports the Bundle there`;
@@ -97,7 +97,7 @@ function notTargetedBecause(view: FleetView, bundle: BundleRecord, cluster: Clus
 /**
  * Findings about one Bundle key (which may name a Bundle that no longer exists): its stale and
  * missing deployments. A Bundle with a targeting error yields none: Fleet then neither creates
- * nor deletes its BDs (§4.3), and its Ready condition already reports the error.
+ * nor deletes its BDs (docs/fleet/targeting.md §4.3), and its Ready condition already reports the error.
  */
 export function bundleFindings(view: FleetView, bundleNamespace: string, bundleName: string): Finding[] {
   const snap = view.snapshot;
@@ -145,13 +145,13 @@ export function bundleFindings(view: FleetView, bundleNamespace: string, bundleN
       cluster: ref(t.cluster),
       reason:
         `${name} targets cluster ${t.cluster.namespace}/${t.cluster.name} (${t.match.reason.replace(/\.$/, '')}) but no BundleDeployment exists in ${t.cluster.clusterNamespace}: ` +
-        `${missingDeploymentCause(bundle)} (§4.6).`,
+        `${missingDeploymentCause(bundle)} (docs/fleet/targeting.md §4.6).`,
     });
   }
   return findings;
 }
 
-/** The §5.4 fields compared, with how to read each from the reported and recomputed status. */
+/** The docs/fleet/state.md §5.4 fields compared, with how to read each from the reported and recomputed status. */
 const COMPARED: readonly {
   field: string;
   reported: (r: GitRepoRecord | HelmOpRecord) => string | undefined;
@@ -185,7 +185,7 @@ const COMPARED: readonly {
   },
 ];
 
-/** STATUS_MISMATCH findings for one GitRepo or HelmOp (§5.4 numbers vs what Fleet reported). */
+/** STATUS_MISMATCH findings for one GitRepo or HelmOp (docs/fleet/state.md §5.4 numbers vs what Fleet reported). */
 export function statusFindings(view: FleetView, owner: GitRepoRecord | HelmOpRecord): Finding[] {
   const snap = view.snapshot;
   const isRepo = owner.kind === 'GitRepo';

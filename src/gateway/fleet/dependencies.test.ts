@@ -16,7 +16,7 @@ const cache = aBundle({ name: 'cache', labels: { tier: 'data' } });
 const elsewhere = aBundle({ name: 'db', namespace: 'other-ws' });
 const web = (dependsOn: BundleDependsOn[]) => aBundle({ name: 'web', dependsOn });
 
-describe('dependsOn resolution (fleet-model §2.10)', () => {
+describe('dependsOn resolution (docs/fleet/objects.md §2.10)', () => {
   const all = [cache, db, elsewhere];
   const rows: { rule: string; dependsOn: BundleDependsOn[]; want: string[][] }[] = [
     {
@@ -50,7 +50,7 @@ describe('dependsOn resolution (fleet-model §2.10)', () => {
       want: [['fleet-default/db']],
     },
     {
-      rule: '*cattle.io/ labels other than fleet.cattle.io/ do not reach BDs (§3.1)',
+      rule: '*cattle.io/ labels other than fleet.cattle.io/ do not reach BDs (docs/fleet/links.md §3.1)',
       dependsOn: [{ selector: { matchLabels: { 'management.cattle.io/x': 'y' } } }],
       want: [[]],
     },
@@ -102,7 +102,7 @@ describe('dependsOn resolution (fleet-model §2.10)', () => {
   });
 });
 
-describe('per-deployment blockers, judged on the same cluster (fleet-model §2.10)', () => {
+describe('per-deployment blockers, judged on the same cluster (docs/fleet/objects.md §2.10)', () => {
   const webBd = (dependsOn: BundleDependsOn[]) => aDeployment({ bundle: web(dependsOn), cluster });
   const dbOn = (c: typeof cluster, state: BundleState) => aDeployment({ bundle: db, cluster: c, state });
   const rows: {

@@ -1,5 +1,5 @@
 /**
- * Fleet's dependency graph between Bundles (`dependsOn`, fleet-model §2.10). Fleet evaluates it
+ * Fleet's dependency graph between Bundles (`dependsOn`, docs/fleet/objects.md §2.10). Fleet evaluates it
  * per cluster, in the agent: a BD waits until every BD on the same cluster that a `dependsOn`
  * entry selects is in an accepted state. Fleet does not detect cycles; this module reports them.
  */
@@ -12,13 +12,13 @@ import { compileSelector } from './groups.js';
 import type { BundleDependency, DeploymentBlocker } from './read-model.js';
 import { stateOf } from './view.js';
 
-/** §2.10: an empty `acceptedStates` means only Ready. */
+/** docs/fleet/objects.md §2.10: an empty `acceptedStates` means only Ready. */
 export function acceptedStates(req: BundleDependsOn): readonly BundleState[] {
   return req.acceptedStates && req.acceptedStates.length > 0 ? req.acceptedStates : ['Ready'];
 }
 
 /**
- * §2.10: the selector a `dependsOn` entry stands for, against BD labels (agent/deployer/deployer.go
+ * docs/fleet/objects.md §2.10: the selector a `dependsOn` entry stands for, against BD labels (agent/deployer/deployer.go
  * `checkDependency`, all versions with `dependsOn.selector`). `name` is shorthand for
  * `bundle-name=<name>` plus `bundle-namespace=<the dependent's bundle namespace>`, written into
  * the selector's `matchLabels` (metav1.AddLabelToSelector): they replace what the selector's
@@ -36,7 +36,7 @@ export function dependencySelector(req: BundleDependsOn, bundleNamespace: string
 }
 
 /**
- * The labels a Bundle's BDs carry, minus the per-cluster ones (§3.1 `BundleDeploymentLabels`):
+ * The labels a Bundle's BDs carry, minus the per-cluster ones (docs/fleet/links.md §3.1 `BundleDeploymentLabels`):
  * the Bundle's labels without `kubectl.kubernetes.io/*` and `*cattle.io/*` keys, except
  * `fleet.cattle.io/*` ones, plus bundle-name, bundle-namespace and managed.
  */
@@ -59,7 +59,7 @@ function describeRequirement(req: BundleDependsOn): string {
 
 /**
  * Resolves a Bundle's `dependsOn` to the Bundles of its workspace whose BDs it would select.
- * Entries with neither name nor selector are skipped (§2.10). An invalid selector resolves to
+ * Entries with neither name nor selector are skipped (docs/fleet/objects.md §2.10). An invalid selector resolves to
  * nothing and says so in `error`.
  */
 export function resolveDependsOn(
@@ -85,7 +85,7 @@ export function resolveDependsOn(
 }
 
 /**
- * §2.10 `checkDependency` for one BD: each entry is matched against the BDs in the same per-cluster
+ * docs/fleet/objects.md §2.10 `checkDependency` for one BD: each entry is matched against the BDs in the same per-cluster
  * namespace. No match is an error ("no bundles matching labels"); matches outside the accepted
  * states block ("dependent bundle(s) are not ready"). Returns only the unmet entries.
  */

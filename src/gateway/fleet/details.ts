@@ -1,5 +1,6 @@
 /**
- * Details on demand (ARCHITECTURE §3 "Compact cache, details on demand"): the parts of Fleet
+ * Details on demand (the cache keeps only what the schema and Fleet's rules need, so it stays
+ * compact: docs/performance-goals.md §2, §5.3): the parts of Fleet
  * objects the compact records leave out (full BundleDeployment status lists, resources, Bundle
  * resource names, Helm values presence, the raw object) are read from the API server when a query
  * asks for them. {@link DetailSource} is the port: the gateway's composition implements it with
@@ -40,7 +41,7 @@ export function detailSourceOf(loader: DetailLoader): DetailSource {
   };
 }
 
-/** One entry of `BundleDeployment.status.nonReadyStatus` (fleet-model §2.1). */
+/** One entry of `BundleDeployment.status.nonReadyStatus` (docs/fleet/objects.md §2.1). */
 export interface NonReadyResourceDetail {
   readonly kind: string;
   readonly apiVersion: string;
@@ -52,7 +53,7 @@ export interface NonReadyResourceDetail {
   readonly messages: readonly string[];
 }
 
-/** One entry of `BundleDeployment.status.modifiedStatus` (fleet-model §2.1). */
+/** One entry of `BundleDeployment.status.modifiedStatus` (docs/fleet/objects.md §2.1). */
 export interface ModifiedResourceDetail {
   readonly kind: string;
   readonly apiVersion: string;
@@ -64,7 +65,7 @@ export interface ModifiedResourceDetail {
   readonly patch: string | undefined;
 }
 
-/** One entry of `BundleDeployment.status.resources` (fleet-model §2.5). */
+/** One entry of `BundleDeployment.status.resources` (docs/fleet/objects.md §2.5). */
 export interface DeployedResourceDetail {
   readonly kind: string;
   readonly apiVersion: string;
@@ -73,7 +74,7 @@ export interface DeployedResourceDetail {
   readonly createdAt: string | undefined;
 }
 
-/** The BundleDeployment parts the record leaves out (fleet-model §2.5, §8.2). */
+/** The BundleDeployment parts the record leaves out (docs/fleet/objects.md §2.5, docs/fleet/operations.md §8.2). */
 export interface BundleDeploymentDetails {
   readonly nonReadyResources: readonly NonReadyResourceDetail[];
   readonly modifiedResources: readonly ModifiedResourceDetail[];
@@ -84,7 +85,7 @@ export interface BundleDeploymentDetails {
   readonly helmValuesStored: boolean;
 }
 
-/** The Bundle parts the record leaves out (fleet-model §2.3, §8.2). */
+/** The Bundle parts the record leaves out (docs/fleet/objects.md §2.3, docs/fleet/operations.md §8.2). */
 export interface BundleDetails {
   /** Names in `spec.resources`, in order, without their content. */
   readonly resourceNames: readonly string[];

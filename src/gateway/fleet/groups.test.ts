@@ -6,7 +6,7 @@ import { aBundle, aCluster, aGroup, aMapping, aNamespace } from './testing.js';
 const cluster = aCluster({ name: 'c1', labels: { env: 'prod' } });
 const unlabelled = aCluster({ name: 'c2' });
 
-describe('group membership (fleet-model §4.2)', () => {
+describe('group membership (docs/fleet/targeting.md §4.2)', () => {
   const rows: { rule: string; selector: LabelSelector | null; namespace?: string; member: boolean }[] = [
     { rule: 'a null selector has no members', selector: null, member: false },
     { rule: '{} contains every cluster in the namespace', selector: {}, member: true },
@@ -38,7 +38,7 @@ describe('group membership (fleet-model §4.2)', () => {
   });
 });
 
-describe('candidate namespaces via BundleNamespaceMapping (fleet-model §4.2)', () => {
+describe('candidate namespaces via BundleNamespaceMapping (docs/fleet/targeting.md §4.2)', () => {
   const bundle = aBundle({ name: 'b', labels: { team: 'one' } });
   const namespaces = [
     aNamespace({ name: 'ws-a', labels: { shared: 'yes' } }),

@@ -1,5 +1,5 @@
 /**
- * Which clusters a bundle considers, and which groups each cluster belongs to (fleet-model §4.2).
+ * Which clusters a bundle considers, and which groups each cluster belongs to (docs/fleet/targeting.md §4.2).
  */
 import { LABEL_NAMESPACE_NAME } from '../../apis/labels.js';
 import { InvalidSelectorError, compileLabelSelector } from '../../apis/selector.js';
@@ -16,7 +16,7 @@ import type {
 const compiledSelectors = new WeakMap<object, Selector | InvalidSelectorError>();
 
 /**
- * Compiles a present selector with Kubernetes' rules (§4.3), cached by object identity since
+ * Compiles a present selector with Kubernetes' rules (docs/fleet/targeting.md §4.3), cached by object identity since
  * records are frozen. Throws InvalidSelectorError, with field paths under `path` when given.
  */
 export function compileSelector(sel: Readonly<LabelSelector>, path = ''): Selector {
@@ -49,7 +49,7 @@ export function tryCompileSelector(sel: Readonly<LabelSelector>): Selector | und
 }
 
 /**
- * §4.2 group membership: a null selector has no members, `{}` has every cluster of the namespace,
+ * docs/fleet/targeting.md §4.2 group membership: a null selector has no members, `{}` has every cluster of the namespace,
  * an invalid selector is skipped (Fleet logs it). Only clusters in the group's own namespace.
  */
 export function groupHasMember(group: ClusterGroupRecord, cluster: ClusterRecord): boolean {
@@ -57,7 +57,7 @@ export function groupHasMember(group: ClusterGroupRecord, cluster: ClusterRecord
   return tryCompileSelector(group.selector)?.matches(cluster.labels) ?? false;
 }
 
-/** §4.2 `ClusterGroupsForCluster`: the groups of the cluster's namespace whose selector matches it. */
+/** docs/fleet/targeting.md §4.2 `ClusterGroupsForCluster`: the groups of the cluster's namespace whose selector matches it. */
 export function groupsOfCluster(
   cluster: ClusterRecord,
   groupsInNamespace: readonly ClusterGroupRecord[],
@@ -74,7 +74,7 @@ export function clustersOfGroup(
 }
 
 /**
- * §4.2 `getNamespacesForBundle`: the bundle's own namespace plus every namespace selected by a
+ * docs/fleet/targeting.md §4.2 `getNamespacesForBundle`: the bundle's own namespace plus every namespace selected by a
  * BundleNamespaceMapping that lives in the bundle's namespace, has both selectors non-null, and
  * whose `bundleSelector` matches the bundle's labels. `namespaceSelector` is matched against
  * Namespace objects' labels (so `kubernetes.io/metadata.name` picks one by name). A mapping with an

@@ -1,6 +1,6 @@
 /**
  * Why a Bundle has no BundleDeployment for a cluster its targets select although the cluster has
- * its namespace (the MISSING_DEPLOYMENT finding, §4.6). Fleet's bundle reconciler creates missing
+ * its namespace (the MISSING_DEPLOYMENT finding, docs/fleet/targeting.md §4.6). Fleet's bundle reconciler creates missing
  * BDs in `target/partition.go` `UpdatePartitions`, and the Bundle status it writes tells which of
  * its limits held one back; the reason names the one that applies, or says that the status names
  * none. Same rules in every Fleet version since partitions exist (v0.3).

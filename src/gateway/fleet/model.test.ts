@@ -74,7 +74,7 @@ describe('createReadModel: lists and filters', () => {
       expect.objectContaining({ code: ErrorCode.INVALID_SELECTOR }),
     );
   });
-  it('hides agent bundles unless asked (§8.1)', () => {
+  it('hides agent bundles unless asked (docs/fleet/operations.md §8.1)', () => {
     expect(keys(model.bundles())).toEqual(['fleet-default/app-db', 'fleet-default/app-web']);
     expect(keys(model.bundles({ includeAgentBundles: true }))).toContain('fleet-default/fleet-agent-prod');
     expect(keys(model.bundles({ gitRepo: 'other' }))).toEqual([]);
@@ -124,7 +124,7 @@ describe('createReadModel: edges and derived state', () => {
       display: { readyBundleDeployments: '2/4' },
     });
     expect(model.recomputedBundleSummary(web)).toMatchObject({ pending: 1, notReady: 1, desiredReady: 2 });
-    // The orphan on dev is left out of dev's status (§5.5).
+    // The orphan on dev is left out of dev's status (docs/fleet/state.md §5.5).
     expect(model.recomputedClusterStatus(dev).display).toEqual({ readyBundles: '0/1', state: 'Modified' });
     expect(model.recomputedClusterGroupStatus(prodGroup).display.readyClusters).toBe('1/2 (prod)');
   });

@@ -63,13 +63,13 @@ export interface ReadModelOptions {
 
 /** What the fleet/ read model offers beyond the ReadModel contract (additions, same instance). */
 export interface FleetReadModel extends ReadModel {
-  /** The Bundle's targeting error (§4.3), if its targets or restrictions cannot be compiled. */
+  /** The Bundle's targeting error (docs/fleet/targeting.md §4.3), if its targets or restrictions cannot be compiled. */
   targetingError(bundle: BundleRecord): TargetingError | undefined;
-  /** Bundle summary and display recomputed from its targets (§5.3). */
+  /** Bundle summary and display recomputed from its targets (docs/fleet/state.md §5.3). */
   recomputedBundleStatus(bundle: BundleRecord): RecomputedBundleStatus;
-  /** Cluster status recomputed from the BDs its Bundles still target (§5.5). */
+  /** Cluster status recomputed from the BDs its Bundles still target (docs/fleet/state.md §5.5). */
   recomputedClusterStatus(cluster: ClusterRecord): RecomputedClusterStatus;
-  /** ClusterGroup status recomputed from its members' recomputed statuses (§5.6). */
+  /** ClusterGroup status recomputed from its members' recomputed statuses (docs/fleet/state.md §5.6). */
   recomputedClusterGroupStatus(group: ClusterGroupRecord): RecomputedGroupStatus;
   /** How one Bundle's targets decide on one cluster, matched or not, with the reason. */
   targetMatch(bundle: BundleRecord, cluster: ClusterRecord): TargetMatch;
@@ -160,7 +160,7 @@ class SnapshotReadModel implements FleetReadModel {
   bundle(namespace: string, name: string) {
     return this.snapshot.get('Bundle', `${namespace}/${name}`);
   }
-  /** Agent bundles (`fleet-agent-<cluster>`, §8.1) are hidden unless asked for. */
+  /** Agent bundles (`fleet-agent-<cluster>`, docs/fleet/operations.md §8.1) are hidden unless asked for. */
   bundles(filter?: ListFilter & { gitRepo?: string | undefined; includeAgentBundles?: boolean }) {
     const ws = filter?.workspace;
     const source =
@@ -237,7 +237,7 @@ class SnapshotReadModel implements FleetReadModel {
   deploymentsOfBundle(bundle: BundleRecord) {
     return this.snapshot.deploymentsOfBundle(bundle.namespace, bundle.name);
   }
-  /** §3.4: Cluster → BDs lists `status.namespace`; none until it is set. */
+  /** docs/fleet/links.md §3.4: Cluster → BDs lists `status.namespace`; none until it is set. */
   deploymentsOfCluster(cluster: ClusterRecord) {
     return cluster.clusterNamespace ? this.snapshot.deploymentsInNamespace(cluster.clusterNamespace) : [];
   }
@@ -306,7 +306,7 @@ class SnapshotReadModel implements FleetReadModel {
     );
   }
 
-  /** §5.5: the cluster reconciler deletes BDs whose Bundle no longer targets the cluster, and leaves them out. */
+  /** docs/fleet/state.md §5.5: the cluster reconciler deletes BDs whose Bundle no longer targets the cluster, and leaves them out. */
   private stillTargeted(bd: BundleDeploymentRecord, cluster: ClusterRecord): boolean {
     const bundle = this.bundleOfDeployment(bd);
     if (!bundle || bundle.deletionTimestamp) return false;
@@ -323,7 +323,7 @@ class SnapshotReadModel implements FleetReadModel {
     );
   }
 
-  // ---- dependencies (§2.10) ----
+  // ---- dependencies (docs/fleet/objects.md §2.10) ----
 
   dependsOn(bundle: BundleRecord): readonly BundleDependency[] {
     return memo(this.dependsOnMemo, bundle.key, () =>

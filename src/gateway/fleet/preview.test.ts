@@ -30,7 +30,7 @@ const view = new FleetView(snap);
 const preview = (ns: string, targets: GitTarget[], labels?: Record<string, string>, name?: string) =>
   previewTargets(view, ns, targets, { name, labels }).map((p) => `${p.cluster.namespace}/${p.cluster.name}`);
 
-describe('previewTargets (fleet-model §4.1–4.5)', () => {
+describe('previewTargets (docs/fleet/targeting.md §4.1–4.5)', () => {
   const rows: {
     rule: string;
     ns?: string;
@@ -40,42 +40,58 @@ describe('previewTargets (fleet-model §4.1–4.5)', () => {
     want: string[];
   }[] = [
     {
-      rule: '§4.1 empty list means clusterGroup default: fleet-local reaches local',
+      rule: 'docs/fleet/targeting.md §4.1 empty list means clusterGroup default: fleet-local reaches local',
       ns: 'fleet-local',
       targets: [],
       want: ['fleet-local/local'],
     },
-    { rule: '§4.1 empty list elsewhere reaches nothing without a default group', targets: [], want: [] },
-    { rule: '§4.1 a list of empty targets reaches nothing', targets: [{ name: 'x' }], want: [] },
     {
-      rule: '§4.3 {} selects every cluster of the workspace',
+      rule: 'docs/fleet/targeting.md §4.1 empty list elsewhere reaches nothing without a default group',
+      targets: [],
+      want: [],
+    },
+    {
+      rule: 'docs/fleet/targeting.md §4.1 a list of empty targets reaches nothing',
+      targets: [{ name: 'x' }],
+      want: [],
+    },
+    {
+      rule: 'docs/fleet/targeting.md §4.3 {} selects every cluster of the workspace',
       targets: [{ clusterSelector: {} }],
       want: ['fleet-default/c-xyz', 'fleet-default/prod-eu', 'fleet-default/prod-us'],
     },
     {
-      rule: '§4.3 selector by label',
+      rule: 'docs/fleet/targeting.md §4.3 selector by label',
       targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }],
       want: ['fleet-default/prod-eu', 'fleet-default/prod-us'],
     },
     {
-      rule: '§4.3 clusterName by display name',
+      rule: 'docs/fleet/targeting.md §4.3 clusterName by display name',
       targets: [{ clusterName: 'dev-box' }],
       want: ['fleet-default/c-xyz'],
     },
-    { rule: '§4.4 clusterGroup', targets: [{ clusterGroup: 'eu' }], want: ['fleet-default/prod-eu'] },
     {
-      rule: '§4.2 clusterGroupSelector tests group labels',
+      rule: 'docs/fleet/targeting.md §4.4 clusterGroup',
+      targets: [{ clusterGroup: 'eu' }],
+      want: ['fleet-default/prod-eu'],
+    },
+    {
+      rule: 'docs/fleet/targeting.md §4.2 clusterGroupSelector tests group labels',
       targets: [{ clusterGroupSelector: { matchLabels: { tier: 'gold' } } }],
       want: ['fleet-default/prod-eu'],
     },
-    { rule: '§4.2 a null-selector group has no members', targets: [{ clusterGroup: 'nobody' }], want: [] },
     {
-      rule: '§4.5 OR across targets',
+      rule: 'docs/fleet/targeting.md §4.2 a null-selector group has no members',
+      targets: [{ clusterGroup: 'nobody' }],
+      want: [],
+    },
+    {
+      rule: 'docs/fleet/targeting.md §4.5 OR across targets',
       targets: [{ clusterName: 'prod-us' }, { clusterGroup: 'eu' }],
       want: ['fleet-default/prod-eu', 'fleet-default/prod-us'],
     },
     {
-      rule: '§4.2 mapped namespaces are candidates when the labels match',
+      rule: 'docs/fleet/targeting.md §4.2 mapped namespaces are candidates when the labels match',
       targets: [{ clusterSelector: {} }],
       labels: { team: 'one' },
       want: ['fleet-default/c-xyz', 'fleet-default/prod-eu', 'fleet-default/prod-us', 'shared/shared-1'],

@@ -1,6 +1,6 @@
 /**
  * GitRepo target validation and preview: what a GitRepo in a workspace would reach with a given
- * `spec.targets`, computed as Fleet computes it (fleet-model §4.1–4.5).
+ * `spec.targets`, computed as Fleet computes it (docs/fleet/targeting.md §4.1–4.5).
  */
 import type { GitTarget } from '../../apis/fleet.js';
 import { DEFAULT_CLUSTER_GROUP, LABEL_REPO_NAME } from '../../apis/labels.js';
@@ -11,7 +11,7 @@ import type { Labels } from '../store/records.js';
 import type { PreviewGitRepo, PreviewedCluster } from './read-model.js';
 import type { FleetView } from './view.js';
 
-/** §2.2: a GitTarget has exactly these five fields (and no `doNotDeploy`). */
+/** docs/fleet/objects.md §2.2: a GitTarget has exactly these five fields (and no `doNotDeploy`). */
 const GIT_TARGET_FIELDS = new Set([
   'name',
   'clusterName',
@@ -21,7 +21,7 @@ const GIT_TARGET_FIELDS = new Set([
 ]);
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** §4.1: what Fleet uses when `spec.targets` is empty. */
+/** docs/fleet/targeting.md §4.1: what Fleet uses when `spec.targets` is empty. */
 export const DEFAULT_GIT_TARGET: GitTarget = Object.freeze({
   name: 'default',
   clusterGroup: DEFAULT_CLUSTER_GROUP,
@@ -64,12 +64,13 @@ function validateOne(t: GitTarget, i: number, problems: FieldProblem[], warnings
   const at = `targets[${i}]`;
   for (const k of Object.keys(t)) {
     if (!GIT_TARGET_FIELDS.has(k)) {
-      const hint = k === 'doNotDeploy' ? ' (GitTarget cannot express doNotDeploy, §2.2)' : '';
+      const hint =
+        k === 'doNotDeploy' ? ' (GitTarget cannot express doNotDeploy, docs/fleet/objects.md §2.2)' : '';
       problems.push({ field: `${at}.${k}`, message: `unknown GitTarget field "${k}"${hint}` });
     }
   }
   if (t.clusterName !== undefined && t.clusterName !== '') {
-    // A Cluster name, or a Rancher display-name label value (§4.3).
+    // A Cluster name, or a Rancher display-name label value (docs/fleet/targeting.md §4.3).
     if (!isObjectName(t.clusterName) && labelValueProblem(t.clusterName) !== undefined) {
       problems.push({
         field: `${at}.clusterName`,
@@ -88,7 +89,7 @@ function validateOne(t: GitTarget, i: number, problems: FieldProblem[], warnings
   const empty = !t.clusterName && !t.clusterGroup && !t.clusterSelector && !t.clusterGroupSelector;
   if (empty)
     warnings.push(
-      `${at} has no criteria (clusterName, clusterSelector, clusterGroup, clusterGroupSelector), so it matches nothing (§4.3).`,
+      `${at} has no criteria (clusterName, clusterSelector, clusterGroup, clusterGroupSelector), so it matches nothing (docs/fleet/targeting.md §4.3).`,
     );
   if (isEmptySelector(t.clusterSelector) && !t.clusterName && !t.clusterGroup && !t.clusterGroupSelector) {
     warnings.push(`${at}.clusterSelector is {}, which selects every cluster in the workspace.`);
@@ -102,7 +103,7 @@ function isEmptySelector(s: GitTarget['clusterSelector']): boolean {
 /**
  * Validates a GitRepo's `spec.targets`: selector syntax as Kubernetes accepts it, names, unknown
  * fields, duplicate names; warns on targets that match nothing, duplicate criteria, `{}` selectors
- * and an empty list (§4.1: Fleet then uses `clusterGroup: default`). Field paths are like
+ * and an empty list (docs/fleet/targeting.md §4.1: Fleet then uses `clusterGroup: default`). Field paths are like
  * `targets[1].clusterSelector.matchExpressions[0].operator`.
  */
 export function validateGitTargets(targets: readonly GitTarget[]): GitTargetValidation {
@@ -110,7 +111,7 @@ export function validateGitTargets(targets: readonly GitTarget[]): GitTargetVali
   const warnings: string[] = [];
   if (targets.length === 0) {
     warnings.push(
-      'No targets: Fleet uses the default target {clusterGroup: default} (§4.1); only fleet-local has a "default" group unless someone created one, so elsewhere this deploys nowhere.',
+      'No targets: Fleet uses the default target {clusterGroup: default} (docs/fleet/targeting.md §4.1); only fleet-local has a "default" group unless someone created one, so elsewhere this deploys nowhere.',
     );
   }
   const names = new Map<string, number>();
@@ -159,10 +160,10 @@ export function gitRepoBundleLabels(repo: PreviewGitRepo): Labels {
 }
 
 /**
- * The clusters a GitRepo in `namespace` would reach with `targets` (§4.1): the GitTargets become
+ * The clusters a GitRepo in `namespace` would reach with `targets` (docs/fleet/targeting.md §4.1): the GitTargets become
  * both the Bundle's targets and its restrictions, an empty list becomes `{name: default,
  * clusterGroup: default}`, and the Bundle's labels (the GitRepo's labels plus its `repo-name`)
- * decide which BundleNamespaceMappings export it (§4.2). Sorted by cluster namespace and name.
+ * decide which BundleNamespaceMappings export it (docs/fleet/targeting.md §4.2). Sorted by cluster namespace and name.
  */
 export function previewTargets(
   view: FleetView,

@@ -56,7 +56,7 @@ export interface ListFilter {
 }
 
 export interface BundleDeploymentFilter extends ListFilter {
-  /** Derived states (fleet-model §5.1) to keep. */
+  /** Derived states (docs/fleet/state.md §5.1) to keep. */
   readonly states?: readonly BundleState[] | undefined;
   /** Cluster name (with `workspace` as the cluster's namespace when given). */
   readonly cluster?: string | undefined;
@@ -64,10 +64,10 @@ export interface BundleDeploymentFilter extends ListFilter {
   readonly gitRepo?: string | undefined;
 }
 
-/** Why a cluster is, or is not, selected by a bundle's targets (fleet-model §4.3–4.5). */
+/** Why a cluster is, or is not, selected by a bundle's targets (docs/fleet/targeting.md §4.3–4.5). */
 export interface TargetMatch {
   readonly matched: boolean;
-  /** Index and name of the deployment target that matched (first winning target, §4.5). */
+  /** Index and name of the deployment target that matched (first winning target, docs/fleet/targeting.md §4.5). */
   readonly targetIndex?: number | undefined;
   readonly targetName?: string | undefined;
   /** The group that matched, only when the matching target has a clusterGroup/clusterGroupSelector criterion. */
@@ -92,7 +92,7 @@ export interface TargetedCluster {
   readonly state: BundleState;
 }
 
-/** GitRepo/HelmOp status numbers recomputed from the BundleDeployments that exist (fleet-model §5.4). */
+/** GitRepo/HelmOp status numbers recomputed from the BundleDeployments that exist (docs/fleet/state.md §5.4). */
 export interface RecomputedStatus {
   readonly summary: BundleSummary;
   readonly readyClusters: number;
@@ -110,7 +110,7 @@ export type InconsistencyKind = 'STALE_DEPLOYMENT' | 'MISSING_DEPLOYMENT' | 'STA
 
 /**
  * Why a BundleDeployment is (or was) removed, or should be: its cluster is no longer targeted, its
- * Bundle, Cluster or GitRepo was deleted (fleet-model §6.1–6.2), or none of these is visible.
+ * Bundle, Cluster or GitRepo was deleted (docs/fleet/lifecycle.md §6.1–6.2), or none of these is visible.
  */
 export type RemovalReason =
   'TARGET_REMOVED' | 'BUNDLE_DELETED' | 'CLUSTER_DELETED' | 'GITREPO_DELETED' | 'UNKNOWN';
@@ -154,7 +154,7 @@ export interface BundleDependency {
   readonly error?: string | undefined;
 }
 
-/** Why a deployment waits on its cluster (fleet-model §2.10). */
+/** Why a deployment waits on its cluster (docs/fleet/objects.md §2.10). */
 export interface DeploymentBlocker {
   readonly requirement: BundleDependsOn;
   readonly acceptedStates: readonly BundleState[];
@@ -208,14 +208,14 @@ export interface ReadModel {
   gitReposTargetingCluster(cluster: ClusterRecord): readonly { gitRepo: GitRepoRecord; match: TargetMatch }[];
 
   // Derived state.
-  /** fleet-model §5.1. */
+  /** docs/fleet/state.md §5.1. */
   deploymentState(bd: BundleDeploymentRecord): BundleState;
   /** The clusters a Bundle's own targets select, each with its deployment or Pending. */
   targetedClusters(bundle: BundleRecord): readonly TargetedCluster[];
   /** GitRepo status recomputed from existing deployments, to set beside what Fleet reported. */
   recomputedGitRepoStatus(repo: GitRepoRecord): RecomputedStatus;
   recomputedHelmOpStatus(op: HelmOpRecord): RecomputedStatus;
-  /** Bundle summary recomputed from its targets (fleet-model §5.3). */
+  /** Bundle summary recomputed from its targets (docs/fleet/state.md §5.3). */
   recomputedBundleSummary(bundle: BundleRecord): BundleSummary;
 
   // Fleet's dependency graph between Bundles.
@@ -232,7 +232,7 @@ export interface ReadModel {
 
   /**
    * The clusters a GitRepo in `namespace` would reach with these targets, as Fleet would compute
-   * them (§4.1: targets and restrictions from GitRepo targets; default target when empty).
+   * them (docs/fleet/targeting.md §4.1: targets and restrictions from GitRepo targets; default target when empty).
    * Throws FleetGraphError INVALID_TARGET/INVALID_SELECTOR with field paths for invalid input.
    */
   previewTargets(

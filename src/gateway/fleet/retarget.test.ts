@@ -37,7 +37,7 @@ const view = new FleetView(
 );
 const names = (cs: readonly { name: string }[]) => cs.map((c) => c.name);
 
-describe('retarget preview (fleet-model §4.1, §6.1)', () => {
+describe('retarget preview (docs/fleet/targeting.md §4.1, docs/fleet/lifecycle.md §6.1)', () => {
   it('keeps fleet.yaml customizations ahead of the new GitRepo targets', () => {
     expect(customizationsOf(web).map((t) => t.name)).toEqual(['no-qa']);
     const spec = bundleSpecWithGitTargets(web, [{ clusterSelector: {} }]);
@@ -62,7 +62,7 @@ describe('retarget preview (fleet-model §4.1, §6.1)', () => {
     expect([names(webPlan.added), names(webPlan.removed)]).toEqual([['dev'], ['prod']]);
   });
 
-  it('an empty list means the default group (§4.1)', () => {
+  it('an empty list means the default group (docs/fleet/targeting.md §4.1)', () => {
     const withDefault = new FleetView(
       snapshotOf([
         prod,

@@ -1,6 +1,6 @@
 /**
  * What editing a GitRepo's `spec.targets` would do to each of its Bundles: the building block for
- * retarget planning (project issue #5). Per fleet-model §4.1 and §6.1, `fleet apply` rewrites each
+ * retarget planning. Per docs/fleet/targeting.md §4.1 and docs/fleet/lifecycle.md §6.1, `fleet apply` rewrites each
  * Bundle's targets as its fleet.yaml customizations followed by the new GitRepo targets, and its
  * restrictions as the new GitRepo targets (the default target when the list is empty); the bundle
  * reconciler then creates BDs for the clusters that match and deletes the others.
@@ -12,13 +12,13 @@ import type { PreviewedCluster, TargetedCluster } from './read-model.js';
 import type { TargetingSpec } from './targeting.js';
 import type { FleetView } from './view.js';
 
-/** §4.1: the GitRepo targets as Fleet uses them (the default target when the list is empty). */
+/** docs/fleet/targeting.md §4.1: the GitRepo targets as Fleet uses them (the default target when the list is empty). */
 export function effectiveGitTargets(targets: readonly GitTarget[]): readonly GitTarget[] {
   return targets.length > 0 ? targets : [DEFAULT_GIT_TARGET];
 }
 
 /**
- * §4.5 by position: the first T−R targets of a Bundle with R > 0 restrictions are its fleet.yaml
+ * docs/fleet/targeting.md §4.5 by position: the first T−R targets of a Bundle with R > 0 restrictions are its fleet.yaml
  * customizations; `fleet apply` keeps them ahead of the GitRepo targets.
  */
 export function customizationsOf(bundle: BundleRecord): BundleRecord['targets'] {
@@ -26,7 +26,7 @@ export function customizationsOf(bundle: BundleRecord): BundleRecord['targets'] 
   return r > 0 ? bundle.targets.slice(0, Math.max(0, bundle.targets.length - r)) : [];
 }
 
-/** The targeting `fleet apply` would write for this Bundle with the GitRepo targets `gitTargets` (§4.1). */
+/** The targeting `fleet apply` would write for this Bundle with the GitRepo targets `gitTargets` (docs/fleet/targeting.md §4.1). */
 export function bundleSpecWithGitTargets(
   bundle: BundleRecord,
   gitTargets: readonly GitTarget[],
@@ -74,7 +74,7 @@ export function sameCriteria(a: readonly TargetCriteria[], b: readonly TargetCri
 
 /**
  * True when the Bundle's restrictions are not the GitRepo's current targets although Fleet has
- * observed the GitRepo's latest generation: fleet.yaml `overrideTargets` replaced them (§4.1), so
+ * observed the GitRepo's latest generation: fleet.yaml `overrideTargets` replaced them (docs/fleet/targeting.md §4.1), so
  * editing the GitRepo's targets does not change this Bundle.
  */
 export function overridesGitRepoTargets(bundle: BundleRecord, repo: GitRepoRecord): boolean {

@@ -16,7 +16,7 @@ const base = aDeployment({ bundle: 'b', cluster: 'c' });
 const bd = (over: Partial<BundleDeploymentRecord>): BundleDeploymentRecord => ({ ...base, ...over });
 const deployed = (status: string, message = '') => ({ type: 'Deployed', status, message });
 
-describe('deploymentState (fleet-model §5.1)', () => {
+describe('deploymentState (docs/fleet/state.md §5.1)', () => {
   const rows: { rule: string; bd: BundleDeploymentRecord; state: BundleState }[] = [
     {
       rule: 'applied ≠ deployment and Deployed=False → ErrApplied',
@@ -64,7 +64,7 @@ describe('deploymentState (fleet-model §5.1)', () => {
   });
 });
 
-describe('deploymentMessage (fleet-model §5.2)', () => {
+describe('deploymentMessage (docs/fleet/state.md §5.2)', () => {
   const c = (type: string, message: string) => ({ type, status: 'True', message });
   it.each([
     {
@@ -86,7 +86,7 @@ describe('deploymentMessage (fleet-model §5.2)', () => {
   ])('$rule', ({ bd, msg }) => expect(deploymentMessage(bd)).toBe(msg));
 });
 
-describe('ranking and summaries (fleet-model §5.2, §2.1)', () => {
+describe('ranking and summaries (docs/fleet/state.md §5.2, docs/fleet/objects.md §2.1)', () => {
   it('orders states by StateRank, worst first', () => {
     expect(BUNDLE_STATES).toEqual([
       'ErrApplied',
@@ -115,7 +115,7 @@ describe('ranking and summaries (fleet-model §5.2, §2.1)', () => {
   });
 });
 
-describe('readyMessage (fleet-model §5.2)', () => {
+describe('readyMessage (docs/fleet/state.md §5.2)', () => {
   it('one piece per non-Ready state, first listed entry, sorted and joined', () => {
     const s = emptySummary();
     countState(s, 'NotReady', 'ns/a', 'slow');

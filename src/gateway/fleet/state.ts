@@ -1,6 +1,6 @@
 /**
- * Deployment state (fleet-model §5.1), state ranking and display (§5.2), and the BundleSummary
- * counters every summary shares (§2.1).
+ * Deployment state (docs/fleet/state.md §5.1), state ranking and display (docs/fleet/state.md §5.2), and the BundleSummary
+ * counters every summary shares (docs/fleet/objects.md §2.1).
  */
 import type { BundleState, BundleSummary, NonReadyResource, ResourceCounts } from '../../apis/fleet.js';
 import type { BundleDeploymentRecord, ConditionRecord } from '../store/records.js';
@@ -10,7 +10,7 @@ function condition(bd: BundleDeploymentRecord, type: string): ConditionRecord | 
 }
 
 /**
- * §5.1 `summary.GetDeploymentState`: the checks run in this order; the Ready condition is not
+ * docs/fleet/state.md §5.1 `summary.GetDeploymentState`: the checks run in this order; the Ready condition is not
  * consulted. Pending never comes from a BD (it is a Bundle-level state for targets without one).
  * `deploymentID` stands in for `spec.deploymentID` (see {@link effectiveDeploymentID}).
  */
@@ -28,7 +28,7 @@ export function deploymentState(
 }
 
 /**
- * The `spec.deploymentID` a Bundle's status judges a BD by (§5.3; target/target.go
+ * The `spec.deploymentID` a Bundle's status judges a BD by (docs/fleet/state.md §5.3; target/target.go
  * `effectiveDeployment`, v0.16+): Fleet computes a target's state as if the BD already carried
  * the deployment ID just computed for it, because the cached spec lags. From outside the
  * controller that ID is the BD's `spec.stagedDeploymentID`, which the reconciler writes for every
@@ -41,7 +41,7 @@ export function effectiveDeploymentID(bd: BundleDeploymentRecord): string | unde
 }
 
 /**
- * §5.2 `MessageFromDeployment`: the Deployed condition's message; if empty, Installed's but only
+ * docs/fleet/state.md §5.2 `MessageFromDeployment`: the Deployed condition's message; if empty, Installed's but only
  * while the applied ID is current; if still empty, Monitored's.
  */
 export function deploymentMessage(
@@ -57,7 +57,7 @@ export function deploymentMessage(
   return condition(bd, 'Monitored')?.message ?? '';
 }
 
-/** §5.2 `StateRank`: higher is worse. */
+/** docs/fleet/state.md §5.2 `StateRank`: higher is worse. */
 export const STATE_RANK: Readonly<Record<BundleState, number>> = {
   ErrApplied: 7,
   WaitApplied: 6,
@@ -77,13 +77,13 @@ export function isBundleState(s: string): s is BundleState {
   return Object.prototype.hasOwnProperty.call(STATE_RANK, s);
 }
 
-/** The worse of two states by §5.2 rank (the first wins ties). */
+/** The worse of two states by docs/fleet/state.md §5.2 rank (the first wins ties). */
 export function worseState(a: BundleState, b: BundleState): BundleState {
   return STATE_RANK[b] > STATE_RANK[a] ? b : a;
 }
 
 /**
- * §5.2 display state: the highest-ranked state, and an empty string when everything is Ready (or
+ * docs/fleet/state.md §5.2 display state: the highest-ranked state, and an empty string when everything is Ready (or
  * there is nothing).
  */
 export function displayState(states: Iterable<BundleState>): string {
@@ -92,7 +92,7 @@ export function displayState(states: Iterable<BundleState>): string {
   return top === undefined || top === 'Ready' ? '' : top;
 }
 
-/** The BundleSummary counter each state increments (§2.1). */
+/** The BundleSummary counter each state increments (docs/fleet/objects.md §2.1). */
 const COUNTER: Readonly<Record<BundleState, Exclude<keyof BundleSummary, 'nonReadyResources'>>> = {
   Ready: 'ready',
   NotReady: 'notReady',
@@ -103,7 +103,7 @@ const COUNTER: Readonly<Record<BundleState, Exclude<keyof BundleSummary, 'nonRea
   Modified: 'modified',
 };
 
-/** Fleet keeps at most this many entries in `nonReadyResources` (§2.1). */
+/** Fleet keeps at most this many entries in `nonReadyResources` (docs/fleet/objects.md §2.1). */
 export const MAX_NON_READY_RESOURCES = 10;
 
 export function emptySummary(): BundleSummary {
@@ -122,8 +122,8 @@ export function emptySummary(): BundleSummary {
 
 /**
  * Counts one item (a target or a BD) under its state and adds 1 to `desiredReady`. A non-Ready item
- * with a name is listed in `nonReadyResources` while fewer than 10 are listed (§2.1); `name` is
- * what the parent kind uses (§2.1: `clusterNs/clusterName` for a Bundle, the BD name otherwise).
+ * with a name is listed in `nonReadyResources` while fewer than 10 are listed (docs/fleet/objects.md §2.1); `name` is
+ * what the parent kind uses (docs/fleet/objects.md §2.1: `clusterNs/clusterName` for a Bundle, the BD name otherwise).
  */
 export function countState(summary: BundleSummary, state: BundleState, name: string, message = ''): void {
   const key = COUNTER[state];
@@ -135,17 +135,17 @@ export function countState(summary: BundleSummary, state: BundleState, name: str
   }
 }
 
-/** Adds `b` into `a` (ClusterGroup totals, §5.6): counters summed, non-ready lists appended while `a` holds fewer than 10. */
+/** Adds `b` into `a` (ClusterGroup totals, docs/fleet/state.md §5.6): counters summed, non-ready lists appended while `a` holds fewer than 10. */
 export function addSummary(a: BundleSummary, b: BundleSummary | undefined): void {
   if (!b) return;
   for (const key of Object.values(COUNTER)) a[key] = (a[key] ?? 0) + (b[key] ?? 0);
   a.desiredReady += b.desiredReady;
   const list = (a.nonReadyResources ??= []);
-  // §2.1: the group total appends each member's whole list while it still holds fewer than 10.
+  // docs/fleet/objects.md §2.1: the group total appends each member's whole list while it still holds fewer than 10.
   if (list.length < MAX_NON_READY_RESOURCES) list.push(...(b.nonReadyResources ?? []));
 }
 
-/** The states listed in a summary's `nonReadyResources` (what §5.2 ranks for Bundle, Cluster, ClusterGroup). */
+/** The states listed in a summary's `nonReadyResources` (what docs/fleet/state.md §5.2 ranks for Bundle, Cluster, ClusterGroup). */
 export function nonReadyStates(summary: BundleSummary): BundleState[] {
   return (summary.nonReadyResources ?? [])
     .map((r: NonReadyResource) => r.bundleState)
@@ -176,7 +176,7 @@ export function addResourceCounts(a: ResourceCounts, b: Readonly<ResourceCounts>
 }
 
 /**
- * §5.2 `SetReadyConditions` message: for each non-Ready state with a count above 0, the first
+ * docs/fleet/state.md §5.2 `SetReadyConditions` message: for each non-Ready state with a count above 0, the first
  * listed non-ready entry in that state as `State(count) [Kind name: message]` (without `: message`
  * when empty), sorted and joined with "; ". The Ready condition is True exactly when it is empty.
  * `kind` is `Cluster` for a Bundle and `Bundle` for GitRepo, HelmOp, Cluster and ClusterGroup.

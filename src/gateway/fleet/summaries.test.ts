@@ -23,7 +23,7 @@ const counts = (ready: number) => ({
   notReady: 0,
 });
 
-describe('GitRepo status from BundleDeployments (fleet-model §5.4)', () => {
+describe('GitRepo status from BundleDeployments (docs/fleet/state.md §5.4)', () => {
   const c1 = aCluster({ name: 'c1' });
   const c2 = aCluster({ name: 'c2' });
   const web = aBundle({ name: 'app-web', repoName: 'app' });
@@ -83,7 +83,7 @@ describe('GitRepo status from BundleDeployments (fleet-model §5.4)', () => {
   });
 });
 
-describe('Bundle status from targets (fleet-model §5.3)', () => {
+describe('Bundle status from targets (docs/fleet/state.md §5.3)', () => {
   it('counts each target, Pending for targets without a BD, names clusterNs/clusterName', () => {
     const c1 = aCluster({ name: 'c1' });
     const c2 = aCluster({ name: 'c2', clusterNamespace: undefined });
@@ -106,7 +106,7 @@ describe('Bundle status from targets (fleet-model §5.3)', () => {
   });
 });
 
-describe('Cluster status (fleet-model §5.5)', () => {
+describe('Cluster status (docs/fleet/state.md §5.5)', () => {
   const exists = { gitRepo: (_: string, n: string) => n !== 'gone', helmOp: () => true };
   it('WaitCheckIn when the agent never checked in', () => {
     const c = aCluster({ name: 'c', lastSeen: undefined });
@@ -132,7 +132,7 @@ describe('Cluster status (fleet-model §5.5)', () => {
   });
 });
 
-describe('ClusterGroup status (fleet-model §5.6)', () => {
+describe('ClusterGroup status (docs/fleet/state.md §5.6)', () => {
   it('sums members; non-ready clusters are listed in readyClusters', () => {
     const s = groupStatusFromMembers([
       { name: 'a', summary: { ready: 2, desiredReady: 2 } },

@@ -1,6 +1,6 @@
 /**
- * Summaries Fleet derives from targets or deployments: Bundle (fleet-model §5.3), GitRepo and
- * HelmOp (§5.4), Cluster (§5.5) and ClusterGroup (§5.6). Pure functions over lists.
+ * Summaries Fleet derives from targets or deployments: Bundle (docs/fleet/state.md §5.3), GitRepo and
+ * HelmOp (docs/fleet/state.md §5.4), Cluster (docs/fleet/state.md §5.5) and ClusterGroup (docs/fleet/state.md §5.6). Pure functions over lists.
  */
 import type { BundleState, BundleSummary, ResourceCounts } from '../../apis/fleet.js';
 import type { BundleDeploymentRecord, ClusterRecord } from '../store/records.js';
@@ -20,16 +20,16 @@ import {
   readyRatio,
 } from './state.js';
 
-/** Bundle status fields recomputed from targets (§5.3). */
+/** Bundle status fields recomputed from targets (docs/fleet/state.md §5.3). */
 export interface RecomputedBundleStatus {
   readonly summary: BundleSummary;
   readonly display: { readonly readyClusters: string; readonly state: string };
 }
 
 /**
- * §5.3: each matched target counts under its state (Pending when it has no BD) and adds 1 to
+ * docs/fleet/state.md §5.3: each matched target counts under its state (Pending when it has no BD) and adds 1 to
  * `desiredReady`; non-ready entries are named `clusterNs/clusterName`. `display.state` is the
- * top-ranked state among `nonReadyResources` (§5.2). As in v0.16+ (#4780), state and message are
+ * top-ranked state among `nonReadyResources` (docs/fleet/state.md §5.2). As in v0.16+ (#4780), state and message are
  * those of the BD with its staged deployment ID ({@link effectiveDeploymentID}): a paused or
  * held-back target is WaitApplied here, not OutOfSync.
  */
@@ -48,11 +48,11 @@ export function bundleStatusFromTargets(targets: readonly TargetedCluster[]): Re
   };
 }
 
-/** §5.4 GitRepo display state is overridden to this whenever `gitJobStatus` ≠ `Current`. */
+/** docs/fleet/state.md §5.4 GitRepo display state is overridden to this whenever `gitJobStatus` ≠ `Current`. */
 export const GIT_UPDATING = 'GitUpdating';
 
 /**
- * §5.4 `status.SetFields`, from the BDs a GitRepo (repo-name + bundle-namespace) or HelmOp
+ * docs/fleet/state.md §5.4 `status.SetFields`, from the BDs a GitRepo (repo-name + bundle-namespace) or HelmOp
  * (fleet-helm-name + bundle-namespace) selects. Pending targets without a BD are not counted.
  * Pass `gitJobStatus` only for GitRepos (HelmOps have no GitUpdating override).
  */
@@ -86,7 +86,7 @@ export function statusFromDeployments(
   };
 }
 
-/** Cluster status fields recomputed from its BDs (§5.5). */
+/** Cluster status fields recomputed from its BDs (docs/fleet/state.md §5.5). */
 export interface RecomputedClusterStatus {
   readonly summary: BundleSummary;
   readonly resourceCounts: ResourceCounts;
@@ -97,7 +97,7 @@ export interface RecomputedClusterStatus {
   readonly desiredReadyHelmOps: number;
 }
 
-/** §5.5: the agent has never checked in. */
+/** docs/fleet/state.md §5.5: the agent has never checked in. */
 export const WAIT_CHECK_IN = 'WaitCheckIn';
 
 function neverSeen(lastSeen: string | undefined): boolean {
@@ -105,7 +105,7 @@ function neverSeen(lastSeen: string | undefined): boolean {
 }
 
 /**
- * §5.5, over the BDs in the cluster's namespace that its Bundles still target (the reconciler
+ * docs/fleet/state.md §5.5, over the BDs in the cluster's namespace that its Bundles still target (the reconciler
  * deletes the others first and leaves them out). GitRepos and HelmOps count only while they
  * exist, and one Ready BD makes the whole GitRepo ready on this cluster (Fleet ORs the flags).
  */
@@ -150,7 +150,7 @@ export function clusterStatusFromDeployments(
   };
 }
 
-/** ClusterGroup status fields recomputed from its members (§5.6). */
+/** ClusterGroup status fields recomputed from its members (docs/fleet/state.md §5.6). */
 export interface RecomputedGroupStatus {
   readonly clusterCount: number;
   readonly nonReadyClusterCount: number;
@@ -162,7 +162,7 @@ export interface RecomputedGroupStatus {
 }
 
 /**
- * §5.6, over the clusters the group's selector matches (null selector: none), each with its
+ * docs/fleet/state.md §5.6, over the clusters the group's selector matches (null selector: none), each with its
  * summary: a cluster is non-ready when `ready ≠ desiredReady`; summary and resource counts are sums.
  */
 export function groupStatusFromMembers(

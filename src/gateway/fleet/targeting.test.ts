@@ -33,34 +33,34 @@ interface Row {
 }
 
 const rows: Row[] = [
-  // §4.3 one criterion set
+  // docs/fleet/targeting.md §4.3 one criterion set
   {
-    rule: '§4.3 empty target {} has no criteria and matches nothing',
+    rule: 'docs/fleet/targeting.md §4.3 empty target {} has no criteria and matches nothing',
     targets: [{}],
     matched: false,
     reason: /no criteria/,
   },
   {
-    rule: '§4.3 a target with only a name matches nothing',
+    rule: 'docs/fleet/targeting.md §4.3 a target with only a name matches nothing',
     targets: [{ name: 'x' }],
     matched: false,
     reason: /"x" has no criteria/,
   },
   {
-    rule: '§4.3 clusterName equals metadata.name',
+    rule: 'docs/fleet/targeting.md §4.3 clusterName equals metadata.name',
     targets: [{ clusterName: 'prod-1' }],
     matched: true,
     targetIndex: 0,
     reason: /Target targets\[0\] matches/,
   },
   {
-    rule: '§4.3 clusterName mismatch',
+    rule: 'docs/fleet/targeting.md §4.3 clusterName mismatch',
     targets: [{ clusterName: 'other' }],
     matched: false,
     reason: /clusterName "other" is neither/,
   },
   {
-    rule: '§4.3 clusterName matches the Rancher display-name label',
+    rule: 'docs/fleet/targeting.md §4.3 clusterName matches the Rancher display-name label',
     cluster: displayNamed,
     targets: [{ clusterName: 'frontend' }],
     matched: true,
@@ -68,7 +68,7 @@ const rows: Row[] = [
     reason: /matches/,
   },
   {
-    rule: '§4.3 clusterSelector {} matches everything, even a cluster with no labels',
+    rule: 'docs/fleet/targeting.md §4.3 clusterSelector {} matches everything, even a cluster with no labels',
     cluster: bare,
     targets: [{ clusterSelector: {} }],
     matched: true,
@@ -76,20 +76,20 @@ const rows: Row[] = [
     reason: /matches/,
   },
   {
-    rule: '§4.3 null clusterSelector adds no criterion (target is empty)',
+    rule: 'docs/fleet/targeting.md §4.3 null clusterSelector adds no criterion (target is empty)',
     targets: [{ clusterSelector: null }],
     matched: false,
     reason: /no criteria/,
   },
   {
-    rule: '§4.3 matchLabels selects by label',
+    rule: 'docs/fleet/targeting.md §4.3 matchLabels selects by label',
     targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }],
     matched: true,
     targetIndex: 0,
     reason: /matches/,
   },
   {
-    rule: '§4.3 matchLabels and matchExpressions are ANDed',
+    rule: 'docs/fleet/targeting.md §4.3 matchLabels and matchExpressions are ANDed',
     targets: [
       {
         clusterSelector: {
@@ -102,7 +102,7 @@ const rows: Row[] = [
     reason: /clusterSelector "env=prod,region=us" does not match/,
   },
   {
-    rule: '§4.3 NotIn matches when the key is absent',
+    rule: 'docs/fleet/targeting.md §4.3 NotIn matches when the key is absent',
     cluster: bare,
     targets: [
       { clusterSelector: { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }] } },
@@ -112,34 +112,34 @@ const rows: Row[] = [
     reason: /matches/,
   },
   {
-    rule: '§4.3 DoesNotExist needs the key absent',
+    rule: 'docs/fleet/targeting.md §4.3 DoesNotExist needs the key absent',
     targets: [{ clusterSelector: { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] } }],
     matched: false,
     reason: /does not match/,
   },
   {
-    rule: '§4.3 Exists needs the key present',
+    rule: 'docs/fleet/targeting.md §4.3 Exists needs the key present',
     targets: [{ clusterSelector: { matchExpressions: [{ key: 'env', operator: 'Exists' }] } }],
     matched: true,
     targetIndex: 0,
     reason: /matches/,
   },
   {
-    rule: '§4.3 all criteria must hold (AND): name ok, selector fails',
+    rule: 'docs/fleet/targeting.md §4.3 all criteria must hold (AND): name ok, selector fails',
     targets: [{ clusterName: 'prod-1', clusterSelector: { matchLabels: { env: 'dev' } } }],
     matched: false,
     reason: /clusterSelector "env=dev"/,
   },
-  // §4.4 groups
+  // docs/fleet/targeting.md §4.4 groups
   {
-    rule: '§4.4 no group: clusterGroup criterion fails',
+    rule: 'docs/fleet/targeting.md §4.4 no group: clusterGroup criterion fails',
     cluster: bare,
     targets: [{ clusterGroup: 'eu' }],
     matched: false,
     reason: /in no cluster group/,
   },
   {
-    rule: '§4.4 no group: clusterGroupSelector {} passes',
+    rule: 'docs/fleet/targeting.md §4.4 no group: clusterGroupSelector {} passes',
     cluster: bare,
     targets: [{ clusterGroupSelector: {} }],
     matched: true,
@@ -147,14 +147,14 @@ const rows: Row[] = [
     reason: /matches by clusterGroupSelector "\{\} \(everything\)", which holds on the empty labels/,
   },
   {
-    rule: '§4.4 no group: non-empty clusterGroupSelector fails',
+    rule: 'docs/fleet/targeting.md §4.4 no group: non-empty clusterGroupSelector fails',
     cluster: bare,
     targets: [{ clusterGroupSelector: { matchLabels: { region: 'eu' } } }],
     matched: false,
     reason: /in no cluster group/,
   },
   {
-    rule: '§4.4 clusterGroup matches a group the cluster is in',
+    rule: 'docs/fleet/targeting.md §4.4 clusterGroup matches a group the cluster is in',
     groups: groupsOfProd,
     targets: [{ clusterGroup: 'eu' }],
     matched: true,
@@ -163,7 +163,7 @@ const rows: Row[] = [
     reason: /matches by cluster group "eu"\.$/,
   },
   {
-    rule: '§4.2 clusterGroupSelector tests the group labels, not its selector',
+    rule: 'docs/fleet/targeting.md §4.2 clusterGroupSelector tests the group labels, not its selector',
     groups: groupsOfProd,
     targets: [{ clusterGroupSelector: { matchLabels: { scope: 'all' } } }],
     matched: true,
@@ -172,14 +172,14 @@ const rows: Row[] = [
     reason: /group "all"/,
   },
   {
-    rule: '§4.4 group criteria must hold for the same group',
+    rule: 'docs/fleet/targeting.md §4.4 group criteria must hold for the same group',
     groups: groupsOfProd,
     targets: [{ clusterGroup: 'eu', clusterGroupSelector: { matchLabels: { scope: 'all' } } }],
     matched: false,
     reason: /no cluster group of the cluster \(eu, all\) satisfies/,
   },
   {
-    rule: '§4.4 clusterGroup plus a label the same group carries matches',
+    rule: 'docs/fleet/targeting.md §4.4 clusterGroup plus a label the same group carries matches',
     groups: groupsOfProd,
     targets: [{ clusterGroup: 'eu', clusterGroupSelector: { matchLabels: { region: 'eu' } } }],
     matched: true,
@@ -188,16 +188,16 @@ const rows: Row[] = [
     reason: /group "eu"/,
   },
   {
-    rule: '§4.4 no group: clusterGroupSelector DoesNotExist holds on the empty group labels',
+    rule: 'docs/fleet/targeting.md §4.4 no group: clusterGroupSelector DoesNotExist holds on the empty group labels',
     cluster: bare,
     targets: [{ clusterGroupSelector: { matchExpressions: [{ key: 'region', operator: 'DoesNotExist' }] } }],
     matched: true,
     targetIndex: 0,
     reason: /matches by clusterGroupSelector "!region"/,
   },
-  // §4.5 bundle-level choice
+  // docs/fleet/targeting.md §4.5 bundle-level choice
   {
-    rule: '§4.5 OR across targets; the first matching target wins',
+    rule: 'docs/fleet/targeting.md §4.5 OR across targets; the first matching target wins',
     targets: [
       { name: 'dev', clusterSelector: { matchLabels: { env: 'dev' } } },
       { name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } } },
@@ -207,9 +207,14 @@ const rows: Row[] = [
     targetIndex: 1,
     reason: /"prod" \(targets\[1\]\)/,
   },
-  { rule: '§4.5 no targets at all', targets: [], matched: false, reason: /no deployment targets/ },
   {
-    rule: '§4.5 restriction allow-list in the same group passes',
+    rule: 'docs/fleet/targeting.md §4.5 no targets at all',
+    targets: [],
+    matched: false,
+    reason: /no deployment targets/,
+  },
+  {
+    rule: 'docs/fleet/targeting.md §4.5 restriction allow-list in the same group passes',
     groups: groupsOfProd,
     targets: [{ clusterGroup: 'eu' }],
     restrictions: [{ clusterGroup: 'eu' }],
@@ -219,14 +224,14 @@ const rows: Row[] = [
     reason: /matches/,
   },
   {
-    rule: '§4.5 restrictions only narrow: target matches, no restriction does',
+    rule: 'docs/fleet/targeting.md §4.5 restrictions only narrow: target matches, no restriction does',
     targets: [{ clusterSelector: {} }],
     restrictions: [{ clusterName: 'other' }],
     matched: false,
     reason: /no targetRestriction allows/,
   },
   {
-    rule: '§4.5 target in group A and restriction in group B fail together',
+    rule: 'docs/fleet/targeting.md §4.5 target in group A and restriction in group B fail together',
     groups: groupsOfProd,
     targets: [{ clusterGroup: 'eu' }],
     restrictions: [{ clusterGroup: 'all' }],
@@ -234,7 +239,7 @@ const rows: Row[] = [
     reason: /no targetRestriction/,
   },
   {
-    rule: '§4.5 R restrictions: the first T−R targets are customizations',
+    rule: 'docs/fleet/targeting.md §4.5 R restrictions: the first T−R targets are customizations',
     targets: [
       { name: 'custom', clusterSelector: { matchLabels: { env: 'prod' } } },
       { name: 'git', clusterSelector: {} },
@@ -247,7 +252,7 @@ const rows: Row[] = [
       /"git" \(targets\[1\]\) matches by clusterSelector "\{\} \(everything\)"; customization "custom" \(targets\[0\]\) replaces its options/,
   },
   {
-    rule: '§4.5 customizations never add clusters',
+    rule: 'docs/fleet/targeting.md §4.5 customizations never add clusters',
     targets: [
       { name: 'custom', clusterSelector: {} },
       { name: 'git', clusterName: 'other' },
@@ -257,7 +262,7 @@ const rows: Row[] = [
     reason: /Only customization "custom" .* never add clusters/,
   },
   {
-    rule: '§4.5 R = 0: every target is a deployment target, none a customization',
+    rule: 'docs/fleet/targeting.md §4.5 R = 0: every target is a deployment target, none a customization',
     targets: [
       { name: 'a', clusterSelector: {} },
       { name: 'b', clusterSelector: {} },
@@ -267,7 +272,7 @@ const rows: Row[] = [
     reason: /^Target "a" \(targets\[0\]\) matches by clusterSelector "\{\} \(everything\)"\.$/,
   },
   {
-    rule: '§4.5 doNotDeploy on the matched deployment target skips the cluster',
+    rule: 'docs/fleet/targeting.md §4.5 doNotDeploy on the matched deployment target skips the cluster',
     targets: [{ name: 'skip', clusterSelector: {}, doNotDeploy: true }],
     matched: false,
     targetIndex: 0,
@@ -275,14 +280,14 @@ const rows: Row[] = [
     reason: /has doNotDeploy/,
   },
   {
-    rule: '§4.5 doNotDeploy on a later target does not matter when an earlier one wins',
+    rule: 'docs/fleet/targeting.md §4.5 doNotDeploy on a later target does not matter when an earlier one wins',
     targets: [{ clusterName: 'prod-1' }, { clusterSelector: {}, doNotDeploy: true }],
     matched: true,
     targetIndex: 0,
     reason: /matches/,
   },
   {
-    rule: '§4.5 FirstMatch: first matching customization with doNotDeploy skips',
+    rule: 'docs/fleet/targeting.md §4.5 FirstMatch: first matching customization with doNotDeploy skips',
     targets: [
       { name: 'nope', clusterSelector: { matchLabels: { env: 'prod' } }, doNotDeploy: true },
       { name: 'git', clusterSelector: {} },
@@ -295,7 +300,7 @@ const rows: Row[] = [
     reason: /customization "nope" .* has doNotDeploy/,
   },
   {
-    rule: '§4.5 FirstMatch: a broader customization listed first hides a doNotDeploy one',
+    rule: 'docs/fleet/targeting.md §4.5 FirstMatch: a broader customization listed first hides a doNotDeploy one',
     targets: [
       { name: 'broad', clusterSelector: {} },
       { name: 'nope', clusterName: 'prod-1', doNotDeploy: true },
@@ -308,7 +313,7 @@ const rows: Row[] = [
     reason: /"broad"/,
   },
   {
-    rule: '§4.5 AllMatches: any matching doNotDeploy customization skips',
+    rule: 'docs/fleet/targeting.md §4.5 AllMatches: any matching doNotDeploy customization skips',
     mode: 'AllMatches',
     targets: [
       { name: 'broad', clusterSelector: {} },
@@ -323,7 +328,7 @@ const rows: Row[] = [
     reason: /"nope" .* has doNotDeploy/,
   },
   {
-    rule: '§4.5 AllMatches: every matching customization is merged in order',
+    rule: 'docs/fleet/targeting.md §4.5 AllMatches: every matching customization is merged in order',
     mode: 'AllMatches',
     targets: [
       { name: 'c1', clusterSelector: {} },
@@ -337,7 +342,7 @@ const rows: Row[] = [
     reason: /"c1" \(targets\[0\]\), customization "c2" \(targets\[1\]\) are merged/,
   },
   {
-    rule: '§4.5 customizations ignore restrictions',
+    rule: 'docs/fleet/targeting.md §4.5 customizations ignore restrictions',
     targets: [
       { name: 'custom', clusterName: 'prod-1' },
       { name: 'git', clusterSelector: {} },
@@ -351,7 +356,7 @@ const rows: Row[] = [
 ];
 
 // Rows name the Fleet rule: matcher/clustermatcher.go tries each criterion set once per group of
-// the cluster (§4.4), but the match names only the criteria that took part: a target without a
+// the cluster (docs/fleet/targeting.md §4.4), but the match names only the criteria that took part: a target without a
 // group criterion matches whatever group pass Fleet was in, so no group is named.
 rows.push(
   {
@@ -390,7 +395,7 @@ rows.push(
   },
 );
 
-describe('BundleMatcher (fleet-model §4.3–4.5)', () => {
+describe('BundleMatcher (docs/fleet/targeting.md §4.3–4.5)', () => {
   it.each(rows)('$rule', (row) => {
     const spec: TargetingSpec = {
       targets: row.targets,
@@ -408,7 +413,7 @@ describe('BundleMatcher (fleet-model §4.3–4.5)', () => {
     expect(got.reason).toMatch(row.reason);
   });
 
-  it('§4.3 an invalid selector anywhere is the whole bundle targeting error, with field paths', () => {
+  it('docs/fleet/targeting.md §4.3 an invalid selector anywhere is the whole bundle targeting error, with field paths', () => {
     const m = BundleMatcher.compile({
       targets: [
         { clusterName: 'x' },
@@ -426,7 +431,7 @@ describe('BundleMatcher (fleet-model §4.3–4.5)', () => {
     ]);
   });
 
-  it('§4.3 Exists with values is invalid', () => {
+  it('docs/fleet/targeting.md §4.3 Exists with values is invalid', () => {
     const m = BundleMatcher.compile({
       targets: [{ clusterSelector: { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] } }],
       targetRestrictions: [],

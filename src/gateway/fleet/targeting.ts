@@ -1,5 +1,5 @@
 /**
- * Target matching with reasons (fleet-model §4.3–4.5): one criterion set, the group passes, and the
+ * Target matching with reasons (docs/fleet/targeting.md §4.3–4.5): one criterion set, the group passes, and the
  * bundle-level choice between deployment targets, restrictions and customizations.
  */
 import type { BundleTarget, TargetCriteria } from '../../apis/fleet.js';
@@ -11,22 +11,22 @@ import type { BundleRecord, ClusterGroupRecord, ClusterRecord, Labels } from '..
 import { compileSelector } from './groups.js';
 import type { TargetMatch } from './read-model.js';
 
-/** A group as matching sees it (§4.2): its name and its own `metadata.labels`. */
+/** A group as matching sees it (docs/fleet/targeting.md §4.2): its name and its own `metadata.labels`. */
 export interface GroupPass {
   readonly name: string;
   readonly labels: Labels;
 }
 
-/** §4.4: a cluster in no group is matched once with an empty group name and no group labels. */
+/** docs/fleet/targeting.md §4.4: a cluster in no group is matched once with an empty group name and no group labels. */
 const NO_GROUP: GroupPass = { name: '', labels: {} };
 
-/** §4.3 `NewClusterMatcher`: each field adds a criterion only when it is set. */
+/** docs/fleet/targeting.md §4.3 `NewClusterMatcher`: each field adds a criterion only when it is set. */
 export interface CompiledCriteria {
   readonly clusterName?: string | undefined;
   readonly clusterGroup?: string | undefined;
   readonly clusterSelector?: Selector | undefined;
   readonly clusterGroupSelector?: Selector | undefined;
-  /** No criteria at all: matches nothing (§4.3). */
+  /** No criteria at all: matches nothing (docs/fleet/targeting.md §4.3). */
   readonly empty: boolean;
 }
 
@@ -61,19 +61,19 @@ export function compileCriteria(c: TargetCriteria, path: string): CompiledCriter
 }
 
 /**
- * §4.3 `clusterName` matches the Cluster's `metadata.name` or its Rancher display-name label
+ * docs/fleet/targeting.md §4.3 `clusterName` matches the Cluster's `metadata.name` or its Rancher display-name label
  * (v0.15+, backported to v0.14.2 and v0.13.7).
  */
 function clusterNameMatches(want: string, cluster: ClusterRecord): boolean {
   return want === cluster.name || want === cluster.labels[LABEL_CLUSTER_DISPLAY_NAME];
 }
 
-/** §4.3 `Match`: no criteria → no match; otherwise every criterion must hold (AND). */
+/** docs/fleet/targeting.md §4.3 `Match`: no criteria → no match; otherwise every criterion must hold (AND). */
 export function criteriaMatch(c: CompiledCriteria, cluster: ClusterRecord, group: GroupPass): boolean {
   if (c.empty) return false;
   if (c.clusterName !== undefined && !clusterNameMatches(c.clusterName, cluster)) return false;
   if (c.clusterGroup !== undefined && c.clusterGroup !== group.name) return false;
-  // §4.2: clusterGroupSelector tests the group's own labels, not the group's selector. In the
+  // docs/fleet/targeting.md §4.2: clusterGroupSelector tests the group's own labels, not the group's selector. In the
   // no-group pass those labels are empty, so `{}` passes and e.g. `env=x` fails.
   if (c.clusterGroupSelector && !c.clusterGroupSelector.matches(group.labels)) return false;
   if (c.clusterSelector && !c.clusterSelector.matches(cluster.labels)) return false;
@@ -84,7 +84,7 @@ const NO_GROUP_PASSES: readonly GroupPass[] = [NO_GROUP];
 /** Passes by group list: FleetView memoizes each cluster's group list, so this is reused. */
 const passesMemo = new WeakMap<readonly ClusterGroupRecord[], readonly GroupPass[]>();
 
-/** §4.4: one pass per group the cluster belongs to, or one empty pass when it has none. */
+/** docs/fleet/targeting.md §4.4: one pass per group the cluster belongs to, or one empty pass when it has none. */
 export function groupPasses(groups: readonly ClusterGroupRecord[]): readonly GroupPass[] {
   if (groups.length === 0) return NO_GROUP_PASSES;
   let p = passesMemo.get(groups);
@@ -116,7 +116,7 @@ export function whyNot(c: CompiledCriteria, cluster: ClusterRecord, passes: read
     : `no cluster group of the cluster (${passes.map((p) => p.name).join(', ')}) satisfies ${wants.join(' and ')}`;
 }
 
-/** Does the criterion set test the cluster's groups (§4.3 clusterGroup, clusterGroupSelector)? */
+/** Does the criterion set test the cluster's groups (docs/fleet/targeting.md §4.3 clusterGroup, clusterGroupSelector)? */
 function usesGroup(c: CompiledCriteria): boolean {
   return c.clusterGroup !== undefined || c.clusterGroupSelector !== undefined;
 }
@@ -139,7 +139,7 @@ function matchedBy(c: CompiledCriteria, cluster: ClusterRecord, group: string | 
       : '';
     parts.push(`cluster group "${group}"${bySelector}`);
   } else if (c.clusterGroupSelector) {
-    // §4.4: a cluster in no group is tested once with empty group labels.
+    // docs/fleet/targeting.md §4.4: a cluster in no group is tested once with empty group labels.
     parts.push(
       `clusterGroupSelector "${selectorText(c.clusterGroupSelector)}", which holds on the empty labels of a cluster in no group`,
     );
@@ -152,7 +152,7 @@ function label(kind: string, index: number, t: TargetCriteria): string {
   return t.name ? `${kind} "${t.name}" (targets[${index}])` : `${kind} targets[${index}]`;
 }
 
-/** A bundle whose targets or restrictions cannot be compiled (§4.3: the bundle's targeting error). */
+/** A bundle whose targets or restrictions cannot be compiled (docs/fleet/targeting.md §4.3: the bundle's targeting error). */
 export interface TargetingError {
   /** Like Fleet's Ready condition message: starts with "targeting error". */
   readonly message: string;
@@ -176,7 +176,7 @@ interface CompiledTarget {
   readonly criteria: CompiledCriteria;
 }
 
-/** §4.5 `BundleMatch` (v0.16): decides whether a cluster gets a BD, and through which target. */
+/** docs/fleet/targeting.md §4.5 `BundleMatch` (v0.16): decides whether a cluster gets a BD, and through which target. */
 export class BundleMatcher {
   private constructor(
     private readonly customizations: readonly CompiledTarget[],
@@ -185,7 +185,7 @@ export class BundleMatcher {
     private readonly mode: 'FirstMatch' | 'AllMatches',
   ) {}
 
-  /** Compiles every target and restriction; any invalid selector is the whole bundle's error (§4.3). */
+  /** Compiles every target and restriction; any invalid selector is the whole bundle's error (docs/fleet/targeting.md §4.3). */
   static compile(spec: TargetingSpec): BundleMatcher | TargetingError {
     const problems: FieldProblem[] = [];
     const compileAll = <T extends TargetCriteria>(list: readonly T[], field: string) =>
@@ -204,7 +204,7 @@ export class BundleMatcher {
       const detail = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
       return { message: `targeting error: ${detail}`, problems };
     }
-    // §4.5 customizations by position: with R > 0 restrictions, the first T−R targets are
+    // docs/fleet/targeting.md §4.5 customizations by position: with R > 0 restrictions, the first T−R targets are
     // customizations (from fleet.yaml) and the rest deployment targets (from the GitRepo); with
     // R = 0 (HelmOp, CLI, Rancher-made bundles) every target is a deployment target.
     const split = restrictions.length > 0 ? Math.max(0, targets.length - restrictions.length) : 0;
@@ -216,7 +216,7 @@ export class BundleMatcher {
     );
   }
 
-  /** §4.5: the restriction allow-list passes when there are none, or when one matches this group pass. */
+  /** docs/fleet/targeting.md §4.5: the restriction allow-list passes when there are none, or when one matches this group pass. */
   private allowed(cluster: ClusterRecord, pass: GroupPass): boolean {
     return this.restrictions.length === 0 || this.restrictions.some((r) => criteriaMatch(r, cluster, pass));
   }
@@ -241,7 +241,7 @@ export class BundleMatcher {
   }
 
   /**
-   * §4.5: the first deployment target and group pass where both the allow-list and the target hold;
+   * docs/fleet/targeting.md §4.5: the first deployment target and group pass where both the allow-list and the target hold;
    * both are checked in the same pass, so they must hold for the same group.
    */
   private winner(cluster: ClusterRecord, passes: readonly GroupPass[]) {
@@ -259,20 +259,20 @@ export class BundleMatcher {
     cluster: ClusterRecord,
     passes: readonly GroupPass[],
   ): TargetMatch {
-    // Fleet tries the target once per group of the cluster (§4.4), but the group only took part
+    // Fleet tries the target once per group of the cluster (docs/fleet/targeting.md §4.4), but the group only took part
     // when the target has a group criterion; the match names what actually selected the cluster.
     const group = usesGroup(t.criteria) && pass.name ? pass.name : undefined;
     const base = { targetIndex: t.index, targetName: t.target.name, clusterGroup: group };
     const what = () =>
       `${label('Target', t.index, t.target)} matches by ${matchedBy(t.criteria, cluster, group)}`;
-    // §4.5 doNotDeploy on the matched deployment target skips the cluster (v0.16).
+    // docs/fleet/targeting.md §4.5 doNotDeploy on the matched deployment target skips the cluster (v0.16).
     if (t.target.doNotDeploy) {
       return lazyReason(
         { ...base, matched: false, doNotDeploy: true },
         () => `${what()} but has doNotDeploy, so the cluster is skipped.`,
       );
     }
-    // Customizations are matched ignoring restrictions (§4.5).
+    // Customizations are matched ignoring restrictions (docs/fleet/targeting.md §4.5).
     const matching = this.customizations.filter((c) => firstPass(c.criteria, cluster, passes));
     const chosen = this.mode === 'FirstMatch' ? matching.slice(0, 1) : matching;
     if (chosen.length === 0)
@@ -305,7 +305,7 @@ export class BundleMatcher {
   private noMatch(cluster: ClusterRecord, passes: readonly GroupPass[]): TargetMatch {
     const fail = (reason: string): TargetMatch => ({ matched: false, doNotDeploy: false, reason });
     if (this.deploymentTargets.length === 0) return fail('The bundle has no deployment targets.');
-    // A target that matches on its own but fails the allow-list: restrictions only narrow (§4.5).
+    // A target that matches on its own but fails the allow-list: restrictions only narrow (docs/fleet/targeting.md §4.5).
     const narrowed = this.deploymentTargets.find((t) => firstPass(t.criteria, cluster, passes));
     if (narrowed) {
       return fail(

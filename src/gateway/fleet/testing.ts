@@ -3,7 +3,7 @@
  *
  * `snapshotOf(records)` implements the store's Snapshot contract over plain arrays, and the
  * `aCluster`, `aBundle`, `aDeployment`, … builders make records with Fleet's linking labels
- * already set (fleet-model §3.1), so unit tests in fleet/ and graphql/ can describe a fleet in a
+ * already set (docs/fleet/links.md §3.1), so unit tests in fleet/ and graphql/ can describe a fleet in a
  * few lines. Defaults: workspace `fleet-default`, everything Ready.
  */
 import type {
@@ -72,7 +72,7 @@ function meta(m: MetaInput, defaultNamespace = WS): RecordMeta {
   };
 }
 
-/** The per-cluster namespace the fixtures use when none is given (Fleet hashes it; §3.2). */
+/** The per-cluster namespace the fixtures use when none is given (Fleet hashes it; docs/fleet/links.md §3.2). */
 export function clusterNamespaceFor(namespace: string, name: string): string {
   return `cluster-${namespace}-${name}`;
 }
@@ -106,7 +106,7 @@ export function aCluster(c: ClusterInput): ClusterRecord {
 }
 
 export interface GroupInput extends MetaInput {
-  /** Defaults to `null` (no members, §4.2). */
+  /** Defaults to `null` (no members, docs/fleet/targeting.md §4.2). */
   selector?: LabelSelector | null;
 }
 
@@ -164,7 +164,7 @@ export function aBundle(b: BundleInput): BundleRecord {
 }
 
 /**
- * A GitRepo's Bundle as `fleet apply` writes it (§4.1): the GitRepo targets in both `targets`
+ * A GitRepo's Bundle as `fleet apply` writes it (docs/fleet/targeting.md §4.1): the GitRepo targets in both `targets`
  * and `targetRestrictions`, after any fleet.yaml customizations.
  */
 export function aGitRepoBundle(
@@ -194,7 +194,7 @@ export interface DeploymentInput {
   namespace?: string;
   repoName?: string;
   helmOpName?: string;
-  /** The §5.1 state the status fields should produce. Default Ready. */
+  /** The docs/fleet/state.md §5.1 state the status fields should produce. Default Ready. */
   state?: BundleState;
   /** Message on the Deployed condition. */
   message?: string;
@@ -206,7 +206,7 @@ export interface DeploymentInput {
   conditions?: ConditionRecord[];
 }
 
-/** Status fields that make §5.1 derive `state`. */
+/** Status fields that make docs/fleet/state.md §5.1 derive `state`. */
 function fieldsForState(state: BundleState, message: string | undefined) {
   const id = 's-abc:opts1';
   const deployed = (status: string): ConditionRecord => ({

@@ -2,7 +2,7 @@
  * ConsistencyTracker: follows the store's snapshots, keeps the current consistency findings with
  * the time each was first seen, and tells listeners when one appears or clears (with its age).
  * Subscriptions (`inconsistencyEvents`) and alert thresholds consume these; ages matter because
- * some disagreement is normal for a few seconds (fleet-model §8.3).
+ * some disagreement is normal for a few seconds (docs/fleet/operations.md §8.3).
  *
  * Given the keys that changed, it recomputes only the affected scopes: a Bundle key (its stale and
  * missing deployments), a GitRepo or a HelmOp (its status numbers). Cluster and ClusterGroup
@@ -34,7 +34,7 @@ function sameLabels(a: Labels, b: Labels): boolean {
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-/** §4.2–4.4: targeting reads a Cluster's labels and `status.namespace`, a group's selector and labels. */
+/** docs/fleet/targeting.md §4.2–4.4: targeting reads a Cluster's labels and `status.namespace`, a group's selector and labels. */
 function targetingUnchanged(c: ChangedRecord): boolean {
   const { before, after } = c;
   if (!before || !after || before.kind !== after.kind) return false;
@@ -254,13 +254,13 @@ export class ConsistencyTracker {
         case 'BundleNamespaceMapping':
           return this.allScopes(view);
         case 'Namespace':
-          // Namespace labels matter only to BundleNamespaceMappings (§4.2).
+          // Namespace labels matter only to BundleNamespaceMappings (docs/fleet/targeting.md §4.2).
           if (snap.list('BundleNamespaceMapping').length > 0) return this.allScopes(view);
           break;
       }
     }
     if (retargetWorkspaces.size > 0) {
-      // Bundles elsewhere reach these clusters only through a BundleNamespaceMapping (§4.2).
+      // Bundles elsewhere reach these clusters only through a BundleNamespaceMapping (docs/fleet/targeting.md §4.2).
       for (const m of snap.list('BundleNamespaceMapping')) retargetWorkspaces.add(m.namespace);
       for (const ws of retargetWorkspaces) {
         for (const b of snap.list('Bundle', ws)) scopes.add(bundleScope(b.namespace, b.name));

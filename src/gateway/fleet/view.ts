@@ -40,7 +40,7 @@ export class FleetView {
 
   constructor(readonly snapshot: Snapshot) {}
 
-  /** §4.2: the groups of the cluster's own namespace whose selector matches it. */
+  /** docs/fleet/targeting.md §4.2: the groups of the cluster's own namespace whose selector matches it. */
   groupsOf(cluster: ClusterRecord): readonly ClusterGroupRecord[] {
     let g = this.groupsMemo.get(cluster.key);
     if (!g) {
@@ -50,13 +50,13 @@ export class FleetView {
     return g;
   }
 
-  /** §4.2: the clusters of the group's namespace its selector matches (null selector: none). */
+  /** docs/fleet/targeting.md §4.2: the clusters of the group's namespace its selector matches (null selector: none). */
   clustersOf(group: ClusterGroupRecord): readonly ClusterRecord[] {
     if (group.selector === null) return [];
     return this.snapshot.list('Cluster', group.namespace).filter((c) => groupHasMember(group, c));
   }
 
-  /** §4.2: every Cluster in the bundle's candidate namespaces (own namespace plus mappings). */
+  /** docs/fleet/targeting.md §4.2: every Cluster in the bundle's candidate namespaces (own namespace plus mappings). */
   candidateClusters(bundle: { readonly namespace: string; readonly labels: Labels }, memoKey?: string) {
     const cached = memoKey === undefined ? undefined : this.candidatesMemo.get(memoKey);
     if (cached) return cached;
@@ -70,7 +70,7 @@ export class FleetView {
     return clusters;
   }
 
-  /** Is the cluster in one of the bundle's candidate namespaces (§4.2)? */
+  /** Is the cluster in one of the bundle's candidate namespaces (docs/fleet/targeting.md §4.2)? */
   isCandidate(bundle: BundleRecord, cluster: ClusterRecord): boolean {
     let set = this.candidateKeys.get(bundle.key);
     if (!set) {
@@ -80,7 +80,7 @@ export class FleetView {
     return set.has(cluster.key);
   }
 
-  /** The bundle's targeting error (§4.3: an invalid selector in any target or restriction). */
+  /** The bundle's targeting error (docs/fleet/targeting.md §4.3: an invalid selector in any target or restriction). */
   targetingError(bundle: BundleRecord): TargetingError | undefined {
     const m = bundleMatcher(bundle);
     return isTargetingError(m) ? m : undefined;
@@ -95,9 +95,9 @@ export class FleetView {
   }
 
   /**
-   * The clusters the bundle's own current targets select (§4.2–4.5), each paired with its BD by the
-   * cluster's `status.namespace` (§4.6), or null (Pending) when there is none or the namespace is not
-   * set yet. Sorted by cluster name (§4.6). Empty on a targeting error.
+   * The clusters the bundle's own current targets select (docs/fleet/targeting.md §4.2–4.5), each paired with its BD by the
+   * cluster's `status.namespace` (docs/fleet/targeting.md §4.6), or null (Pending) when there is none or the namespace is not
+   * set yet. Sorted by cluster name (docs/fleet/targeting.md §4.6). Empty on a targeting error.
    */
   targetedClusters(bundle: BundleRecord): readonly TargetedCluster[] {
     const memo = this.targetedMemo.get(bundle.key);
@@ -160,7 +160,7 @@ export class FleetView {
     return this.gitReposByCluster.get(cluster.key) ?? [];
   }
 
-  /** The Cluster a BD is deployed to: by its namespace (`status.namespace`), else by its labels (§3.4). */
+  /** The Cluster a BD is deployed to: by its namespace (`status.namespace`), else by its labels (docs/fleet/links.md §3.4). */
   clusterOf(bd: BundleDeploymentRecord): ClusterRecord | undefined {
     return (
       this.snapshot.clusterByClusterNamespace(bd.namespace) ??

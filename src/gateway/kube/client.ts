@@ -273,7 +273,7 @@ export class KubeClient {
           },
         }
       : patch;
-    // libraries.md §1.3: the generated client defaults to json-patch; merge patch needs the header.
+    // docs/libraries.md §1.3: the generated client defaults to json-patch; merge patch needs the header.
     const options = withSignal(opts.signal, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     const base = { group: type.group, version: type.version, plural: type.plural, name, body };
     try {

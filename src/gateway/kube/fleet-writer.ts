@@ -1,7 +1,7 @@
 /**
  * The write commands' port (fleet/commands/port.ts FleetWriter), implemented over the Kubernetes
  * API with client-node: merge patches through KubeClient (the resourceVersion precondition and the
- * merge-patch content type, libraries.md §1.3), creates, and deletes with preconditions
+ * merge-patch content type, docs/libraries.md §1.3), creates, and deletes with preconditions
  * (`DeleteOptions.preconditions`: the API server answers 409 when uid or resourceVersion differ).
  * Declared structurally here: kube/ must not import fleet/.
  */

@@ -1,7 +1,7 @@
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, following client-go's
  * tools/leaderelection (client-node 1.4 ships none, and the one npm package never replaces a
- * crashed leader; notes/wave2-libraries.md §4). What is kept from client-go, and why:
+ * crashed leader; docs/platform.md §4). What is kept from client-go, and why:
  *
  * - Expiry is judged by the *locally observed* time at which the record last changed, plus the
  *   record's leaseDurationSeconds. Record timestamps are never compared with the local clock, so

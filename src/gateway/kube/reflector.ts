@@ -2,7 +2,7 @@
  * A supervised list/watch loop for one kind in one scope (client-go's "reflector"), replacing
  * client-node 1.4's Informer, which stops for good on the first non-410 error, hot-loops on
  * immediate closes, leaks watches on concurrent starts and has no inactivity timeout
- * (libraries.md §1.4–1.5). What it does, with the Kubernetes rule behind each step:
+ * (docs/libraries.md §1.4–1.5). What it does, with the Kubernetes rule behind each step:
  *
  * - List in pages (`limit` + `continue`); every page belongs to the first page's snapshot, and the
  *   list's `metadata.resourceVersion` is where the watch starts (API concepts, "Retrieving large

@@ -90,10 +90,10 @@ export interface WatchSink {
   knownUid?(kind: WatchKind, key: string): string | undefined;
 }
 
-/** The reflector's state machine (libraries.md §1.5 point 6). */
+/** The reflector's state machine (docs/libraries.md §1.5 point 6). */
 export type ReflectorState = 'stopped' | 'listing' | 'watching' | 'backoff';
 
-/** Counters for watch health metrics (issue #7). */
+/** Counters for watch health metrics. */
 export interface ReflectorStats {
   readonly kind: WatchKind;
   /** The namespace watched, or undefined for all namespaces. */

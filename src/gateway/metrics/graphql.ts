@@ -1,6 +1,6 @@
 /**
  * GraphQL metrics through envelop hooks, so HTTP, SSE and graphql-ws operations are counted alike
- * (yoga runs the same envelop pipeline for all of them; libraries.md §2.2). Labelled by operation
+ * (yoga runs the same envelop pipeline for all of them; docs/libraries.md §2.2). Labelled by operation
  * name and type, never by URL (an SSE GET carries the whole query in its URL: unbounded). Operation
  * names come from clients, so at most {@link MAX_OPERATION_NAMES} distinct names have their own
  * series at a time; malformed names share `_other`. When the set is full, a new name evicts the

@@ -5,11 +5,11 @@
  *   finding's `firstSeenAt`) to its removal. Before Fleet v0.12.3 only the Cluster reconciler
  *   removed orphans, so this took until the cluster's next agent check-in (up to 15 min by default,
  *   rancher/fleet#3437); since then the bundle reconciler prunes them in the same reconcile
- *   (fleet-model §6.3). When the orphaning change and the removal arrive in the same batch the
+ *   (docs/fleet/lifecycle.md §6.3). When the orphaning change and the removal arrive in the same batch the
  *   finding never shows; then the Bundle's target change, or the removal itself, is the start.
  * - retarget latency: from a GitRepo `spec.targets` edit seen on the watch, to every Bundle of the
- *   GitRepo carrying the new targets (`fleet apply` rewrote them, §6.1 step 2), and to the removal
- *   of the last orphan it left (§6.1 step 3).
+ *   GitRepo carrying the new targets (`fleet apply` rewrote them, docs/fleet/lifecycle.md §6.1 step 2), and to the removal
+ *   of the last orphan it left (docs/fleet/lifecycle.md §6.1 step 3).
  */
 import type { Histogram } from 'prom-client';
 import type { GitTarget, TargetCriteria } from '../../apis/fleet.js';
@@ -47,7 +47,7 @@ const CRITERIA: readonly (keyof TargetCriteria)[] = [
 const criteria = (list: readonly TargetCriteria[]) =>
   JSON.stringify(list.map((t) => CRITERIA.map((k) => t[k] ?? null)));
 
-/** §4.1: `fleet apply` writes the GitRepo targets (or the default one) as the Bundle's restrictions. */
+/** docs/fleet/targeting.md §4.1: `fleet apply` writes the GitRepo targets (or the default one) as the Bundle's restrictions. */
 function carries(bundle: BundleRecord, targets: readonly GitTarget[]): boolean {
   return criteria(bundle.targetRestrictions) === criteria(effectiveGitTargets(targets));
 }

@@ -1,7 +1,7 @@
 /**
  * The gate in front of yoga, run by the node:http request handler and the WebSocket upgrade
  * handler alike: yoga's own plugins never see its GraphiQL page, CORS preflights or health checks,
- * and CORS headers alone never stop a request from running (wave2-libraries §0.6, §1.3).
+ * and CORS headers alone never stop a request from running (docs/platform.md §0, §1.3).
  *
  * - Host (DNS rebinding): on a loopback bind, or when `allowedHosts` is set, the Host header must be
  *   a loopback name (`localhost`, `127.0.0.1`, `[::1]`, loopback binds only) or an allowed host,

@@ -2,7 +2,7 @@
  * Puts the app on one node:http server: GraphQL over HTTP and SSE by yoga, and graphql-ws on the
  * same port and path. The WebSocket path runs yoga's own envelop pipeline (parse, validate, limits,
  * context, masked errors), hardened so a bad operation gets errors for that operation only and
- * never closes the socket (libraries.md §2.1).
+ * never closes the socket (docs/libraries.md §2.1).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -122,7 +122,7 @@ export function listenError(e: unknown, host: string, port: number): Error {
           : ((e as Error | undefined)?.message ?? String(e));
   return new FleetGraphError(ErrorCode.UNAVAILABLE, `cannot listen on ${where}: ${why}`, { code });
 }
-/** RFC 6455 §7.4.1 as registered by IANA: the server restarts; the client may reconnect. */
+/** RFC 6455 section 7.4.1, as registered by IANA: the server restarts; the client may reconnect. */
 export const WS_CLOSE_SERVICE_RESTART = 1012;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {

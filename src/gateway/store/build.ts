@@ -238,7 +238,7 @@ export function bundleRecord(interner: Interner, o: Bundle): BundleRecord {
     dependsOn: sharedList<BundleDependsOn>(interner, 'dep', spec.dependsOn),
     rolloutStrategy: sharedOpt<RolloutStrategy>(interner, 'ro', spec.rolloutStrategy),
     forceSyncGeneration: num(spec.forceSyncGeneration),
-    // fleet-model §8.1: the per-cluster agent bundles carry this objectset annotation.
+    // docs/fleet/operations.md §8.1: the per-cluster agent bundles carry this objectset annotation.
     agentBundle: o.metadata.annotations?.[ANNOTATION_OBJECTSET_ID] === AGENT_BUNDLE_OBJECTSET_ID,
     status: Object.freeze({
       observedGeneration: num(st?.observedGeneration),
@@ -475,7 +475,7 @@ export function bundleDeploymentRecord(
     modifiedCount: st?.modifiedStatus?.length ?? 0,
   };
   const namespace = interner.str(m.namespace ?? '');
-  // A BD is named after its bundle (fleet-model §3.2), so names repeat across clusters.
+  // A BD is named after its bundle (docs/fleet/links.md §3.2), so names repeat across clusters.
   const name = interner.str(m.name ?? '');
   const key = objectKey(namespace, name);
   return new CompactBundleDeploymentRecord(
@@ -518,7 +518,7 @@ export function clusterGroupRecord(interner: Interner, o: ClusterGroup): Cluster
   return Object.freeze({
     kind: 'ClusterGroup' as const,
     ...meta(interner, o, true),
-    // fleet-model §5.6: a null selector yields no clusters, so null is kept apart from {}.
+    // docs/fleet/state.md §5.6: a null selector yields no clusters, so null is kept apart from {}.
     selector: selectorOf(interner, o.spec?.selector),
     status: Object.freeze({
       clusterCount: num(st?.clusterCount),

@@ -29,14 +29,14 @@ export function kubeFetcher(client: KubeClient): FetchObject {
   return (ref) => client.getObject(WATCH_TYPES[ref.kind], ref.namespace, ref.name);
 }
 
-/** BundleDeployment status parts kept out of the record (fleet-model §2.5). */
+/** BundleDeployment status parts kept out of the record (docs/fleet/objects.md §2.5). */
 export interface BundleDeploymentDetails {
   readonly nonReadyStatus: NonNullable<BundleDeploymentStatus['nonReadyStatus']>;
   readonly modifiedStatus: NonNullable<BundleDeploymentStatus['modifiedStatus']>;
   readonly resources: NonNullable<BundleDeploymentStatus['resources']>;
   readonly incompleteState: boolean;
   readonly release: string | undefined;
-  /** Helm values live in a Secret named like the BD when set (v0.13+, fleet-model §2.5). */
+  /** Helm values live in a Secret named like the BD when set (v0.13+, docs/fleet/objects.md §2.5). */
   readonly valuesHash: string | undefined;
 }
 

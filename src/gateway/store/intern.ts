@@ -2,7 +2,7 @@
  * Interning: one shared copy of each repeated string (label keys and values, namespaces, bundle and
  * cluster names, deployment IDs) and of each repeated frozen value (label maps, condition lists,
  * resource counts). Across 50k BundleDeployments most of these repeat thousands of times, and a
- * shared copy turns each into a 4-byte pointer (performance.md §2, "projected" row).
+ * shared copy turns each into a 4-byte pointer (docs/performance-goals.md §2, "projected" row).
  *
  * The tables are bounded: when one grows past its bound it is dropped and starts again. Records
  * built before keep their copies (nothing breaks); new records share anew. This keeps values that

@@ -41,7 +41,7 @@ export type ConditionRecord = Readonly<
   Pick<Condition, 'type' | 'status' | 'reason' | 'message' | 'lastUpdateTime'>
 >;
 
-/** Status fields GitRepo and HelmOp share (fleet-model §2.1), exactly as Fleet reported them. */
+/** Status fields GitRepo and HelmOp share (docs/fleet/objects.md §2.1), exactly as Fleet reported them. */
 export interface ReportedStatus {
   readonly readyClusters: number;
   readonly desiredReadyClusters: number;
@@ -98,7 +98,7 @@ export interface BundleRecord extends RecordMeta {
   readonly dependsOn: readonly BundleDependsOn[];
   readonly rolloutStrategy?: Readonly<RolloutStrategy> | undefined;
   readonly forceSyncGeneration: number;
-  /** True for the per-cluster `fleet-agent-<cluster>` bundles (fleet-model §8.1). */
+  /** True for the per-cluster `fleet-agent-<cluster>` bundles (docs/fleet/operations.md §8.1). */
   readonly agentBundle: boolean;
   readonly status: {
     readonly observedGeneration: number;

@@ -136,7 +136,7 @@ const INDEXES: Readonly<Record<RecordKind, readonly IndexDef[]>> = {
   HelmOp: [byNamespace],
   Bundle: [
     byNamespace,
-    // fleet-model §3.1: a GitRepo's bundles carry `repo-name` in the GitRepo's namespace.
+    // docs/fleet/links.md §3.1: a GitRepo's bundles carry `repo-name` in the GitRepo's namespace.
     {
       name: 'gitrepo',
       of: (r) =>

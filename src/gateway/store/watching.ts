@@ -2,8 +2,8 @@
  * Wires kube/ reflectors into the store: one reflector per watched kind and scope. Scope is all
  * namespaces, or a list of workspaces: then each workspace-resident kind gets one reflector per
  * workspace, while BundleDeployments, which live in per-cluster namespaces
- * (`Cluster.status.namespace`, fleet-model §3.2) and never in the workspace itself, are watched
- * across namespaces and selected by their `fleet.cattle.io/bundle-namespace` label (§3.1).
+ * (`Cluster.status.namespace`, docs/fleet/links.md §3.2) and never in the workspace itself, are watched
+ * across namespaces and selected by their `fleet.cattle.io/bundle-namespace` label (docs/fleet/links.md §3.1).
  * Namespaces are cluster-scoped and always watched whole (BundleNamespaceMappings select them).
  * `ready` resolves once every kind has completed its first list in every scope; `status()` gives
  * per-kind watch health for /readyz and metrics.

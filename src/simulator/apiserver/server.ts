@@ -455,7 +455,7 @@ export class ApiServerImpl implements ApiServer {
 
   kubeConfig(): KubeConfig {
     const kc = new KubeConfig();
-    // client-node refuses plain http unless skipTLSVerify is set (libraries.md §1.2).
+    // client-node refuses plain http unless skipTLSVerify is set (docs/libraries.md §1.2).
     kc.loadFromOptions({
       clusters: [{ name: 'fleet-graph-simulator', server: this.url, skipTLSVerify: true }],
       users: [{ name: 'fleet-graph-simulator', token: this.token }],

@@ -1,5 +1,5 @@
 /**
- * The simulated fleet-agents, one per cluster (fleet-model.md §2.5, §2.10, §5.1, §7.2): each
+ * The simulated fleet-agents, one per cluster (docs/fleet/objects.md §2.5, §2.10, docs/fleet/state.md §5.1, docs/fleet/rollout.md §7.2): each
  * BundleDeployment whose `spec.deploymentID` differs from `status.appliedDeploymentID` waits on its
  * dependencies on the same cluster, then is "applied" after `applyDelayMs` (NotReady for
  * `readyDelayMs`, then Ready). Injected faults bend that path: ErrApplied, NotReady, Modified,
@@ -43,7 +43,7 @@ function bundleKeyOf(bd: BundleDeployment): string {
 }
 
 /**
- * checkDependency (§2.10; agent/deployer/deployer.go): the names of unmet dependencies, matched
+ * checkDependency (docs/fleet/objects.md §2.10; agent/deployer/deployer.go): the names of unmet dependencies, matched
  * against every BD in the same cluster namespace, the dependent BD itself included (Fleet lists
  * them all, so a selector that also selects the dependent makes it wait on itself). `name` sets
  * the bundle-name and bundle-namespace labels of the selector, replacing what `matchLabels` says
@@ -256,7 +256,7 @@ export class AgentController {
     if (this.ctx.faults.isOffline(clusterKey)) return;
     const faults = this.ctx.faults.for(clusterKey, bundleKeyOf(bd));
     if (faults.includes('Offline') || faults.includes('WaitApplied')) return;
-    // A paused BD is skipped completely, drift detection included (§7.2); so is an off-schedule one.
+    // A paused BD is skipped completely, drift detection included (docs/fleet/rollout.md §7.2); so is an off-schedule one.
     if (bd.spec?.paused || bd.spec?.offSchedule) return;
     const nowMs = this.ctx.clock.now();
     const now = isoNow(this.ctx.clock);

@@ -1,5 +1,5 @@
 /**
- * The per-cluster agent bundle agent management keeps for every managed cluster (fleet-model.md
+ * The per-cluster agent bundle agent management keeps for every managed cluster (docs/fleet/operations.md
  * §8.1): `fleet-agent-<cluster>` in the Cluster's namespace, marked with the objectset annotation,
  * targeting exactly that cluster unless it carries the non-managed-agent label, and without a
  * repo-name label. Pure.

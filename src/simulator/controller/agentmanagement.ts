@@ -1,5 +1,5 @@
 /**
- * Agent management (fleet-model.md §3.2, §5.5, §6.2): gives every Cluster its per-cluster
+ * Agent management (docs/fleet/links.md §3.2, docs/fleet/state.md §5.5, docs/fleet/lifecycle.md §6.2): gives every Cluster its per-cluster
  * namespace (created once, labelled managed, with back-pointer annotations, recorded in
  * `status.namespace`), runs the simulated agent's check-ins (`status.agent.lastSeen`, first about
  * 15 s after start, then every check-in interval, none while the cluster is offline), and on
@@ -58,7 +58,7 @@ export class AgentManagementController {
     if (!cluster) return;
     if (cluster.metadata.deletionTimestamp) return this.finalize(cluster);
     await ensureFinalizer(this.ctx.client, CLUSTERS, cluster, FINALIZER_CLUSTER);
-    // Computed once and stored; never recomputed when already set (§3.2).
+    // Computed once and stored; never recomputed when already set (docs/fleet/links.md §3.2).
     const nsName = cluster.status?.namespace || clusterNamespaceName(ns, name);
     if (!this.ctx.caches.namespaces.get(undefined, nsName)) {
       const body: Namespace = {
@@ -96,7 +96,7 @@ export class AgentManagementController {
     const key = keyOfObj(cluster);
     this.checkIns.get(key)?.cancel();
     this.checkIns.delete(key);
-    // The agent bundle goes with its cluster (§6.2).
+    // The agent bundle goes with its cluster (docs/fleet/lifecycle.md §6.2).
     await this.ctx.client.delete(
       BUNDLES,
       cluster.metadata.namespace ?? '',

@@ -1,5 +1,5 @@
 /**
- * The bundle reconciler (fleet-model.md §4, §4.6, §5.3, §6.1–6.3): computes a Bundle's targets,
+ * The bundle reconciler (docs/fleet/targeting.md §4, §4.6, docs/fleet/state.md §5.3, docs/fleet/lifecycle.md §6.1–6.3): computes a Bundle's targets,
  * creates or updates one BundleDeployment per target whose cluster has a namespace (at most
  * `maxNew` new ones per pass, the rest Pending), and writes the Bundle status from the targets.
  * In `prompt` cleanup mode it also deletes every BD of this bundle it did not keep in this pass
@@ -36,11 +36,11 @@ import {
   summaryPatch,
 } from './util.js';
 
-/** requeueAfterBundleDeploymentCleanup (§6.3). */
+/** requeueAfterBundleDeploymentCleanup (docs/fleet/lifecycle.md §6.3). */
 const DELETE_REQUEUE_MS = 2_000;
 const DEFAULT_MAX_NEW = 50;
 
-/** The options that make up the deployment ID: diff and correctDrift do not change it (§2.5). */
+/** The options that make up the deployment ID: diff and correctDrift do not change it (docs/fleet/objects.md §2.5). */
 function hashedOptions(o: BundleDeploymentOptions): BundleDeploymentOptions {
   const { diff: _d, correctDrift: _c, ...rest } = o;
   return rest;
@@ -180,7 +180,7 @@ export class BundleController {
         deploymentId: id,
       };
       if (!clusterNs) {
-        targets.push(t); // no namespace yet: Pending (§3.2)
+        targets.push(t); // no namespace yet: Pending (docs/fleet/links.md §3.2)
         continue;
       }
       const existing = byNamespace.get(clusterNs);
@@ -192,7 +192,7 @@ export class BundleController {
         continue;
       }
       if (created >= maxNew) {
-        targets.push(t); // held back by rolloutStrategy.maxNew: Pending (§4.6)
+        targets.push(t); // held back by rolloutStrategy.maxNew: Pending (docs/fleet/targeting.md §4.6)
         continue;
       }
       const bd = await this.create(bundle, cluster, clusterNs, m, id);
@@ -242,7 +242,7 @@ export class BundleController {
     current?: BundleDeployment,
   ) {
     const paused = Boolean(cluster.spec?.paused || bundle.spec?.paused);
-    // Staged changes are promoted unless paused; rollout limits default to 100% (§7.1–7.2).
+    // Staged changes are promoted unless paused; rollout limits default to 100% (docs/fleet/rollout.md §7.1–7.2).
     const promote = !paused;
     return {
       stagedOptions: m.options,

@@ -1,5 +1,5 @@
 /**
- * The controller-side BundleDeployment reconciler (fleet-model.md §5.1, §6.1 step 4): removes the
+ * The controller-side BundleDeployment reconciler (docs/fleet/state.md §5.1, docs/fleet/lifecycle.md §6.1 step 4): removes the
  * BD finalizer as soon as a BD is being deleted (the agent never handles finalizers, PR #2431) and
  * keeps `status.display` in step with the BD's state.
  */

@@ -1,7 +1,7 @@
 /**
  * The simulated Fleet's only way to the emulator: its HTTP API through @kubernetes/client-node,
  * like the real controllers. Merge patches carry the merge-patch content type explicitly (the
- * generated client would send json-patch, libraries.md §1.3); status goes through /status.
+ * generated client would send json-patch, docs/libraries.md §1.3); status goes through /status.
  */
 import {
   ApiException,

@@ -1,5 +1,5 @@
 /**
- * The Cluster reconciler (fleet-model.md §5.5, §6.3): deletes the BDs in the cluster's namespace
+ * The Cluster reconciler (docs/fleet/state.md §5.5, docs/fleet/lifecycle.md §6.3): deletes the BDs in the cluster's namespace
  * whose bundle no longer targets the cluster — the only cleanup path before v0.12.3, and still the
  * one for cluster label changes — then rolls the remaining BDs up into the Cluster's status.
  *

@@ -1,5 +1,5 @@
 /**
- * The ClusterGroup reconciler (fleet-model.md §5.6): sums the statuses of the clusters its selector
+ * The ClusterGroup reconciler (docs/fleet/state.md §5.6): sums the statuses of the clusters its selector
  * currently matches in its namespace (a null selector matches none), and lists the non-ready ones.
  */
 import type { ClusterGroup } from '../../apis/fleet.js';

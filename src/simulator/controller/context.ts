@@ -20,7 +20,7 @@ import type { Informer } from './informer.js';
 export interface FleetSettings {
   /** `prompt`: the bundle reconcile prunes orphaned BDs (v0.12.3+). `legacy`: only the Cluster reconcile does (≤ v0.12.0). */
   readonly cleanup: 'prompt' | 'legacy';
-  /** `agentCheckinInterval`; Fleet's default is 15 minutes (§5.5). */
+  /** `agentCheckinInterval`; Fleet's default is 15 minutes (docs/fleet/state.md §5.5). */
   readonly checkInIntervalMs: number;
   /** The agent's first check-in after it starts (about 15 s in Fleet). */
   readonly firstCheckInDelayMs: number;
@@ -32,7 +32,7 @@ export interface FleetSettings {
   readonly readyDelayMs: number;
   /** From a BD's deletion to the agent's release uninstall. */
   readonly uninstallDelayMs: number;
-  /** The GitRepo status controller's batching delay (3 s in Fleet, §5.4). */
+  /** The GitRepo status controller's batching delay (3 s in Fleet, docs/fleet/state.md §5.4). */
   readonly gitRepoStatusDelayMs: number;
   /**
    * Coalescing of status-only work: Bundle, Cluster and ClusterGroup roll-ups triggered by
@@ -40,7 +40,7 @@ export interface FleetSettings {
    * becomes one write. Spec, label and check-in events are handled at once.
    */
   readonly statusBatchMs: number;
-  /** Keep a `fleet-agent-<cluster>` Bundle per cluster, as Fleet's agent management does (§8.1). */
+  /** Keep a `fleet-agent-<cluster>` Bundle per cluster, as Fleet's agent management does (docs/fleet/operations.md §8.1). */
   readonly agentBundles: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The GitOps side (fleet-model.md §6.1–6.2, §7.2): a GitRepo whose generation moved past
+ * The GitOps side (docs/fleet/lifecycle.md §6.1–6.2, docs/fleet/rollout.md §7.2): a GitRepo whose generation moved past
  * `status.observedGeneration`, or whose `forceSyncGeneration` differs from `status.updateGeneration`,
  * gets a new simulated `fleet apply` job. The job takes `jobDelayMs`, during which
  * `status.gitJobStatus` is InProgress; it then creates or updates one Bundle per path, prunes
@@ -86,7 +86,7 @@ export class GitJobController {
     const now = this.ctx.clock.now();
     let job = this.jobs.get(key);
     if (!job || job.generation !== generation || job.forceSync !== forceSync) {
-      // A new generation replaces a running or finished job (the stale Job is deleted, §6.1).
+      // A new generation replaces a running or finished job (the stale Job is deleted, docs/fleet/lifecycle.md §6.1).
       job = { generation, forceSync, dueAt: now + this.ctx.settings.jobDelayMs };
       this.jobs.set(key, job);
       if (st.gitJobStatus !== 'InProgress')

@@ -1,5 +1,5 @@
 /**
- * What a `fleet apply` job makes of a GitRepo (fleet-model.md §4.1, §3.1, §3.2), as pure functions:
+ * What a `fleet apply` job makes of a GitRepo (docs/fleet/targeting.md §4.1, docs/fleet/links.md §3.1, §3.2), as pure functions:
  * one Bundle per `spec.paths` entry (or the repo root), named by HelmReleaseName, labelled with the
  * GitRepo's labels plus repo-name and commit, with targets and restrictions copied from the
  * GitRepo's targets (the default target when there are none). The simulated repository holds a

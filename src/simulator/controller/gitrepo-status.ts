@@ -1,5 +1,5 @@
 /**
- * The GitRepo status controller (fleet-model.md §5.4): rolls a GitRepo's BundleDeployments (found
+ * The GitRepo status controller (docs/fleet/state.md §5.4): rolls a GitRepo's BundleDeployments (found
  * by `repo-name` + `bundle-namespace` labels, wherever they live) up into its status. Like Fleet it
  * batches events with a delay (3 s by default) of simulated time, so the status trails the BDs.
  */
@@ -55,7 +55,7 @@ export class GitRepoStatusController {
       conditions: repo.status?.conditions,
       now,
     });
-    // The other conditions a Fleet user sees (§2.2): accepted (no restriction applies in the
+    // The other conditions a Fleet user sees (docs/fleet/objects.md §2.2): accepted (no restriction applies in the
     // simulator), and the job's kstatus mirrored as Reconciling / Stalled.
     let conditions = setCondition(st.conditions, { type: 'Accepted', status: 'True' }, now);
     conditions = setCondition(

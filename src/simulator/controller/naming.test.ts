@@ -13,7 +13,7 @@ import {
   sha256Hex,
 } from './naming.js';
 
-describe('names (fleet-model §3.2)', () => {
+describe('names (docs/fleet/links.md §3.2)', () => {
   it('KeyHash is 12 hex of sha256', () => {
     expect(keyHash('fleet-default::c1')).toBe(sha256Hex('fleet-default::c1').slice(0, 12));
     expect(keyHash('x')).toMatch(/^[0-9a-f]{12}$/);

@@ -1,5 +1,5 @@
 /**
- * Fleet's names, hashes and IDs (fleet-model.md §2.5, §3.2), computed the way Fleet computes them so
+ * Fleet's names, hashes and IDs (docs/fleet/objects.md §2.5, docs/fleet/links.md §3.2), computed the way Fleet computes them so
  * that a simulated object is named exactly like a real one. Pure functions, no I/O.
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +16,7 @@ function md5Hex(s: string, length: number): string {
 const KEY_HASH_INPUT_LIMIT = 100;
 
 /**
- * Fleet's KeyHash: the first 12 hex characters of a sha256 of the input's first 100 bytes (§3.2).
+ * Fleet's KeyHash: the first 12 hex characters of a sha256 of the input's first 100 bytes (docs/fleet/links.md §3.2).
  * The cut matters: two Clusters whose `<namespace>::<name>` agree on the first 100 bytes get the
  * same hash, and a long name hashes differently than a whole-string sha256 would. Go slices bytes,
  * not characters, so the cut is made on the UTF-8 encoding (same in every Fleet version).
@@ -30,7 +30,7 @@ export function keyHash(s: string): string {
 /**
  * SafeConcatName: joins with `-`; a result of 64 characters or more is cut at 57 (or 56 when the
  * 57th character would not be alphanumeric) and suffixed with a short sha256 so it stays a valid,
- * unique Kubernetes name below 64 characters (§3.2).
+ * unique Kubernetes name below 64 characters (docs/fleet/links.md §3.2).
  */
 export function safeConcatName(...parts: string[]): string {
   const full = parts.join('-');
@@ -43,7 +43,7 @@ export function safeConcatName(...parts: string[]): string {
 
 /**
  * The per-cluster namespace holding a Cluster's BundleDeployments, as agent management computes it
- * once and stores in `Cluster.status.namespace` (§3.2).
+ * once and stores in `Cluster.status.namespace` (docs/fleet/links.md §3.2).
  */
 export function clusterNamespaceName(clusterNamespace: string, clusterName: string): string {
   return safeConcatName(
@@ -113,12 +113,12 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** The manifest ID of etcd-stored contents: `s-<sha256>` cut to 63 characters (§2.5). */
+/** The manifest ID of etcd-stored contents: `s-<sha256>` cut to 63 characters (docs/fleet/objects.md §2.5). */
 export function manifestId(resources: unknown): string {
   return `s-${sha256Hex(stableJson(resources ?? []))}`.slice(0, 63);
 }
 
-/** A deployment ID, `<manifestID>:<sha256 of options>` (§2.5). */
+/** A deployment ID, `<manifestID>:<sha256 of options>` (docs/fleet/objects.md §2.5). */
 export function deploymentId(manifest: string, options: unknown): string {
   return `${manifest}:${sha256Hex(stableJson(options ?? {}))}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Roll-ups (fleet-model.md §5.3–5.6) and BundleDeployment labels (§3.1) as pure functions over
+ * Roll-ups (docs/fleet/state.md §5.3–5.6) and BundleDeployment labels (docs/fleet/links.md §3.1) as pure functions over
  * objects read from the API. The controllers only diff the result against what is stored.
  */
 import type {
@@ -58,7 +58,7 @@ export function bundleDeploymentLabels(
   return out;
 }
 
-/** The BD's `status.display` (§2.5): condition status, or "Error: <message>" when reason is Error. */
+/** The BD's `status.display` (docs/fleet/objects.md §2.5): condition status, or "Error: <message>" when reason is Error. */
 export function bundleDeploymentDisplay(bd: Pick<BundleDeployment, 'spec' | 'status'>): {
   deployed: string;
   monitored: string;
@@ -93,7 +93,7 @@ export interface BundleStatusFields {
 }
 
 /**
- * Bundle status from its targets, not from a BD listing (§5.3). Like v0.16+ (target/target.go
+ * Bundle status from its targets, not from a BD listing (docs/fleet/state.md §5.3). Like v0.16+ (target/target.go
  * `effectiveDeployment`), each target's state and message are computed as if its BD already
  * carried the newly computed deployment ID.
  */
@@ -127,7 +127,7 @@ export function bundleStatusFromTargets(
     summary,
     display: { readyClusters: `${summary.ready}/${summary.desiredReady}`, state: summaryState(summary) },
     unavailable,
-    // rolloutStrategy.maxUnavailable defaults to 100% of the targets (§7.1).
+    // rolloutStrategy.maxUnavailable defaults to 100% of the targets (docs/fleet/rollout.md §7.1).
     maxUnavailable: Math.max(1, targets.length),
     newlyCreated: opts.newlyCreated,
     maxNew: opts.maxNew,
@@ -135,9 +135,9 @@ export function bundleStatusFromTargets(
 }
 
 /**
- * The whole `Bundle.status` the bundle reconciler writes (§5.3): the summary and display from the
+ * The whole `Bundle.status` the bundle reconciler writes (docs/fleet/state.md §5.3): the summary and display from the
  * targets, the rollout bookkeeping (one partition `All` below the auto-partition threshold,
- * §7.1), the observed generation, the resources' checksum and the Ready condition.
+ * docs/fleet/rollout.md §7.1), the observed generation, the resources' checksum and the Ready condition.
  */
 export function bundleStatus(
   bundle: Bundle,
@@ -176,7 +176,7 @@ function clusterKeyOf(bd: BundleDeployment): string {
 }
 
 /**
- * GitRepo status from its BDs (status.SetFields, §5.4). `bundleReady` carries the Ready condition of
+ * GitRepo status from its BDs (status.SetFields, docs/fleet/state.md §5.4). `bundleReady` carries the Ready condition of
  * each of the repo's Bundles: a Bundle with Ready=False overrides the GitRepo's own condition.
  */
 export function gitRepoStatusFromDeployments(
@@ -251,7 +251,7 @@ function keyOf(bd: BundleDeployment): string {
 }
 
 /**
- * Cluster status from the BDs in its namespace (§5.5). `existingGitRepos` holds
+ * Cluster status from the BDs in its namespace (docs/fleet/state.md §5.5). `existingGitRepos` holds
  * `<namespace>/<name>` of GitRepos that still exist: only those are counted.
  */
 export function clusterStatusFromDeployments(
@@ -301,7 +301,7 @@ export function clusterStatusFromDeployments(
   };
 }
 
-/** ClusterGroup status from its current members (§5.6). */
+/** ClusterGroup status from its current members (docs/fleet/state.md §5.6). */
 export function clusterGroupStatusFromClusters(
   members: readonly Cluster[],
   opts: { conditions: readonly Condition[] | undefined; now: string },

@@ -68,7 +68,7 @@ const rows: [string, BD, BundleState][] = [
   ],
 ];
 
-describe('deploymentState (fleet-model §5.1)', () => {
+describe('deploymentState (docs/fleet/state.md §5.1)', () => {
   it.each(rows)('%s', (_n, bd, want) => {
     expect(deploymentState(bd)).toBe(want);
   });
@@ -106,7 +106,7 @@ describe('deploymentState (fleet-model §5.1)', () => {
   });
 });
 
-describe('ready message (fleet-model §5.2)', () => {
+describe('ready message (docs/fleet/state.md §5.2)', () => {
   it('is empty when all are ready and names the first entry per state, sorted', () => {
     const s = emptySummary();
     incrementState(s, 'c1', 'Ready');
@@ -174,7 +174,7 @@ const waiting = (name: string, cluster: string): BundleDeployment => ({
   status: {},
 });
 
-describe('roll-ups (fleet-model §5.3–5.6)', () => {
+describe('roll-ups (docs/fleet/state.md §5.3–5.6)', () => {
   it('BD labels follow Target.BundleDeploymentLabels', () => {
     expect(
       bundleDeploymentLabels(

@@ -1,5 +1,5 @@
 /**
- * Fleet's state derivation (fleet-model.md §5.1–5.2): the state of one BundleDeployment, the state
+ * Fleet's state derivation (docs/fleet/state.md §5.1–5.2): the state of one BundleDeployment, the state
  * ranking, summaries and the Ready condition message. Pure functions.
  */
 import type {
@@ -12,7 +12,7 @@ import type {
   ResourceCounts,
 } from '../../apis/fleet.js';
 
-/** StateRank: higher is worse (§5.2). */
+/** StateRank: higher is worse (docs/fleet/state.md §5.2). */
 export const STATE_RANK: Readonly<Record<BundleState, number>> = {
   ErrApplied: 7,
   WaitApplied: 6,
@@ -31,7 +31,7 @@ export function conditionOf(conds: readonly Condition[] | undefined, type: strin
   return conds?.find((c) => c.type === type);
 }
 
-/** summary.GetDeploymentState, in Fleet's order of checks (§5.1). */
+/** summary.GetDeploymentState, in Fleet's order of checks (docs/fleet/state.md §5.1). */
 export function deploymentState(bd: Pick<BundleDeployment, 'spec' | 'status'>): BundleState {
   const spec = bd.spec ?? {};
   const status = bd.status ?? {};
@@ -44,7 +44,7 @@ export function deploymentState(bd: Pick<BundleDeployment, 'spec' | 'status'>): 
   return 'Ready';
 }
 
-/** MessageFromDeployment: Deployed, else Installed (only when applied is current), else Monitored (§5.2). */
+/** MessageFromDeployment: Deployed, else Installed (only when applied is current), else Monitored (docs/fleet/state.md §5.2). */
 export function deploymentMessage(bd: Pick<BundleDeployment, 'spec' | 'status'>): string {
   const conds = bd.status?.conditions;
   let msg = conditionOf(conds, 'Deployed')?.message ?? '';
@@ -114,7 +114,7 @@ export function addSummary(left: BundleSummary, right: BundleSummary | undefined
   }
 }
 
-/** The worst state among the summary's non-ready entries; '' when all are ready (§5.2). */
+/** The worst state among the summary's non-ready entries; '' when all are ready (docs/fleet/state.md §5.2). */
 export function summaryState(s: BundleSummary | undefined): BundleState | '' {
   let best: BundleState | '' = '';
   for (const r of s?.nonReadyResources ?? []) {
@@ -165,7 +165,7 @@ export function nonReadyString(n: NonReadyStatus): string {
 /**
  * summary.ReadyMessage: for each state with a count, the first non-ready entry in that state as
  * `State(count) [Kind name]` or `State(count) [Kind name: message]`, followed by up to four
- * modified and four non-ready resource strings; all pieces sorted and joined with "; " (§5.2).
+ * modified and four non-ready resource strings; all pieces sorted and joined with "; " (docs/fleet/state.md §5.2).
  */
 export function readyMessage(s: BundleSummary, referencedKind: string): string {
   const pieces: string[] = [];
@@ -224,7 +224,7 @@ export function setCondition(
   return list;
 }
 
-/** The Ready condition from a summary: True exactly when the message is empty (§5.2). */
+/** The Ready condition from a summary: True exactly when the message is empty (docs/fleet/state.md §5.2). */
 export function readyCondition(
   conds: readonly Condition[] | undefined,
   s: BundleSummary,

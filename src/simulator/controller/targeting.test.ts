@@ -34,7 +34,7 @@ function inputOf(c: TargetingCase) {
   return { bundle, clusters, clusterGroups, mappings, namespaces };
 }
 
-describe('computeTargets: one row per rule of fleet-model §4', () => {
+describe('computeTargets: one row per rule of docs/fleet/targeting.md §4', () => {
   it('has at least 25 rows', () => {
     expect(TARGETING_CASES.length).toBeGreaterThanOrEqual(25);
   });

@@ -1,8 +1,8 @@
 /**
- * Fleet's target matching (fleet-model.md §4), read independently of the gateway's implementation:
- * candidate namespaces and BundleNamespaceMappings (§4.2), group membership (§4.2), criteria
- * (§4.3), group passes (§4.4), restrictions, customizations and doNotDeploy (§4.5), and the
- * creation order and maxNew limit (§4.6). Pure: the bundle controller feeds it objects from its
+ * Fleet's target matching (docs/fleet/targeting.md §4), read independently of the gateway's implementation:
+ * candidate namespaces and BundleNamespaceMappings (docs/fleet/targeting.md §4.2), group membership (docs/fleet/targeting.md §4.2), criteria
+ * (docs/fleet/targeting.md §4.3), group passes (docs/fleet/targeting.md §4.4), restrictions, customizations and doNotDeploy (docs/fleet/targeting.md §4.5), and the
+ * creation order and maxNew limit (docs/fleet/targeting.md §4.6). Pure: the bundle controller feeds it objects from its
  * caches. Only the label-selector primitive is shared with the rest of the project.
  */
 import type {
@@ -19,7 +19,7 @@ import { LABEL_CLUSTER_DISPLAY_NAME, LABEL_NAMESPACE_NAME } from '../../apis/lab
 import type { LabelSelector, Labels, Selector } from '../../apis/selector.js';
 import { compileLabelSelector, InvalidSelectorError } from '../../apis/selector.js';
 
-/** A matcher construction failed; Fleet reports it as "targeting error: …" on the Bundle (§4.3). */
+/** A matcher construction failed; Fleet reports it as "targeting error: …" on the Bundle (docs/fleet/targeting.md §4.3). */
 export class TargetingError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,13 +27,13 @@ export class TargetingError extends Error {
   }
 }
 
-/** A group as matching sees it: its name and its own metadata labels (§4.2). */
+/** A group as matching sees it: its name and its own metadata labels (docs/fleet/targeting.md §4.2). */
 export interface GroupRef {
   readonly name: string;
   readonly labels: Labels;
 }
 
-/** The pass used for a cluster in no group: empty name, no labels (§4.4). */
+/** The pass used for a cluster in no group: empty name, no labels (docs/fleet/targeting.md §4.4). */
 const NO_GROUP: GroupRef = { name: '', labels: {} };
 
 function compileOrThrow(sel: LabelSelector, where: string): Selector {
@@ -45,7 +45,7 @@ function compileOrThrow(sel: LabelSelector, where: string): Selector {
   }
 }
 
-/** One compiled criterion set (matcher.NewClusterMatcher, §4.3). */
+/** One compiled criterion set (matcher.NewClusterMatcher, docs/fleet/targeting.md §4.3). */
 export class ClusterMatcher {
   private readonly clusterName: string | undefined;
   private readonly clusterGroup: string | undefined;
@@ -64,12 +64,12 @@ export class ClusterMatcher {
       : undefined;
   }
 
-  /** No criteria at all never matches: an empty target `{}` selects nothing (§4.3). */
+  /** No criteria at all never matches: an empty target `{}` selects nothing (docs/fleet/targeting.md §4.3). */
   get empty(): boolean {
     return !this.clusterName && !this.clusterGroup && !this.clusterSelector && !this.groupSelector;
   }
 
-  /** All criteria must hold for this cluster and this one group pass (AND, §4.3–4.4). */
+  /** All criteria must hold for this cluster and this one group pass (AND, docs/fleet/targeting.md §4.3–4.4). */
   matches(cluster: Cluster, group: GroupRef): boolean {
     if (this.empty) return false;
     const labels = cluster.metadata.labels ?? {};
@@ -100,7 +100,7 @@ function passes(groups: readonly GroupRef[]): readonly GroupRef[] {
 /**
  * The groups a cluster belongs to: every ClusterGroup in its own namespace whose selector matches
  * its labels. A null selector has no members, `{}` has every cluster, an invalid one is skipped
- * (Fleet logs it) (§4.2).
+ * (Fleet logs it) (docs/fleet/targeting.md §4.2).
  */
 export function clusterGroupsForCluster(cluster: Cluster, groups: readonly ClusterGroup[]): GroupRef[] {
   const out: GroupRef[] = [];
@@ -123,7 +123,7 @@ export function clusterGroupsForCluster(cluster: Cluster, groups: readonly Clust
 /**
  * The namespaces whose clusters a bundle may target: its own, plus those selected by a
  * BundleNamespaceMapping in its namespace whose bundleSelector matches the bundle. A mapping with
- * either selector null never matches; the namespaceSelector tests Namespace objects' labels (§4.2).
+ * either selector null never matches; the namespaceSelector tests Namespace objects' labels (docs/fleet/targeting.md §4.2).
  */
 export function candidateNamespaces(
   bundle: Bundle,
@@ -168,7 +168,7 @@ export function targetOptions(t: BundleTarget): BundleDeploymentOptions {
   return options;
 }
 
-/** The options a Bundle spec carries at bundle level (BundleDeploymentOptions are inlined, §2.3). */
+/** The options a Bundle spec carries at bundle level (BundleDeploymentOptions are inlined, docs/fleet/objects.md §2.3). */
 export function bundleLevelOptions(b: Bundle): BundleDeploymentOptions {
   const {
     paused: _p,
@@ -202,7 +202,7 @@ function isEmpty(v: unknown): boolean {
 
 /**
  * options.Merge: maps are deep-merged, booleans ORed, other fields from `over` replace `base` when
- * non-empty (§4.5 "Final options").
+ * non-empty (docs/fleet/targeting.md §4.5 "Final options").
  */
 export function mergeOptions<T extends object>(base: T, over: T): T {
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
@@ -226,7 +226,7 @@ export interface ClusterMatch {
   readonly options: BundleDeploymentOptions;
 }
 
-/** A bundle's targets split and compiled once (matcher.BundleMatch, §4.5). */
+/** A bundle's targets split and compiled once (matcher.BundleMatch, docs/fleet/targeting.md §4.5). */
 export class BundleMatcher {
   private readonly deployTargets: { target: BundleTarget; matcher: ClusterMatcher }[];
   private readonly customizations: { target: BundleTarget; matcher: ClusterMatcher }[];
@@ -238,7 +238,7 @@ export class BundleMatcher {
     const targets = bundle.spec?.targets ?? [];
     const restrictions = bundle.spec?.targetRestrictions ?? [];
     // With restrictions, the first T−R targets are fleet.yaml customizations and the rest the
-    // GitRepo's deployment targets; without restrictions every target deploys (§4.5).
+    // GitRepo's deployment targets; without restrictions every target deploys (docs/fleet/targeting.md §4.5).
     const split = restrictions.length > 0 ? Math.max(0, targets.length - restrictions.length) : 0;
     const compile = (t: BundleTarget, i: number) => ({
       target: t,
@@ -257,7 +257,7 @@ export class BundleMatcher {
 
   /**
    * matcher.BundleMatch.Match: the first deployment target that passes the restriction allow-list
-   * and its own criteria in the same group pass (§4.5), doNotDeploy or not; customizations are not
+   * and its own criteria in the same group pass (docs/fleet/targeting.md §4.5), doNotDeploy or not; customizations are not
    * looked at. The Cluster reconciler keeps a cluster's BDs of a Bundle exactly when this finds
    * a target (target/query.go BundlesForCluster, all versions).
    */
@@ -313,8 +313,8 @@ export interface TargetingInput {
 }
 
 /**
- * Every cluster the bundle deploys to, sorted by cluster name (§4.6). Throws TargetingError when a
- * target or restriction has an invalid selector: the whole bundle then fails (§4.3).
+ * Every cluster the bundle deploys to, sorted by cluster name (docs/fleet/targeting.md §4.6). Throws TargetingError when a
+ * target or restriction has an invalid selector: the whole bundle then fails (docs/fleet/targeting.md §4.3).
  */
 export function computeTargets(input: TargetingInput): ClusterMatch[] {
   const matcher = new BundleMatcher(input.bundle);

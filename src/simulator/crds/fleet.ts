@@ -1,6 +1,6 @@
 /**
  * The project's own CustomResourceDefinitions of Fleet's kinds (`fleet.cattle.io/v1alpha1`),
- * written from fleet-model.md: §1 for scope, printer columns and categories, §2 for the fields.
+ * written from docs/fleet/objects.md §1 for scope, printer columns and categories, docs/fleet/objects.md §2 for the fields.
  * The schemas describe the fields the project reads or writes; parts we do not model (Helm values,
  * bundle resources, agent scheduling) preserve unknown fields so real Fleet objects fit.
  */
@@ -26,7 +26,7 @@ import {
   time,
 } from './schema-builders.js';
 
-// ---- shared blocks (§2.1) ----------------------------------------------------------------------
+// ---- shared blocks (docs/fleet/objects.md §2.1) ----------------------------------------------------------------------
 
 const condition = obj(
   "A condition in wrangler's generic shape: every field is a string.",
@@ -128,7 +128,7 @@ const statusResource = obj('A Kubernetes resource deployed by this source.', {
   perClusterState,
 });
 
-/** StatusBase, shared by GitRepo and HelmOp status (§2.1). */
+/** StatusBase, shared by GitRepo and HelmOp status (docs/fleet/objects.md §2.1). */
 const statusBase: Record<string, JSONSchemaProps> = {
   readyClusters: int('Clusters where every BundleDeployment of this source is ready.'),
   desiredReadyClusters: int('Clusters targeted by this source.'),
@@ -149,7 +149,7 @@ const statusBase: Record<string, JSONSchemaProps> = {
   },
 };
 
-// ---- targeting (§2.2–2.4, §4) -------------------------------------------------------------------
+// ---- targeting (docs/fleet/objects.md §2.2–2.4, docs/fleet/targeting.md §4) -------------------------------------------------------------------
 
 const targetMatch: Record<string, JSONSchemaProps> = {
   name: str('Name of this target, used in customizations and status.'),
@@ -188,7 +188,7 @@ const helmOptions = obj(
   { 'x-kubernetes-preserve-unknown-fields': true },
 );
 
-/** BundleDeploymentOptions (§2.4), inlined in Bundle.spec, BundleTarget and BD.spec.options. */
+/** BundleDeploymentOptions (docs/fleet/objects.md §2.4), inlined in Bundle.spec, BundleTarget and BD.spec.options. */
 const deploymentOptions: Record<string, JSONSchemaProps> = {
   defaultNamespace: str('Namespace for resources that do not name one.'),
   namespace: str('Target namespace: forces every resource into this namespace.'),

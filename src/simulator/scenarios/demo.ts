@@ -1,7 +1,7 @@
 /**
  * The `demo` scenario: what a Fleet user sees in Rancher. `fleet-local` holds the `local` cluster
  * (labelled name=local) and the `default` group selecting it, as Fleet's bootstrap creates them
- * (§4.1); `fleet-default` holds three dozen downstream clusters across regions and environments,
+ * (docs/fleet/targeting.md §4.1); `fleet-default` holds three dozen downstream clusters across regions and environments,
  * several groups, six GitRepos with several paths each, one hand-made bundle with a dependency,
  * and a few faults so that not everything is green.
  */
@@ -156,7 +156,7 @@ export function demoScenario(): Scenario {
     ),
   );
   // A bundle made by hand (as `fleet apply` from a CI job would): it waits on payments-api on
-  // each cluster (dependsOn, §2.10).
+  // each cluster (dependsOn, docs/fleet/objects.md §2.10).
   const migrations: Bundle = {
     metadata: { name: 'payments-migrations', namespace: WS, labels: { team: 'payments' } },
     spec: {

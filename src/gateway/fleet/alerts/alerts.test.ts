@@ -81,7 +81,7 @@ describe('alert rules', () => {
     ).toEqual([]);
   });
 
-  it('counts from creation for a cluster that never checked in (WaitCheckIn, §5.5)', () => {
+  it('counts from creation for a cluster that never checked in (WaitCheckIn, docs/fleet/state.md §5.5)', () => {
     const c = aCluster({ name: 'new', lastSeen: undefined, creationTimestamp: iso(T0) });
     const [cond] = alertConditions({
       inconsistencies: [],

@@ -239,7 +239,7 @@ export class AlertEngine {
 
 /**
  * Keeps `engine` current: it re-evaluates when a finding appears or clears, and when a Cluster
- * changes (an agent check-in moves only `status.agent.lastSeen`, which changes no finding, §5.5).
+ * changes (an agent check-in moves only `status.agent.lastSeen`, which changes no finding, docs/fleet/state.md §5.5).
  * Returns the function that stops following.
  */
 export function followFleet(

@@ -3,16 +3,16 @@
  * from when. Pure: given the findings (with their `firstSeenAt`), the Clusters and the time, they
  * return the alert conditions that hold, each with the moment it started and the moment it fires.
  *
- * Some disagreement is normal for a few seconds (fleet-model §8.3: GitRepo status trails
+ * Some disagreement is normal for a few seconds (docs/fleet/operations.md §8.3: GitRepo status trails
  * BundleDeployments by about 3 s; Fleet creates at most `maxNew` BDs per reconcile), so an alert
  * fires only once its condition has lasted longer than a threshold.
  *
- * - STALE_DEPLOYMENT: an orphaned BundleDeployment (§6.3, rancher/fleet#3437) older than the
+ * - STALE_DEPLOYMENT: an orphaned BundleDeployment (docs/fleet/lifecycle.md §6.3, rancher/fleet#3437) older than the
  *   stale threshold (default 60 s; with prompt cleanup, v0.12.3+, orphans go within seconds).
  * - STATUS_MISMATCH: a GitRepo/HelmOp status number that disagreed with the deployments for longer
  *   than the mismatch threshold (default 30 s, ten times Fleet's 3 s status batching).
  * - CLUSTER_CHECK_IN_OVERDUE: a Cluster whose agent has not checked in (`status.agent.lastSeen`)
- *   for longer than twice `agentCheckinInterval` (§5.5: Fleet has no offline flag; compare
+ *   for longer than twice `agentCheckinInterval` (docs/fleet/state.md §5.5: Fleet has no offline flag; compare
  *   `lastSeen` with the interval). It is pending from one missed interval on.
  */
 import type { ClusterRecord } from '../../store/records.js';
@@ -39,7 +39,7 @@ export interface AlertThresholds {
   readonly staleDeploymentMs: number;
   /** A STATUS_MISMATCH finding fires once it is this old. */
   readonly statusMismatchMs: number;
-  /** Fleet's `agentCheckinInterval` (15 min by default, §5.5). */
+  /** Fleet's `agentCheckinInterval` (15 min by default, docs/fleet/state.md §5.5). */
   readonly checkInIntervalMs: number;
 }
 
@@ -105,7 +105,7 @@ function fromFinding(f: Inconsistency, rule: AlertRule, thresholdMs: number): Al
 
 /**
  * When a cluster's check-in became overdue: one interval after `lastSeen`, or after it was created
- * when its agent never checked in (`WaitCheckIn`, §5.5). Undefined for clusters being deleted.
+ * when its agent never checked in (`WaitCheckIn`, docs/fleet/state.md §5.5). Undefined for clusters being deleted.
  */
 export function checkInOverdueSince(cluster: ClusterRecord, intervalMs: number): number | undefined {
   if (cluster.deletionTimestamp) return undefined;

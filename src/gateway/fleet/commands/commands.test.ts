@@ -31,7 +31,7 @@ const devTargets: GitTarget[] = [{ name: 'dev', clusterSelector: { matchLabels: 
 const names = (cs: readonly { name: string }[]) => cs.map((c) => c.name);
 
 describe('retarget validation', () => {
-  it('refuses an empty list: Fleet would silently use the default group (§4.1)', () => {
+  it('refuses an empty list: Fleet would silently use the default group (docs/fleet/targeting.md §4.1)', () => {
     expect(retargetValidation([]).problems).toEqual([expect.objectContaining({ field: 'targets' })]);
   });
   it('reports selector problems with field paths, and warns on a target without criteria', () => {
@@ -147,7 +147,7 @@ describe('staged steps', () => {
   });
 });
 
-describe('orphan selection (§6.3)', () => {
+describe('orphan selection (docs/fleet/lifecycle.md §6.3)', () => {
   it('selects BDs the Bundle no longer targets, only once it carries the GitRepo targets', () => {
     const repo = aGitRepo({ name: 'app', targets: devTargets });
     const updated = aGitRepoBundle({ name: 'app-web', repoName: 'app', gitTargets: devTargets });

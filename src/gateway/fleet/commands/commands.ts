@@ -641,7 +641,7 @@ export class FleetCommands {
 
   // ─── pause, force sync ──────────────────────────────────────────────────────
 
-  /** Sets `spec.paused` (§7.2: Bundles and their BDs stop receiving changes while paused). */
+  /** Sets `spec.paused` (docs/fleet/rollout.md §7.2: Bundles and their BDs stop receiving changes while paused). */
   async setGitRepoPaused(
     caller: CommandCaller,
     input: Guarded & { paused: boolean },
@@ -650,7 +650,7 @@ export class FleetCommands {
   }
 
   /**
-   * Bumps `spec.forceSyncGeneration` (§6.1, §7.2): Fleet runs a new job and redeploys every BD;
+   * Bumps `spec.forceSyncGeneration` (docs/fleet/lifecycle.md §6.1, docs/fleet/rollout.md §7.2): Fleet runs a new job and redeploys every BD;
    * `status.updateGeneration` records when it has acted on it.
    */
   async forceSyncGitRepo(caller: CommandCaller, input: Guarded): Promise<CommandResult> {
@@ -745,7 +745,7 @@ export class FleetCommands {
       return { gitRepo: this.repo(input) ?? null, plan: null, operation: null, userErrors: errors, dryRun };
     const spec: GitRepoSpec = { ...sourceSpec(input), repo: input.repo ?? '', targets: [...input.targets] };
     if (input.paused) spec.paused = true;
-    // The plan of a new GitRepo: what its targets would reach (it has no Bundles yet, §4.1).
+    // The plan of a new GitRepo: what its targets would reach (it has no Bundles yet, docs/fleet/targeting.md §4.1).
     const draft = draftRepo(input.namespace, input.name, spec);
     const plan = planRetarget(new FleetView(this.deps.store.snapshot()), draft, input.targets, v.warnings);
     if (dryRun) return { gitRepo: null, plan, operation: null, userErrors: [], dryRun };
@@ -779,7 +779,7 @@ export class FleetCommands {
     return { gitRepo: rec, plan, operation: null, userErrors: [], dryRun };
   }
 
-  /** Deletes a GitRepo (Fleet then deletes its Bundles and their BDs, §6.2). */
+  /** Deletes a GitRepo (Fleet then deletes its Bundles and their BDs, docs/fleet/lifecycle.md §6.2). */
   deleteGitRepo(caller: CommandCaller, input: Guarded): Promise<CommandResult & { deleted: boolean }> {
     return this.audited(caller, 'delete', input, input.dryRun ?? false, () => this.delete(caller, input));
   }
@@ -810,7 +810,7 @@ export class FleetCommands {
         };
       return { gitRepo: repo, userErrors: [asUserError(err, this.deps.logger)], dryRun, deleted: false };
     }
-    // Read-your-writes: the store shows it gone, or terminating while Fleet's finalizer runs (§6.2).
+    // Read-your-writes: the store shows it gone, or terminating while Fleet's finalizer runs (docs/fleet/lifecycle.md §6.2).
     await this.deps.store
       .waitForDeletion('GitRepo', repo.key, repo.uid, {
         resourceVersion: String(Number(repo.resourceVersion) + 1),
@@ -825,7 +825,11 @@ function sourceProblems(input: GitRepoFields, creating: boolean): UserError[] {
   const out: UserError[] = [];
   if (creating && !input.repo)
     out.push(
-      userError(ErrorCode.INVALID_ARGUMENT, 'repo is required (at least one character, §2.2)', 'repo'),
+      userError(
+        ErrorCode.INVALID_ARGUMENT,
+        'repo is required (at least one character, docs/fleet/objects.md §2.2)',
+        'repo',
+      ),
     );
   if (!creating && input.repo === '')
     out.push(userError(ErrorCode.INVALID_ARGUMENT, 'repo must not be empty', 'repo'));

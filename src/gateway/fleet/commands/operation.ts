@@ -29,7 +29,7 @@ export interface RetargetStrategy {
 
 export interface OperationStep {
   readonly targets: readonly GitTarget[];
-  /** Cluster names this step adds and removes (GitRepo-level, §4.1). */
+  /** Cluster names this step adds and removes (GitRepo-level, docs/fleet/targeting.md §4.1). */
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly state: StepState;
@@ -260,7 +260,7 @@ function stepTargetName(cluster: ClusterRecord): string {
 
 /**
  * Splits a retarget into steps of at most `batchSize` cluster changes: additions first (capacity
- * before removal), then removals. Intermediate steps select their clusters by name (§4.3
+ * before removal), then removals. Intermediate steps select their clusters by name (docs/fleet/targeting.md §4.3
  * `clusterName`); the last step is exactly `targets`, so the operation ends where a direct edit
  * would. With nothing to change, one step.
  */

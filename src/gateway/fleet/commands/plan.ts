@@ -1,8 +1,8 @@
 /**
- * Retarget planning (project issue #5): what replacing a GitRepo's `spec.targets` would do, per
+ * Retarget planning: what replacing a GitRepo's `spec.targets` would do, per
  * Bundle and for the GitRepo as a whole, with the warnings a reviewer needs before applying it.
  * Built on retarget.ts (per-Bundle preview with each Bundle's targets rebuilt as `fleet apply`
- * would, fleet-model §4.1) and preview.ts (validation with field paths).
+ * would, docs/fleet/targeting.md §4.1) and preview.ts (validation with field paths).
  */
 import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
 import type { FieldProblem } from '../../../shared/errors.js';
@@ -17,8 +17,8 @@ export interface BundleRetargetPlan extends BundleRetargetPreview {
   readonly create: readonly ClusterRecord[];
   /**
    * Existing BundleDeployments of this Bundle whose cluster the new targets leave out: the bundle
-   * reconciler deletes them (Fleet ≥ v0.12.3, §6.1; before that they linger until the cluster's
-   * next check-in, §6.3, unless pruned). Includes orphans that already linger.
+   * reconciler deletes them (Fleet ≥ v0.12.3, docs/fleet/lifecycle.md §6.1; before that they linger until the cluster's
+   * next check-in, docs/fleet/lifecycle.md §6.3, unless pruned). Includes orphans that already linger.
    */
   readonly delete: readonly BundleDeploymentRecord[];
 }
@@ -45,11 +45,11 @@ export function retargetValidation(targets: readonly GitTarget[]): {
   const v = validateGitTargets(targets);
   const problems = [...v.problems];
   if (targets.length === 0) {
-    // §4.1: an empty list silently becomes {clusterGroup: default}; a retarget must say what it means.
+    // docs/fleet/targeting.md §4.1: an empty list silently becomes {clusterGroup: default}; a retarget must say what it means.
     problems.push({
       field: 'targets',
       message:
-        'an empty target list makes Fleet use the default target {clusterGroup: default} (fleet-model §4.1); list the targets explicitly (a target {clusterGroup: "default"} keeps that behaviour)',
+        'an empty target list makes Fleet use the default target {clusterGroup: default} (docs/fleet/targeting.md §4.1); list the targets explicitly (a target {clusterGroup: "default"} keeps that behaviour)',
     });
   }
   return { problems, warnings: v.warnings.filter((w) => !w.startsWith('No targets')) };
@@ -69,7 +69,7 @@ const byName = (a: ClusterRecord, b: ClusterRecord) =>
 /**
  * The plan for replacing `repo`'s targets with `targets` (assumed valid). Per Bundle from
  * retarget.ts; the GitRepo-level sets are the unions over its Bundles, or, for a GitRepo that has
- * no Bundles yet, the preview of its targets alone (§4.1).
+ * no Bundles yet, the preview of its targets alone (docs/fleet/targeting.md §4.1).
  */
 export function planRetarget(
   view: FleetView,
@@ -112,7 +112,7 @@ export function planRetarget(
   if (added.length > 0) warnings.push(`Adds ${added.length} cluster${added.length === 1 ? '' : 's'}.`);
   if (removed.length > 0)
     warnings.push(`Removes ${removed.length} cluster${removed.length === 1 ? '' : 's'}: ${names(removed)}.`);
-  // A cluster that comes in only through a group follows that group's selector from then on (§4.4).
+  // A cluster that comes in only through a group follows that group's selector from then on (docs/fleet/targeting.md §4.4).
   // Judged on the GitRepo targets alone, where the match's index is the GitTarget's position.
   for (const t of previewTargets(view, repo.namespace, targets, repo)) {
     const g = t.match.targetIndex === undefined ? undefined : targets[t.match.targetIndex];
@@ -124,7 +124,7 @@ export function planRetarget(
   for (const b of bundles) {
     if (b.overridden)
       warnings.push(
-        `Bundle ${b.bundle.name} uses fleet.yaml overrideTargets (§4.1): this edit does not change it.`,
+        `Bundle ${b.bundle.name} uses fleet.yaml overrideTargets (docs/fleet/targeting.md §4.1): this edit does not change it.`,
       );
   }
   const lingering = bundles.reduce(

@@ -1,7 +1,7 @@
 /**
  * Orphan selection for pruning: BundleDeployments of a GitRepo whose Bundle's own current targets
  * no longer select their cluster — exactly what Fleet before v0.12.3 left behind after a target
- * edit until the cluster's next check-in (fleet-model §6.3, rancher/fleet#3437). Never anything a
+ * edit until the cluster's next check-in (docs/fleet/lifecycle.md §6.3, rancher/fleet#3437). Never anything a
  * Bundle still targets, and nothing of a Bundle that does not carry the GitRepo's targets yet.
  */
 import type { BundleDeploymentRecord, BundleRecord, GitRepoRecord } from '../read-model.js';
@@ -18,7 +18,7 @@ export interface OrphanSelection {
 }
 
 /**
- * True when `fleet apply` has written the GitRepo's current targets into this Bundle (§4.1):
+ * True when `fleet apply` has written the GitRepo's current targets into this Bundle (docs/fleet/targeting.md §4.1):
  * customizations followed by the GitRepo targets, restrictions equal to them. A Bundle with
  * fleet.yaml `overrideTargets` keeps its own and counts as carrying them once Fleet observed the
  * GitRepo's generation. But Fleet records `observedGeneration` when it starts the job, before the
@@ -51,7 +51,7 @@ export function selectOrphans(
   const orphans: BundleDeploymentRecord[] = [];
   const skipped: { bundle: BundleRecord; reason: string }[] = [];
   for (const bundle of view.snapshot.bundlesOfGitRepo(repo.namespace, repo.name)) {
-    if (bundle.deletionTimestamp) continue; // Fleet's Bundle deletion removes its BDs itself (§6.2).
+    if (bundle.deletionTimestamp) continue; // Fleet's Bundle deletion removes its BDs itself (docs/fleet/lifecycle.md §6.2).
     if (!bundleCarriesGitRepoTargets(bundle, repo, earlier)) {
       skipped.push({
         bundle,
@@ -60,7 +60,7 @@ export function selectOrphans(
       continue;
     }
     if (view.targetingError(bundle)) {
-      // §4.3: on a targeting error Fleet neither creates nor deletes BDs; neither do we.
+      // docs/fleet/targeting.md §4.3: on a targeting error Fleet neither creates nor deletes BDs; neither do we.
       skipped.push({ bundle, reason: 'the Bundle has a targeting error' });
       continue;
     }
@@ -70,7 +70,7 @@ export function selectOrphans(
         .flatMap((t) => (t.cluster.clusterNamespace ? [t.cluster.clusterNamespace] : [])),
     );
     for (const bd of view.snapshot.deploymentsOfBundle(bundle.namespace, bundle.name)) {
-      // Off-schedule BDs are spared by Fleet's own cleanup (§7.2); terminating ones are going anyway.
+      // Off-schedule BDs are spared by Fleet's own cleanup (docs/fleet/rollout.md §7.2); terminating ones are going anyway.
       if (bd.offSchedule || bd.deletionTimestamp) continue;
       if (!targeted.has(bd.namespace)) orphans.push(bd);
     }

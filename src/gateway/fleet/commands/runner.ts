@@ -226,8 +226,8 @@ export class OperationRunner {
 
   /**
    * Has the step converged? Fleet observed the GitRepo generation, every Bundle carries the step's
-   * targets (§4.1, §6.1), every targeted cluster has its BD (Ready when asked), and no BD is left
-   * on a cluster the targets dropped (pruned here when asked, §6.3).
+   * targets (docs/fleet/targeting.md §4.1, docs/fleet/lifecycle.md §6.1), every targeted cluster has its BD (Ready when asked), and no BD is left
+   * on a cluster the targets dropped (pruned here when asked, docs/fleet/lifecycle.md §6.3).
    */
   private async progress(
     writer: FleetWriter,
@@ -292,7 +292,7 @@ export class OperationRunner {
       }
     }
     // Without prune, removals wait for Fleet: at once since v0.12.3, at the cluster's next
-    // check-in before (§6.3) — which can exceed the step timeout; the message says so.
+    // check-in before (docs/fleet/lifecycle.md §6.3) — which can exceed the step timeout; the message says so.
     for (const bd of orphans)
       waiting.push(
         `${bd.bundleName}@${bd.clusterName} (removal${op.prune ? '' : '; prune: ORPHANS removes it on Fleet < 0.12.3'})`,

@@ -3,7 +3,7 @@
  * stale `expectedResourceVersion` can be judged: Kubernetes bumps resourceVersion on every write,
  * status included, and Fleet writes GitRepo status often, so the raw precondition would refuse
  * almost every edit of a busy GitRepo. The spec only changes with `metadata.generation` (CRDs with a
- * status subresource, fleet-model §2.2), so an expected version whose generation is the current one
+ * status subresource, docs/fleet/objects.md §2.2), so an expected version whose generation is the current one
  * means the caller saw the current spec; and when they differ, the remembered spec says what changed.
  */
 import type { GitTarget } from '../../../apis/fleet.js';

@@ -448,7 +448,7 @@ export class EventEngine {
     }
   }
 
-  /** Records when the edits that doom deployments were seen (fleet-model §6.1–6.2). */
+  /** Records when the edits that doom deployments were seen (docs/fleet/lifecycle.md §6.1–6.2). */
   private noteEdits(e: ChangeEvent): void {
     const { kind, key, before, after, observedAt } = e;
     if (kind !== 'Bundle' && kind !== 'Cluster' && kind !== 'GitRepo') return;
@@ -518,7 +518,7 @@ export class EventEngine {
   }
 
   /**
-   * The reason (fleet-model §6, judged on the snapshot after the removal) and the latency: from the
+   * The reason (docs/fleet/lifecycle.md §6, judged on the snapshot after the removal) and the latency: from the
    * first sign of the orphan the gateway saw to the removal.
    */
   private removalOf(

@@ -10,7 +10,7 @@
  *   slow subscriber gets the latest value when it next pulls: coalesced, never stale, one slot.
  *
  * Both are plain async iterators (no Repeater, whose unbounded push queue crashes the process past
- * 1,024 pending pushes: libraries.md §2.7); `return()` detaches at once, even while a pull waits.
+ * 1,024 pending pushes: docs/libraries.md §2.7); `return()` detaches at once, even while a pull waits.
  */
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * Fleet's BundleDeployment states (fleet-model §5.1) as a GraphQL enum. This is the one place that
+ * Fleet's BundleDeployment states (docs/fleet/state.md §5.1) as a GraphQL enum. This is the one place that
  * maps Fleet's strings (`ErrApplied`) to the schema's names (`ERR_APPLIED`).
  */
 import type { BundleState } from '../../../apis/fleet.js';

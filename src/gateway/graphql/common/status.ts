@@ -1,4 +1,4 @@
-/** Fleet's status blocks shared by several nouns (fleet-model §2.1): summaries, counts, display. */
+/** Fleet's status blocks shared by several nouns (docs/fleet/objects.md §2.1): summaries, counts, display. */
 import type { BundleSummary, NonReadyResource, ResourceCounts } from '../../../apis/fleet.js';
 import type { HelmOpRecord, RecomputedStatus } from '../../fleet/read-model.js';
 import { builder, type ObjectFieldBuilder } from '../builder.js';
@@ -167,7 +167,7 @@ export const RecomputedStatusRef = builder.objectRef<RecomputedStatus>('Recomput
   }),
 });
 
-/** The status block GitRepo and HelmOp share (Fleet's StatusBase, fleet-model §2.1). */
+/** The status block GitRepo and HelmOp share (Fleet's StatusBase, docs/fleet/objects.md §2.1). */
 type ReportedStatusShape = Omit<HelmOpRecord['status'], 'version'>;
 
 /**

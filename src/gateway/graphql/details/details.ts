@@ -1,5 +1,6 @@
 /**
- * Details on demand: fields served from the API server when asked for (ARCHITECTURE §3), through
+ * Details on demand: fields served from the API server when asked for (the cache stays compact,
+ * docs/performance-goals.md §2), through
  * the operation's batched loader (`ctx.details`), never from the compact cache. They show the
  * object as it is now, which may be newer than the rest of the operation's snapshot; null when the
  * object is gone since. A failed read is an UNAVAILABLE error on the field.

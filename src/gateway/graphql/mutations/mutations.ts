@@ -1,5 +1,5 @@
 /**
- * The mutations (project issue #5): `retargetGitRepo` with preview, validation, precondition,
+ * The mutations: `retargetGitRepo` with preview, validation, precondition,
  * staged strategy and pruning; `pruneOrphanedBundleDeployments`, `cancelRetarget`,
  * `setGitRepoPaused`, `forceSyncGitRepo`, `createGitRepo`, `updateGitRepo`, `deleteGitRepo`; the
  * `retargetOperation` query; and the GitRepo fields `forceSyncPending` and `retargetOperation`.
@@ -291,7 +291,7 @@ builder.queryFields((t) => ({
 builder.objectFields(GitRepoRef, (t) => ({
   forceSyncPending: t.boolean({
     description:
-      'True while Fleet has not acted on the last `forceSyncGeneration` (`status.updateGeneration` behind it, fleet-model §6.1).',
+      'True while Fleet has not yet acted on the last `forceSyncGeneration`: its `status.updateGeneration` (the value Fleet last started a new job for) is still behind `spec.forceSyncGeneration`.',
     resolve: (g) => g.forceSyncGeneration > g.status.updateGeneration,
   }),
   retargetOperation: t.field({

@@ -4,7 +4,7 @@
  * connection of a subscriber that fell behind.
  *
  * A subscription's context lives as long as the subscription, so its read model and loaders would
- * go stale (libraries.md §3, dataloader staleness): every event is resolved after `renew`, which
+ * go stale (docs/libraries.md §3, dataloader staleness): every event is resolved after `renew`, which
  * swaps in a read model over the store as it is now and empty loaders.
  */
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';

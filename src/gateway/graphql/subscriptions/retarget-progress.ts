@@ -1,5 +1,5 @@
 /**
- * `retargetProgress(operationId)`: a staged retarget (issue #5) as it moves. The operation lives in
+ * `retargetProgress(operationId)`: a staged retarget as it moves. The operation lives in
  * an annotation on its GitRepo, written by whichever replica runs it, so following the GitRepo
  * (coalesced, never skipping the newest) follows the operation on every replica. The stream ends
  * once the operation has finished: converged, failed or cancelled.
@@ -28,7 +28,7 @@ function pending(op: RetargetOperation, side: 'added' | 'removed'): string[] {
 /**
  * The operation each time its record changes (other GitRepo changes are skipped), ending after
  * the first record that is no longer RUNNING, or when the GitRepo or the operation is gone.
- * A plain iterator, so `return()` detaches from the source at once (libraries.md §2.7).
+ * A plain iterator, so `return()` detaches from the source at once (docs/libraries.md §2.7).
  */
 function progressOf(
   source: AsyncIterableIterator<ObjectChange<GitRepoRecord>, undefined>,

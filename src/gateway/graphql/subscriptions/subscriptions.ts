@@ -94,9 +94,12 @@ const REASONS: Record<RemovalReason, { value: RemovalReason; description: string
   TARGET_REMOVED: {
     value: 'TARGET_REMOVED',
     description:
-      "Its Bundle still exists but the Bundle's current targets no longer select its cluster (fleet-model §6.1).",
+      "Its Bundle still exists but the Bundle's current targets no longer select its cluster, which makes it an orphan that Fleet deletes.",
   },
-  BUNDLE_DELETED: { value: 'BUNDLE_DELETED', description: 'Its Bundle was deleted (§6.2).' },
+  BUNDLE_DELETED: {
+    value: 'BUNDLE_DELETED',
+    description: "Its Bundle was deleted, and Fleet deletes all of the Bundle's BundleDeployments with it.",
+  },
   CLUSTER_DELETED: {
     value: 'CLUSTER_DELETED',
     description: 'Its Cluster was deleted, and its namespace with it.',
