@@ -43,7 +43,7 @@ export interface SimulationOptions {
   readonly controllers?: boolean;
   /** How long the emulator waits for a resourceVersion it has not issued yet (default 3 s). */
   readonly tooLargeWaitMs?: number;
-  /** How often the emulator's open watches get a bookmark (default 10 s; kube-apiserver: ~1 min). */
+  /** How often the emulator's open watches get a bookmark (default 1 s here; kube-apiserver: ~1 min). */
   readonly bookmarkIntervalMs?: number;
 }
 
@@ -97,7 +97,10 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     logger: opts.logger,
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
     ...(opts.tooLargeWaitMs !== undefined ? { tooLargeWaitMs: opts.tooLargeWaitMs } : {}),
-    ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
+    // Bookmarks every second: every kind's watch then learns the current resourceVersion well
+    // within the gateway's progress probe (--watch-progress-seconds), so a quiet kind over a busy
+    // simulated Fleet is not taken for a lagging one (kube-apiserver sends them about once a minute).
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1_000,
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
     ...(opts.apiAudiences && opts.apiAudiences.length > 0 ? { apiAudiences: opts.apiAudiences } : {}),
     ...(opts.auditLogPath ? { auditLogPath: opts.auditLogPath } : {}),
