@@ -202,6 +202,11 @@ export const SETTINGS = {
     help: "Allow --auth none on a non-loopback --host (anyone who reaches the port reads and writes with the gateway's rights)",
     commands: ['serve'],
   },
+  'operation-signing-key-file': {
+    env: 'FLEET_GRAPH_OPERATION_SIGNING_KEY_FILE',
+    help: 'File holding the key (at least 32 bytes) that signs staged retarget records; every replica must share it. Empty: a random key per process, and a staged retarget started by another process is FAILED here, not resumed',
+    commands: ['serve'],
+  },
   'sync-wait-seconds': {
     env: 'FLEET_GRAPH_SYNC_WAIT_SECONDS',
     help: 'Before the first full list, an operation waits this long, then answers UNAVAILABLE',
@@ -320,6 +325,7 @@ export const ConfigSchema = z.object({
   insecureAllowAnonymous: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .transform((v) => v === 'true'),
+  operationSigningKeyFile: z.string().min(1).optional(),
   syncWaitSeconds: intFrom(0, 3_600),
   relistAfterOutageSeconds: intFrom(1, 31_536_000),
   watchProgressSeconds: intFrom(0, 3_600),
@@ -388,6 +394,7 @@ const DEFAULTS: Record<SettingName, string> = {
   'auth-cache-seconds': '10',
   'access-cache-seconds': '5',
   'insecure-allow-anonymous': 'false',
+  'operation-signing-key-file': '',
   'sync-wait-seconds': '10',
   // Long enough that an API server restart or a brief network cut resumes from the
   // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.

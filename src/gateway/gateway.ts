@@ -11,7 +11,12 @@ import type { Logger } from '../shared/logger.js';
 import { AlertEngine, followFleet } from './fleet/alerts/index.js';
 import { detailSourceOf, fleetDetails } from './fleet/details.js';
 import { GatewayAccess, type UserIdentity } from './access/index.js';
-import { FleetCommands, type AuthorizationPolicy, type CommandCaller } from './fleet/commands/index.js';
+import {
+  FleetCommands,
+  OperationSigner,
+  type AuthorizationPolicy,
+  type CommandCaller,
+} from './fleet/commands/index.js';
 import {
   ConsistencyTracker,
   createReadModel,
@@ -338,8 +343,25 @@ function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSo
   };
 }
 
+/**
+ * The key staged retarget records are signed with: the shared one from
+ * `--operation-signing-key-file`, or this process's own, announced once (a record another process
+ * signed then reads as FAILED here instead of being resumed).
+ */
+function operationSigner(config: Config, log: Logger): OperationSigner {
+  if (config.operationSigningKeyFile) return OperationSigner.fromFile(config.operationSigningKeyFile);
+  const { signer, created } = OperationSigner.forProcess();
+  if (created)
+    log.info(
+      'no --operation-signing-key-file: staged retargets are signed with a key of this process; one started by another replica or before a restart is reported FAILED here, not resumed',
+    );
+  return signer;
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config, logger: log } = opts;
+  // Read before anything starts: a missing or short key file stops the gateway with INVALID_CONFIG.
+  const signer = operationSigner(config, log);
   const clock = opts.clock ?? new SystemClock(config.backend === 'simulator' ? config.speed : 1);
   const kubeConfig = opts.kubeConfig ?? kubeConfigFor(config);
   const store = createStore({ clock, logger: log.child({ component: 'store' }) });
@@ -454,6 +476,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger: log.child({ component: 'commands' }),
     authorize: authorizeCommand,
     identity,
+    signer,
     writeWaitMs: opts.writeWaitMs,
   });
   // What must happen once (staged retarget steps and the orphan pruning they schedule) runs on

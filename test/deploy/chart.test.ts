@@ -78,6 +78,7 @@ describe('rendered objects against Kubernetes schemas', () => {
       'PodDisruptionBudget',
       'Role',
       'RoleBinding',
+      'Secret',
       'Service',
       'ServiceAccount',
     ];
@@ -224,6 +225,36 @@ describe('the Deployment', () => {
         '--allowed-hosts=fleet-graph.example.com',
       ]),
     );
+  });
+});
+
+describe('the staged retarget signing key', () => {
+  it('is a random key in a Secret, mounted read-only and passed as --operation-signing-key-file', () => {
+    const secret = one(defaults, 'Secret');
+    expect(secret.metadata.name).toMatch(/-operation-signing$/);
+    const key = Buffer.from(secret.data.key as string, 'base64').toString('utf8');
+    expect(key).toMatch(/^[A-Za-z0-9]{64}$/);
+    // Random per render: nothing fixed ships in the chart.
+    expect(one(allOn, 'Secret').data.key).not.toBe(secret.data.key);
+    const pod = one(defaults, 'Deployment').spec.template.spec;
+    const vol = pod.volumes.find((v: { name: string }) => v.name === 'operation-signing');
+    expect(vol.secret).toMatchObject({
+      secretName: secret.metadata.name,
+      items: [{ key: 'key', path: 'key' }],
+    });
+    const mount = pod.containers[0].volumeMounts.find(
+      (m: { name: string }) => m.name === 'operation-signing',
+    );
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(pod.containers[0].args).toContain(`--operation-signing-key-file=${mount.mountPath}/key`);
+  });
+
+  it('uses an existing Secret instead when one is named, and renders none of its own', async () => {
+    const ms = await renderChart(['--set', 'operationSigning.existingSecret=shared-signing']);
+    expect(ms.filter((m) => m.kind === 'Secret')).toEqual([]);
+    const pod = one(ms, 'Deployment').spec.template.spec;
+    const vol = pod.volumes.find((v: { name: string }) => v.name === 'operation-signing');
+    expect(vol.secret.secretName).toBe('shared-signing');
   });
 });
 

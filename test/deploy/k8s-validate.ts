@@ -9,7 +9,7 @@ import {
   PrometheusRule,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import {
@@ -29,6 +29,7 @@ const MODELS: Record<string, Model> = {
   'apps/v1/Deployment': Deployment,
   'v1/Service': Service,
   'v1/ServiceAccount': ServiceAccount,
+  'v1/Secret': Secret,
   'networking.k8s.io/v1/Ingress': Ingress,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
@@ -45,6 +46,7 @@ export const TYPED_KINDS: Record<string, string> = {
   'apps/v1/Deployment': 'k.Deployment',
   'v1/Service': 'k.Service',
   'v1/ServiceAccount': 'k.ServiceAccount',
+  'v1/Secret': 'k.Secret',
   'networking.k8s.io/v1/Ingress': 'k.Ingress',
   'networking.k8s.io/v1/NetworkPolicy': 'k.NetworkPolicy',
   'policy/v1/PodDisruptionBudget': 'k.PodDisruptionBudget',

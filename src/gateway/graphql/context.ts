@@ -4,7 +4,7 @@
  * consistent snapshot, and per-request loaders never outlive it.
  */
 import DataLoader from 'dataloader';
-import type { FleetCommands } from '../fleet/commands/index.js';
+import type { FleetCommands, OperationSigner } from '../fleet/commands/index.js';
 import type { FleetDetails } from '../fleet/details.js';
 import type { FleetReadModel } from '../fleet/index.js';
 import type { BundleRecord, TargetedCluster } from '../fleet/read-model.js';
@@ -126,6 +126,14 @@ function lazyReadModel(take: () => FleetReadModel): FleetReadModel {
 }
 
 /** One operation's context: a lazy read model, per-operation loaders, and the caller. */
+/**
+ * The key that verifies staged retarget records, or null for a gateway serving reads only (no
+ * write side, no key): it then shows records unverified, and acts on none.
+ */
+export function signerOf(ctx: { readonly commands?: FleetCommands | undefined }): OperationSigner | null {
+  return ctx.commands?.signer ?? null;
+}
+
 export function createContext(opts: ContextOptions): GraphQLContext {
   const authorize = opts.authorize;
   const readModel = lazyReadModel(

@@ -43,3 +43,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
+
+{{/* The Secret holding the staged retarget signing key: the chart's own, or one named in values. */}}
+{{- define "fleet-graph.operationSigningSecret" -}}
+{{- .Values.operationSigning.existingSecret | default (printf "%s-operation-signing" (include "fleet-graph.fullname" .)) }}
+{{- end }}

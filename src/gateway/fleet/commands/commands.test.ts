@@ -123,9 +123,11 @@ describe('staged steps', () => {
       name: 'a',
       annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(op) },
     });
-    expect(operationOf(withOp)).toEqual(op);
+    // Unverified (a read-only gateway holds no key): shown as recorded.
+    expect(operationOf(withOp, null)).toEqual(op);
     const unreadable = operationOf(
       aGitRepo({ name: 'b', annotations: { [RETARGET_OPERATION_ANNOTATION]: '{' } }),
+      null,
     );
     expect(unreadable).toMatchObject({ state: 'FAILED', steps: [] });
     expect(unreadable?.message).toContain('not JSON');
@@ -136,12 +138,14 @@ describe('staged steps', () => {
     };
     const tampered = operationOf(
       aGitRepo({ name: 'a', annotations: { [RETARGET_OPERATION_ANNOTATION]: JSON.stringify(edited) } }),
+      null,
     );
     expect(tampered).toMatchObject({ id: 'rt-1', state: 'FAILED', steps: [] });
     expect(tampered?.message).toContain('steps.0.targets');
     // A record copied from another GitRepo is not this one's.
     const elsewhere = operationOf(
       aGitRepo({ name: 'other', annotations: { [RETARGET_OPERATION_ANNOTATION]: encodeOperation(op) } }),
+      null,
     );
     expect(elsewhere).toMatchObject({ state: 'FAILED' });
   });

@@ -21,6 +21,7 @@ import {
   operationOf,
   planSteps,
   RETARGET_OPERATION_ANNOTATION,
+  signOperation,
   strategyProblems,
   type OperationStep,
   type RetargetOperation,
@@ -36,6 +37,7 @@ import {
 import { planRetarget, retargetValidation, type RetargetPlan } from './plan.js';
 import { selectOrphans } from './prune.js';
 import { OperationRunner } from './runner.js';
+import { OperationSigner } from './signing.js';
 import { changedFields, specView, VersionMemo } from './versions.js';
 
 export interface UserError {
@@ -160,13 +162,16 @@ function asUserError(err: unknown, log?: Logger): UserError {
 
 export class FleetCommands {
   readonly runner: OperationRunner;
+  /** Signs the operation records this gateway writes and verifies those it reads. */
+  readonly signer: OperationSigner;
   private readonly writeWaitMs: number;
 
   private readonly versions = new VersionMemo();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: CommandDeps) {
-    this.runner = new OperationRunner(deps);
+    this.signer = deps.signer ?? OperationSigner.forProcess().signer;
+    this.runner = new OperationRunner(deps, this.signer);
     this.writeWaitMs = deps.writeWaitMs ?? 10_000;
     // Remember what each GitRepo version held, to judge stale preconditions (versions.ts).
     for (const r of deps.store.snapshot().list('GitRepo')) this.versions.record(r);
@@ -405,7 +410,7 @@ export class FleetCommands {
     if (!repo) errors.push(this.notFound(input));
     if (errors.length > 0 || !repo) return fail(errors);
 
-    const running = operationOf(repo);
+    const running = operationOf(repo, this.signer);
     if (running?.state === 'RUNNING')
       return fail([
         userError(
@@ -466,6 +471,8 @@ export class FleetCommands {
             : undefined,
         fromTargets: repo.targets,
       };
+      // Bound to this GitRepo object; the runner acts on nothing else (operation.ts signedPart).
+      operation = signOperation(operation, repo.uid, this.signer);
     }
     if (dryRun) return { gitRepo: repo, plan, operation, userErrors: [], dryRun };
 
@@ -487,20 +494,20 @@ export class FleetCommands {
 
   /** The staged operation with this id, wherever it is recorded. */
   retargetOperation(id: string): { operation: RetargetOperation; gitRepo: GitRepoRecord } | undefined {
-    const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id);
+    const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id, this.signer);
     return found && { operation: found.op, gitRepo: found.repo };
   }
 
   /** Stops a staged operation: state CANCELLED; the targets stay those of the last applied step. */
   async cancelRetarget(caller: CommandCaller, id: string): Promise<OperationResult> {
-    const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id);
+    const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id, this.signer);
     const ref = found ? found.repo : { namespace: '', name: '' };
     return this.audited(caller, 'cancelRetarget', ref, false, () => this.cancel(caller, id));
   }
 
   private async cancel(caller: CommandCaller, id: string): Promise<OperationResult> {
     for (let attempt = 0; ; attempt++) {
-      const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id);
+      const found = findOperation(this.deps.store.snapshot().list('GitRepo'), id, this.signer);
       if (!found)
         return {
           operation: null,
@@ -538,7 +545,11 @@ export class FleetCommands {
       if (isAccepted(written))
         return { operation: cancelled, gitRepo: repo, userErrors: [], accepted: written };
       if (isRecord(written))
-        return { operation: operationOf(written) ?? cancelled, gitRepo: written, userErrors: [] };
+        return {
+          operation: operationOf(written, this.signer) ?? cancelled,
+          gitRepo: written,
+          userErrors: [],
+        };
       // Fleet's status writes race with ours; retry on the fresh object a few times.
       if (written.code !== ErrorCode.CONFLICT || attempt >= 4)
         return { operation: op, gitRepo: repo, userErrors: [written] };

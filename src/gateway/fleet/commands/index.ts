@@ -13,11 +13,15 @@ export type {
 } from './commands.js';
 export {
   RETARGET_OPERATION_ANNOTATION,
+  TAMPERED_MESSAGE,
+  UNVERIFIABLE_MESSAGE,
   findOperation,
   operationOf,
   planSteps,
+  signOperation,
   strategyProblems,
 } from './operation.js';
+export { MIN_SIGNING_KEY_BYTES, OperationSigner } from './signing.js';
 export type {
   OperationFailure,
   OperationState,

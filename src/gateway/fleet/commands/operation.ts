@@ -8,6 +8,7 @@ import type { GitTarget } from '../../../apis/fleet.js';
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 import { validateGitTargets } from '../preview.js';
 import type { ClusterRecord, GitRepoRecord } from '../read-model.js';
+import { canonicalJson, type OperationSigner } from './signing.js';
 
 export const RETARGET_OPERATION_ANNOTATION = 'fleet-graph.io/retarget-operation';
 
@@ -75,6 +76,11 @@ export interface RetargetOperation {
   readonly startedByUser?: RecordedUser | undefined;
   /** The GitRepo's targets before the operation (tells a Bundle not yet updated from an overridden one). */
   readonly fromTargets?: readonly GitTarget[] | undefined;
+  /**
+   * HMAC of the parts that never change while the operation runs (`signedPart`), made when the
+   * gateway records it: the runner acts only on a record whose signature verifies.
+   */
+  readonly signature?: string | undefined;
 }
 
 export interface RecordedUser {
@@ -165,14 +171,63 @@ const operationSchema = z.object({
     })
     .optional(),
   fromTargets: targetsSchema.optional(),
+  signature: z.string().max(200).optional(),
 });
+
+/** Why a record whose signature does not verify is FAILED, for a key all replicas share. */
+export const TAMPERED_MESSAGE = 'operation record was changed outside fleet-graph; retarget again';
+
+/** The same, when this process made its own key (no --operation-signing-key-file). */
+export const UNVERIFIABLE_MESSAGE =
+  'operation record was changed outside fleet-graph, or was started by another gateway process and cannot be resumed here without a shared --operation-signing-key-file; retarget again';
+
+/**
+ * What the signature covers: everything that says who the runner acts as and what it may write
+ * or delete, bound to this GitRepo object (its uid, so a copy onto a re-created GitRepo of the
+ * same name does not verify). These parts never change while the operation runs; state,
+ * progress, failures and timestamps do, and are not covered.
+ */
+function signedPart(op: RetargetOperation, uid: string): string {
+  return canonicalJson({
+    id: op.id,
+    namespace: op.namespace,
+    name: op.name,
+    uid,
+    startedBy: op.startedBy,
+    startedByUser: op.startedByUser,
+    startedAt: op.startedAt,
+    strategy: op.strategy,
+    prune: op.prune,
+    steps: op.steps.map((s) => ({ targets: s.targets, added: s.added, removed: s.removed })),
+    fromTargets: op.fromTargets,
+  });
+}
+
+/**
+ * `op` signed for the GitRepo with `uid`. The signature is made over the record as it will be
+ * read back (encoded, then parsed by the schema), so whatever the schema normalizes cannot make
+ * a genuine record fail to verify.
+ */
+export function signOperation(
+  op: RetargetOperation,
+  uid: string,
+  signer: OperationSigner,
+): RetargetOperation {
+  const readBack = operationSchema.parse(JSON.parse(encodeOperation({ ...op, signature: undefined })));
+  return { ...op, signature: signer.sign(signedPart(readBack as RetargetOperation, uid)) };
+}
 
 /**
  * The operation recorded on a GitRepo, or undefined when there is none. A record that is not
- * valid JSON or does not pass the schema comes back FAILED with the reason (and nothing of it is
- * executed): never thrown, never trusted.
+ * valid JSON, does not pass the schema or whose signature does not verify with `signer` comes
+ * back FAILED with the reason (and nothing of it is executed): never thrown, never trusted.
+ * `signer` null reads the record unverified, for a read-only gateway that holds no key (never
+ * for anything that acts on it).
  */
-export function operationOf(repo: GitRepoRecord): RetargetOperation | undefined {
+export function operationOf(
+  repo: GitRepoRecord,
+  signer: OperationSigner | null,
+): RetargetOperation | undefined {
   const raw = repo.annotations[RETARGET_OPERATION_ANNOTATION];
   if (!raw) return undefined;
   let parsed: unknown;
@@ -188,6 +243,13 @@ export function operationOf(repo: GitRepoRecord): RetargetOperation | undefined 
       return invalidOperation(repo, parsed, 'it names another GitRepo');
     if (op.currentStep > op.steps.length)
       return invalidOperation(repo, parsed, 'currentStep is past the last step');
+    if (signer && !signer.verify(signedPart(op, repo.uid), op.signature))
+      return invalidOperation(
+        repo,
+        parsed,
+        undefined,
+        signer.shared ? TAMPERED_MESSAGE : UNVERIFIABLE_MESSAGE,
+      );
     return op;
   }
   const first = result.error.issues[0];
@@ -198,7 +260,12 @@ export function operationOf(repo: GitRepoRecord): RetargetOperation | undefined 
   );
 }
 
-function invalidOperation(repo: GitRepoRecord, parsed: unknown, why: string): RetargetOperation {
+function invalidOperation(
+  repo: GitRepoRecord,
+  parsed: unknown,
+  why: string | undefined,
+  message?: string,
+): RetargetOperation {
   const claimed = (parsed as { id?: unknown } | null)?.id;
   const id =
     typeof claimed === 'string' && claimed.length > 0 && claimed.length <= 100
@@ -223,7 +290,7 @@ function invalidOperation(repo: GitRepoRecord, parsed: unknown, why: string): Re
     startedAt: at,
     updatedAt: at,
     failures: [],
-    message: `the recorded operation is invalid and was not carried out (${why})`,
+    message: message ?? `the recorded operation is invalid and was not carried out (${why ?? 'invalid'})`,
   };
 }
 
@@ -298,9 +365,10 @@ export function planSteps(
 export function findOperation(
   repos: readonly GitRepoRecord[],
   id: string,
+  signer: OperationSigner | null,
 ): { repo: GitRepoRecord; op: RetargetOperation } | undefined {
   for (const repo of repos) {
-    const op = operationOf(repo);
+    const op = operationOf(repo, signer);
     if (op?.id === id) return { repo, op };
   }
   return undefined;

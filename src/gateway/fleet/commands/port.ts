@@ -8,6 +8,7 @@ import type { Clock } from '../../../shared/clock.js';
 import type { Logger } from '../../../shared/logger.js';
 import type { GitRepoRecord, RecordKind, RecordOf, Snapshot } from '../../store/records.js';
 import type { ChangeEvent } from '../../store/store.js';
+import type { OperationSigner } from './signing.js';
 
 /** What a write returns: enough to wait for it in the store. */
 export interface Written {
@@ -133,6 +134,11 @@ export interface CommandDeps {
    * applies and converges, so the operation record shows a handover between replicas.
    */
   readonly identity?: string | undefined;
+  /**
+   * Signs the staged retarget records this gateway writes and verifies them before acting on
+   * them; every replica must share its key. Default: a random key of this process.
+   */
+  readonly signer?: OperationSigner | undefined;
 }
 
 export type { GitRepoRecord };

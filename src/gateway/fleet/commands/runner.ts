@@ -21,6 +21,7 @@ import {
   type RetargetOperation,
 } from './operation.js';
 import type { CommandCaller, CommandDeps, FleetWriter } from './port.js';
+import type { OperationSigner } from './signing.js';
 import { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
 import { sameTargets } from './plan.js';
 
@@ -41,7 +42,11 @@ export class OperationRunner {
   private readonly retries = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly deps: CommandDeps) {}
+  constructor(
+    private readonly deps: CommandDeps,
+    /** Verifies each record before it is acted on (an unverified one is FAILED, never run). */
+    private readonly signer: OperationSigner,
+  ) {}
 
   /** Whether it is carrying operations (started and not stopped). */
   get running(): boolean {
@@ -92,7 +97,7 @@ export class OperationRunner {
 
   private consider(repo: GitRepoRecord): void {
     if (this.stopped) return;
-    const op = operationOf(repo);
+    const op = operationOf(repo, this.signer);
     if (op?.state === 'RUNNING') {
       if (!this.tracked.has(repo.key)) this.tracked.set(repo.key, { running: false, again: false });
       this.wake(repo.key);
@@ -152,7 +157,7 @@ export class OperationRunner {
     if (this.stopped) return;
     const snapshot = this.deps.store.snapshot();
     const repo = snapshot.get('GitRepo', key);
-    const op = repo && operationOf(repo);
+    const op = repo && operationOf(repo, this.signer);
     if (!repo || !op || op.state !== 'RUNNING') return;
     const writer = this.writerOf(op);
     if (!writer) {

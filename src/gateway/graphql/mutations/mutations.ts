@@ -12,7 +12,7 @@ import type { FleetCommands, UserError } from '../../fleet/commands/index.js';
 import { findOperation, operationOf, strategyProblems } from '../../fleet/commands/index.js';
 import { builder } from '../builder.js';
 import { GitTargetInput, gitTargetsFromInput, type GitTargetInputShape } from '../common/targets.js';
-import type { GraphQLContext } from '../context.js';
+import { signerOf, type GraphQLContext } from '../context.js';
 import { GitRepoRef } from '../gitrepo/ref.js';
 import {
   CancelRetargetPayloadRef,
@@ -284,7 +284,7 @@ builder.queryFields((t) => ({
     description: 'A staged retarget by id, as recorded on its GitRepo; null when unknown.',
     args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
     // Read from the operation's own snapshot, like every query (no write side needed).
-    resolve: (_r, a, ctx) => findOperation(ctx.readModel.gitRepos(), String(a.id))?.op ?? null,
+    resolve: (_r, a, ctx) => findOperation(ctx.readModel.gitRepos(), String(a.id), signerOf(ctx))?.op ?? null,
   }),
 }));
 
@@ -298,6 +298,6 @@ builder.objectFields(GitRepoRef, (t) => ({
     type: RetargetOperationRef,
     nullable: true,
     description: 'The last staged retarget recorded on this GitRepo (running or finished).',
-    resolve: (g) => operationOf(g) ?? null,
+    resolve: (g, _a, ctx) => operationOf(g, signerOf(ctx)) ?? null,
   }),
 }));

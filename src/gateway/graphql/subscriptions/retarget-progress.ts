@@ -5,10 +5,16 @@
  * once the operation has finished: converged, failed or cancelled.
  */
 import { notFound } from '../../../shared/errors.js';
-import { findOperation, operationOf, type RetargetOperation } from '../../fleet/commands/index.js';
+import {
+  findOperation,
+  operationOf,
+  type OperationSigner,
+  type RetargetOperation,
+} from '../../fleet/commands/index.js';
 import type { ObjectChange } from '../../fleet/events/index.js';
 import type { GitRepoRecord } from '../../fleet/read-model.js';
 import { builder } from '../builder.js';
+import { signerOf } from '../context.js';
 import { RetargetOperationRef } from '../mutations/types.js';
 import { liveOf, renewed } from './live.js';
 
@@ -33,6 +39,7 @@ function pending(op: RetargetOperation, side: 'added' | 'removed'): string[] {
 function progressOf(
   source: AsyncIterableIterator<ObjectChange<GitRepoRecord>, undefined>,
   id: string,
+  signer: OperationSigner | null,
 ): AsyncIterableIterator<Progress, undefined> {
   let last: string | undefined;
   let finished = false;
@@ -45,7 +52,7 @@ function progressOf(
         }
         const r = await source.next();
         if (r.done) return DONE;
-        const op = r.value.record && operationOf(r.value.record);
+        const op = r.value.record && operationOf(r.value.record, signer);
         if (!op || op.id !== id) {
           finished = true;
           continue;
@@ -116,7 +123,7 @@ builder.subscriptionFields((t) => ({
     subscribe: (_r, a, ctx) => {
       const id = String(a.operationId);
       // Through the caller's read model: an operation on a GitRepo they cannot see is not found.
-      const found = findOperation(ctx.readModel.gitRepos(), id);
+      const found = findOperation(ctx.readModel.gitRepos(), id, signerOf(ctx));
       if (!found) throw notFound('RetargetOperation', id);
       const repo = found.repo;
       const source = liveOf(ctx).events.objectChanges('GitRepo', repo.namespace, repo.name, {
@@ -124,7 +131,7 @@ builder.subscriptionFields((t) => ({
         observedAt: ctx.readModel.now,
         resourceVersion: repo.resourceVersion,
       });
-      return progressOf(source, id);
+      return progressOf(source, id, signerOf(ctx));
     },
     resolve: renewed,
   }),
