@@ -104,8 +104,8 @@ const perRequest = (r: ReviewCounts & { requests: number }) =>
   `${num(r.tokenReviews / r.requests)} TR + ${num(r.accessReviews / r.requests)} SAR`;
 
 export async function authCost(ctx: AuthContext): Promise<void> {
-  const reps = ctx.quick ? 1 : 2;
-  const seconds = ctx.quick ? 1 : 1.5;
+  const reps = ctx.quick ? 2 : 5;
+  const seconds = ctx.quick ? 0.5 : 0.6;
   const tokenAuthFile = join(ctx.tmp, 'bench-tokens.csv');
   await writeFile(tokenAuthFile, READER_TOKEN_FILE, { mode: 0o600 });
   ctx.log(
@@ -162,10 +162,11 @@ export async function authCost(ctx: AuthContext): Promise<void> {
         },
       ]),
     );
-    // Latency and throughput, the cases interleaved in each repetition so that the machine's load
-    // falls on all of them alike.
+    // Latency and throughput, the cases interleaved in each repetition, and each repetition
+    // starting with another case, so that the machine's load (and the emulator catching up after
+    // a case that floods it with reviews) falls on all of them alike.
     for (let rep = 0; rep < reps; rep++)
-      for (const k of cases) {
+      for (const k of cases.map((_, i) => cases[(i + rep) % cases.length]!)) {
         ctx.log(`AUTH: ${k.label}, rep ${rep + 1}/${reps}, ${seconds} s at 1 and at 32 connections`);
         const bounds = { url: url(k), body, headers: k.headers, warmupMs: 300, maxRequests: 500_000 };
         const res = out.get(k)!;
