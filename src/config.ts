@@ -212,6 +212,11 @@ export const SETTINGS = {
     help: 'A watch that could not reconnect for this long relists instead of resuming',
     commands: ['serve'],
   },
+  'watch-progress-seconds': {
+    env: 'FLEET_GRAPH_WATCH_PROGRESS_SECONDS',
+    help: 'Every this many seconds, a LIST with limit=1 per watch checks the watch keeps up with the API server; 0: never',
+    commands: ['serve'],
+  },
   'leader-election': {
     env: 'FLEET_GRAPH_LEADER_ELECTION',
     help: 'true: replicas elect one leader on a Lease to run staged retargets; false: this replica always runs them',
@@ -317,6 +322,7 @@ export const ConfigSchema = z.object({
     .transform((v) => v === 'true'),
   syncWaitSeconds: intFrom(0, 3_600),
   relistAfterOutageSeconds: intFrom(1, 31_536_000),
+  watchProgressSeconds: intFrom(0, 3_600),
   leaderElection: z.enum(['true', 'false']).transform((v) => v === 'true'),
   // A DNS-1123 label, as Kubernetes names namespaces.
   leaderElectionNamespace: z
@@ -386,6 +392,9 @@ const DEFAULTS: Record<SettingName, string> = {
   // Long enough that an API server restart or a brief network cut resumes from the
   // resourceVersion; beyond it, whatever happened meanwhile is learnt from a fresh list.
   'relist-after-outage-seconds': '60',
+  // One LIST with limit=1 per watched scope every 5 s: a silent watch is noticed within seconds
+  // instead of at --ready-stale-seconds, for a cost far below one watch's events.
+  'watch-progress-seconds': '5',
   'leader-election': 'true',
   'leader-election-namespace': '',
   // client-go's defaults for core clients (tools/leaderelection).

@@ -274,7 +274,8 @@ function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSo
     cached = undefined;
   };
   for (const r of watching.reflectors)
-    for (const event of ['state', 'synced', 'healthy', 'failure']) r.on(event, invalidate);
+    for (const event of ['state', 'synced', 'healthy', 'failure', 'lagging', 'caught-up'])
+      r.on(event, invalidate);
   const listeners = new Map<() => void, { kinds: ReadonlySet<string>; last: string }>();
   let timer: NodeJS.Timeout | undefined;
   const signature = (all: readonly KindFreshness[], kinds: ReadonlySet<string>) =>
@@ -403,7 +404,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     namespaces: config.namespaces,
     store,
     logger: log,
-    tuning: { relistAfterOutageMs: config.relistAfterOutageSeconds * 1000, ...opts.watchTuning },
+    tuning: {
+      relistAfterOutageMs: config.relistAfterOutageSeconds * 1000,
+      progressIntervalMs: config.watchProgressSeconds * 1000,
+      ...opts.watchTuning,
+    },
   });
   const identity = opts.leaderElection?.identity ?? newHolderIdentity();
   // Authentication and per-caller access (--auth kubernetes): TokenReview, SAR, impersonation.

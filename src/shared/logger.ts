@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './request-scope.js';
 
 export type { Logger };
 
@@ -39,6 +40,12 @@ function prettyAvailable(): boolean {
   }
 }
 
+/** Lines written while an operation runs carry its request id (the caller is given it too). */
+export function requestIdMixin(): { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId === undefined ? {} : { requestId };
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY && prettyAvailable());
@@ -46,6 +53,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     name: opts.name ?? 'fleet-graph',
     level: opts.level ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
+    mixin: requestIdMixin,
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
       : {}),

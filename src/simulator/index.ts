@@ -43,6 +43,8 @@ export interface SimulationOptions {
   readonly controllers?: boolean;
   /** How long the emulator waits for a resourceVersion it has not issued yet (default 3 s). */
   readonly tooLargeWaitMs?: number;
+  /** How often the emulator's open watches get a bookmark (default 10 s; kube-apiserver: ~1 min). */
+  readonly bookmarkIntervalMs?: number;
 }
 
 export interface Simulation {
@@ -95,6 +97,7 @@ export async function startSimulation(opts: SimulationOptions): Promise<Simulati
     logger: opts.logger,
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
     ...(opts.tooLargeWaitMs !== undefined ? { tooLargeWaitMs: opts.tooLargeWaitMs } : {}),
+    ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
     ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
     ...(opts.apiAudiences && opts.apiAudiences.length > 0 ? { apiAudiences: opts.apiAudiences } : {}),
     ...(opts.auditLogPath ? { auditLogPath: opts.auditLogPath } : {}),

@@ -224,6 +224,20 @@ describe('writes are the caller’s', () => {
     expect(await teamBVersion()).toBe(before);
   });
 
+  it('gives the caller of a refused write the request id its log lines carry, not the API server’s text', async () => {
+    const r = await gql(url, RETARGET, { ns: 'team-b' }, ALICE);
+    const requestId = r.extensions?.['requestId'];
+    expect(requestId).toBe(r.headers.get('x-request-id'));
+    expect(JSON.stringify(r)).not.toMatch(/cannot patch resource|is forbidden: User/);
+    const mine = env.logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['requestId'] === requestId);
+    expect(mine.find((l) => l['msg'] === 'audit')).toMatchObject({
+      principal: 'alice',
+      outcome: 'FORBIDDEN',
+    });
+  });
+
   it('refuses a write to an invalid namespace name before anything is sent', async () => {
     const r = await gql(url, RETARGET, { ns: 'Not_A_Namespace' }, env.adminToken);
     expect(r.data.retargetGitRepo.userErrors).toEqual([

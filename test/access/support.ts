@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { pino, type Logger } from 'pino';
+import { requestIdMixin } from '../../src/shared/logger.js';
 import WebSocket from 'ws';
 import type { KubeObject } from '../../src/apis/kube.js';
 import { loadConfig } from '../../src/config.js';
@@ -114,7 +115,7 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
       done();
     },
   });
-  return { logger: pino({ level: 'info' }, sink), lines };
+  return { logger: pino({ level: 'info', mixin: requestIdMixin }, sink), lines };
 }
 
 export interface AuthGateway {
@@ -183,6 +184,7 @@ export interface GqlResult<T = Json> {
   headers: Headers;
   data?: T;
   errors?: GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
 }
 
 /** One GraphQL request over HTTP, with a bearer token when given. */
@@ -201,7 +203,7 @@ export async function gql<T = Json>(
     },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as { data?: T; errors?: GraphQLFormattedError[] };
+  const body = (await res.json()) as Omit<GqlResult<T>, 'status' | 'headers'>;
   return { status: res.status, headers: res.headers, ...body };
 }
 

@@ -258,16 +258,20 @@ describe('RBAC', () => {
     ]);
   });
 
-  it('the only write verbs are on its Lease and Events, in its own namespace', () => {
+  it('the only write verbs are on its Lease, in its own namespace', () => {
     const role = one(defaults, 'Role');
     expect(role.metadata.namespace).toBe('fleet-graph');
     expect(role.rules).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ]);
     const writes = rules(defaults, 'ClusterRole').filter((r) => r.verbs.some((v) => WRITE_VERBS.includes(v)));
     expect(writes.flatMap((r) => r.resources).sort()).toEqual(['subjectaccessreviews', 'tokenreviews']);
   });
+
+  it('without leader election it renders no Role at all', async () => {
+    const ms = await renderChart(['--set', 'leaderElection.enabled=false']);
+    expect(ms.filter((m) => m.kind === 'Role' || m.kind === 'RoleBinding')).toEqual([]);
+  }, 30_000);
 
   it('binds both roles to the chart service account only', () => {
     const sa = one(defaults, 'ServiceAccount').metadata.name;

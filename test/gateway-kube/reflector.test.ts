@@ -59,7 +59,11 @@ async function setup(objects = 0) {
 function reflect(
   api: FakeApiServer,
   store: Store,
-  tuning: Partial<typeof FAST> & { pageSize?: number } = {},
+  tuning: Partial<typeof FAST> & {
+    pageSize?: number;
+    progressIntervalMs?: number;
+    progressGraceMs?: number;
+  } = {},
 ) {
   const r = new Reflector({
     ...FAST,
@@ -212,6 +216,36 @@ describe('reflector', () => {
       .poll(() => store.snapshot().get('BundleDeployment', 'cluster-1/heard'), { timeout: 5_000 })
       .toBeDefined();
     expect(api.lists(BDS)).toBe(1);
+  });
+
+  it('progress probe: a silent watch lags from the probe that saw the server ahead until it catches up; failed probes are not lags', async () => {
+    const { api, store } = await setup(2);
+    const r = reflect(api, store, { progressIntervalMs: 20, progressGraceMs: 20 });
+    await r.synced;
+    await expect.poll(() => api.openWatches(BDS)).toBe(1);
+    // A failing probe says nothing about the watch: counted, not a lag.
+    api.faults.failRequests(2, 500, 'list', BDS);
+    await expect.poll(() => r.stats().errors.progress_http_500 ?? 0).toBe(2);
+    expect(r.stats().laggingSince).toBeUndefined();
+    // The watch goes silent (reconnected onto a stream that never writes); the server moves on.
+    const watchesBefore = api.watches(BDS).length;
+    api.faults.silenceWatches(true);
+    api.faults.endWatches();
+    await expect.poll(() => api.watches(BDS).length).toBeGreaterThan(watchesBefore);
+    const before = Date.now();
+    api.put(BDS, bd('cluster-1', 'unheard'));
+    await expect.poll(() => r.stats().laggingSince, { timeout: 2_000 }).toBeDefined();
+    expect(r.stats().laggingSince).toBeGreaterThanOrEqual(before);
+    expect(r.stats().errors.watch_lagging).toBe(1);
+    expect(store.snapshot().get('BundleDeployment', 'cluster-1/unheard')).toBeUndefined();
+    // The stream is cut; the resumed watch delivers the change and the lag ends, without a relist.
+    api.faults.silenceWatches(false);
+    api.faults.endWatches();
+    await expect.poll(() => r.stats().laggingSince, { timeout: 2_000 }).toBeUndefined();
+    expect(store.snapshot().get('BundleDeployment', 'cluster-1/unheard')).toBeDefined();
+    // Caught up by the resumed watch: the reflector listed once (the probes are list requests too).
+    expect(r.stats().lists).toBe(1);
+    expect(r.stats().probes).toBeGreaterThan(2);
   });
 
   it('does not hot-loop when watches close at once: the reconnect delay grows', async () => {

@@ -3,12 +3,15 @@
  * `extensions.freshness`, over HTTP, graphql-ws and SSE. Before the kinds an operation reads are
  * listed it answers UNAVAILABLE after a bounded wait; during an outage it answers from the last
  * good state marked stale since when, and subscriptions say so with a status event; after recovery
- * the marks clear. A backend replaced on the same address leaves no ghost BundleDeployment, tells
+ * the marks clear. A watch that goes silent (half-open) while the server moves on is caught by the
+ * progress probe within a few probe periods, marked stale, and unmarked once it has caught up. A
+ * backend replaced on the same address leaves no ghost BundleDeployment, tells
  * subscribers what changed, and /readyz is ready only after the relist.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
+import type { WatchTuning } from '../../src/gateway/store/watching.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import type { Simulation } from '../../src/simulator/index.js';
 import { subscribeRaw, subscribeSse, wsClient, type Stream } from '../subscriptions/support.js';
@@ -45,7 +48,9 @@ const readyz = async (gw: Gateway) => {
   return { status: res.status, body: await res.text() };
 };
 
-async function simulation(opts: { port?: number; tokens?: string[] } = {}): Promise<Simulation> {
+async function simulation(
+  opts: { port?: number; tokens?: string[]; bookmarkIntervalMs?: number } = {},
+): Promise<Simulation> {
   const sim = await startEmptySimulation({
     cleanup: 'prompt',
     controllers: false,
@@ -63,7 +68,7 @@ async function simulation(opts: { port?: number; tokens?: string[] } = {}): Prom
   return Object.assign(sim, { stop });
 }
 
-async function gateway(sim: Simulation, syncWaitSeconds = 1): Promise<Gateway> {
+async function gateway(sim: Simulation, syncWaitSeconds = 1, tuning: WatchTuning = {}): Promise<Gateway> {
   const gw = await startGateway({
     config: loadConfig(
       ['serve', '--port', '0', '--host', '127.0.0.1', '--sync-wait-seconds', String(syncWaitSeconds)],
@@ -76,6 +81,7 @@ async function gateway(sim: Simulation, syncWaitSeconds = 1): Promise<Gateway> {
       minReconnectDelayMs: 10,
       maxReconnectDelayMs: 100,
       healthyAfterMs: 100,
+      ...tuning,
     },
     staleGraceMs: 100,
     shutdownGraceMs: 200,
@@ -321,5 +327,102 @@ describe('a backend replaced on the same address', () => {
     await expect
       .poll(seen)
       .toEqual(expect.arrayContaining(['REMOVED b1', 'REMOVED b3', 'REMOVED b2', 'ADDED b2', 'ADDED b4']));
+  });
+});
+
+describe('a silent (half-open) watch', () => {
+  /** Probe period of these tests; the emulator bookmarks as often, so a healthy watch keeps up. */
+  const PROBE_MS = 100;
+  const BD_COUNT = `{ bundleDeployments(first: 10) { totalCount } }`;
+  const metricsText = async (gw: Gateway) => (await fetch(gw.url.replace(/graphql$/, 'metrics'))).text();
+
+  async function silentWatchSetup(tuning: WatchTuning = {}) {
+    const sim = await simulation({ bookmarkIntervalMs: PROBE_MS });
+    const kube = new FleetWriter(sim.kubeConfig);
+    await kube.cluster('c1', { env: 'prod' });
+    await kube.create('gitrepos', WS, { metadata: { name: 'app' }, spec: { repo: 'https://example.com/a' } });
+    await kube.deployment('b1', 'c1', 'app');
+    const gw = await gateway(sim, 1, { progressIntervalMs: PROBE_MS, progressGraceMs: PROBE_MS, ...tuning });
+    await gw.synced;
+    await expect
+      .poll(async () => {
+        const r = await ask(gw, BD_COUNT);
+        return { data: r.data, stale: r.extensions?.freshness?.stale };
+      })
+      .toEqual({ data: { bundleDeployments: { totalCount: 1 } }, stale: false });
+    return { sim, kube, gw };
+  }
+
+  it('is marked stale within a few probe periods while the server moves on, and clears once the watch catches up', async () => {
+    const { sim, kube, gw } = await silentWatchSetup();
+    const before = Date.now();
+    // The open BundleDeployment watch stays connected and sends nothing, not even bookmarks.
+    sim.apiServer.faults.silenceWatches({ resource: 'bundledeployments' });
+    await kube.deployment('b2', 'c1', 'app');
+
+    await expect
+      .poll(async () => (await ask(gw, BD_COUNT)).extensions?.freshness?.staleKinds, {
+        timeout: 30 * PROBE_MS,
+        interval: PROBE_MS / 2,
+      })
+      .toEqual(['BundleDeployment']);
+    const stale = await ask(gw, BD_COUNT);
+    // Served from the last good state, and said so: the store has not seen b2.
+    expect(stale.data).toEqual({ bundleDeployments: { totalCount: 1 } });
+    expect(stale.extensions?.freshness).toMatchObject({ synced: true, stale: true });
+    // Since the probe that saw the lag was sent: it may have left just before the write it saw.
+    const since = Date.parse(stale.extensions!.freshness!.staleSince!);
+    expect(since).toBeGreaterThanOrEqual(before - 1000);
+    expect(since).toBeLessThanOrEqual(Date.now());
+    // Kinds whose watches keep up are not marked.
+    expect((await ask(gw, `{ gitRepos(first: 5) { totalCount } }`)).extensions?.freshness?.stale).toBe(false);
+    // A lag marks answers but keeps the replica in rotation (see readinessFrom).
+    expect((await readyz(gw)).status).toBe(200);
+    expect(await metricsText(gw)).toMatch(
+      /fleet_graph_watch_errors_total\{kind="BundleDeployment",reason="watch_lagging"\} [1-9]/,
+    );
+
+    // The half-open stream is cut (as a proxy or the watchdog would); the watch resumes and catches up.
+    sim.apiServer.faults.clear();
+    sim.apiServer.faults.endWatches({ resource: 'bundledeployments' });
+    await expect
+      .poll(async () => {
+        const r = await ask(gw, BD_COUNT);
+        return { data: r.data, freshness: r.extensions?.freshness };
+      })
+      .toEqual({
+        data: { bundleDeployments: { totalCount: 2 } },
+        freshness: { synced: true, stale: false, staleKinds: [], staleSince: null },
+      });
+  });
+
+  it('restarts, then relists when the watch stays behind past the bound, even if every new stream is silent too', async () => {
+    const { sim, kube, gw } = await silentWatchSetup({ progressRestartMs: 5 * PROBE_MS });
+    sim.apiServer.faults.silenceWatches({ resource: 'bundledeployments' });
+    await kube.deployment('b2', 'c1', 'app');
+    await expect
+      .poll(async () => (await ask(gw, BD_COUNT)).extensions?.freshness?.stale, {
+        timeout: 30 * PROBE_MS,
+        interval: PROBE_MS / 2,
+      })
+      .toBe(true);
+    // Nothing ends the silent stream, and the emulator silences new ones: the bound restarts the
+    // watch (in vain here), then relists, and the list is what catches up: within twice the bound
+    // plus a few probe periods.
+    await expect
+      .poll(
+        async () => {
+          const r = await ask(gw, BD_COUNT);
+          return { data: r.data, stale: r.extensions?.freshness?.stale };
+        },
+        { timeout: 50 * PROBE_MS, interval: PROBE_MS / 2 },
+      )
+      .toEqual({ data: { bundleDeployments: { totalCount: 2 } }, stale: false });
+    expect(await metricsText(gw)).toMatch(
+      /fleet_graph_watch_errors_total\{kind="BundleDeployment",reason="watch_lagging_relist"\} [1-9]/,
+    );
+    expect(await metricsText(gw)).toMatch(
+      /fleet_graph_watch_errors_total\{kind="BundleDeployment",reason="watch_lagging_restart"\} [1-9]/,
+    );
   });
 });

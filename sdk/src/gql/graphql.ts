@@ -4,21 +4,21 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-/** Which BundleDeployment events to receive; names are within the workspace; all given criteria must hold. */
+/** Which BundleDeployment events to receive; all given criteria must hold. Each is matched against the deployment in the event (its last known state for REMOVED), by the labels Fleet puts on every BundleDeployment, so every criterion selects every event type alike. Names are names within a workspace: without `workspace`, a name matches in every workspace the caller may read. */
 export type BundleDeploymentEventFilter = {
-  /** Only deployments of the Bundle with this name. */
+  /** Only deployments of the Bundle with this name (their `fleet.cattle.io/bundle-name` label). */
   bundle?: string | null | undefined;
-  /** Only deployments to the Cluster with this name. */
+  /** Only deployments to the Cluster with this name (their `fleet.cattle.io/cluster` label). */
   cluster?: string | null | undefined;
-  /** Only deployments to clusters this ClusterGroup selects at the time of the event. */
+  /** Only deployments to clusters this ClusterGroup (in `workspace`, else in the cluster's workspace) selects at the time of the event; a deleted cluster counts as last seen. A deployment removed because its cluster left the group no longer matches: filter its removal by `cluster` or `gitRepo` instead. */
   clusterGroup?: string | null | undefined;
-  /** Only deployments of the GitRepo with this name. */
+  /** Only deployments of the GitRepo with this name (their `fleet.cattle.io/repo-name` label): deployments of hand-made Bundles and HelmOps never match. */
   gitRepo?: string | null | undefined;
   /** Only events whose deployment is in one of these states after the change (last known, for removals). */
   states?: Array<BundleState> | null | undefined;
   /** Only these event types. RESYNC_REQUIRED is always delivered. */
   types?: Array<BundleDeploymentEventType> | null | undefined;
-  /** The workspace: the Bundle's namespace. */
+  /** The workspace: the Bundle's namespace (the deployment's `fleet.cattle.io/bundle-namespace` label). */
   workspace?: string | null | undefined;
 };
 

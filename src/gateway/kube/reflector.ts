@@ -23,6 +23,18 @@
  *   gives up.
  * - Watchdog: no line (event or bookmark) for `timeoutSeconds` + margin aborts the watch (a
  *   half-open TCP connection, or a server that accepted and went silent).
+ * - Progress probe (optional, `progressIntervalMs`): a silent watch may be half-open long before
+ *   the watchdog fires. Every interval, a consistent LIST with `limit=1` (no resourceVersion: a
+ *   quorum read) gives the collection's current resourceVersion. When it is newer than the last
+ *   one the watch delivered (event, bookmark or list) and the watch has not reached it within
+ *   `progressGraceMs`, the scope is lagging from the probe's time until an event or bookmark at or
+ *   past that version arrives. Lagging longer than `progressRestartMs` ends the watch and resumes
+ *   on a new connection (what a half-open one needs); lagging twice as long relists, which reaches
+ *   the server's version by construction. Versions that do not compare (opaque
+ *   ones) count as reached when the watch delivers any line after the probe. API servers share one
+ *   resourceVersion counter across kinds, so a quiet kind in a busy cluster trails the counter
+ *   until its next bookmark (about a minute on kube-apiserver): it reads as lagging meanwhile.
+ *   That errs on the side of saying "stale"; the restart and relist bounds keep it short.
  * - Single flight: one loop, one connection; every attempt has a generation, and callbacks from an
  *   abandoned attempt are ignored (client-node's Watch hands out its AbortController only after
  *   the response headers, so a late controller is aborted on arrival).
@@ -73,6 +85,15 @@ export interface ReflectorOptions {
    * answers at once (410, or 504 after its own wait), so a short confirmation suffices.
    */
   readonly healthyAfterMs?: number | undefined;
+  /** Period of the progress probe (see the module comment); 0 or absent: no probe. */
+  readonly progressIntervalMs?: number | undefined;
+  /** How long the watch may take to reach the version a probe saw (default: one probe period). */
+  readonly progressGraceMs?: number | undefined;
+  /**
+   * Lagging this long ends the watch and resumes on a new connection; twice this long, relists
+   * (default: 12 probe periods, at least 10 s).
+   */
+  readonly progressRestartMs?: number | undefined;
 }
 
 export interface StateChange {
@@ -120,6 +141,24 @@ export class Reflector extends EventEmitter {
   private readonly listPageTimeoutMs: number;
   private readonly relistAfterOutageMs: number;
   private readonly healthyAfterMs: number;
+  private readonly progressIntervalMs: number;
+  private readonly progressGraceMs: number;
+  private readonly progressRestartMs: number;
+  /** The current lag has already cost one watch restart. */
+  private lagRestarted = false;
+
+  /** The version a probe saw ahead of the watch, and when; cleared once the watch reaches it. */
+  private behind: { readonly rv: string; readonly at: number; readonly lines: number } | undefined;
+  /** Wall-clock ms since which the watch has trailed a probe beyond the grace; undefined if not. */
+  private laggingSince: number | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private probeController: AbortController | undefined;
+  private probes = 0;
+  /** Lines received since start: an opaque version counts as reached when this moves. */
+  private lines = 0;
+  /** Ends the open watch with this outcome (set while a watch is open). */
+  private endWatch: ((outcome: Outcome) => void) | undefined;
 
   /** Wall-clock ms since which this scope has not been healthy; undefined while it is. */
   private troubleSince: number | undefined;
@@ -167,6 +206,9 @@ export class Reflector extends EventEmitter {
     this.listPageTimeoutMs = opts.listPageTimeoutMs ?? 60_000;
     this.relistAfterOutageMs = opts.relistAfterOutageMs ?? 60_000;
     this.healthyAfterMs = opts.healthyAfterMs ?? 1_000;
+    this.progressIntervalMs = Math.max(0, opts.progressIntervalMs ?? 0);
+    this.progressGraceMs = opts.progressGraceMs ?? this.progressIntervalMs;
+    this.progressRestartMs = opts.progressRestartMs ?? Math.max(10_000, 12 * this.progressIntervalMs);
     this.synced = new Promise<void>((resolve) => {
       this.markSynced = resolve;
     });
@@ -195,6 +237,8 @@ export class Reflector extends EventEmitter {
       lastEventAt: this.lastEventAt,
       objects: this.objects,
       troubleSince: this.hasSynced ? this.troubleSince : undefined,
+      laggingSince: this.hasSynced ? this.laggingSince : undefined,
+      probes: this.probes,
     };
   }
 
@@ -220,6 +264,7 @@ export class Reflector extends EventEmitter {
       // run() handles its own errors; reaching here is a bug, logged rather than crashing the process.
       this.logger?.error({ err }, 'reflector loop crashed');
     });
+    if (this.progressIntervalMs > 0) this.scheduleProbe(stop.signal);
   }
 
   /** Stops the loop and closes the connection; resolves when nothing is left running. */
@@ -228,6 +273,9 @@ export class Reflector extends EventEmitter {
     if (!loop) return;
     this.stopController?.abort();
     this.abortWatch?.();
+    clearTimeout(this.probeTimer);
+    clearTimeout(this.graceTimer);
+    this.probeController?.abort();
     await loop;
     clearTimeout(this.healthyTimer);
     this.loop = undefined;
@@ -351,6 +399,8 @@ export class Reflector extends EventEmitter {
     }
     this.rv = listRv ?? '';
     this.lastSeenRv = this.rv;
+    this.lines++;
+    this.progressed();
     this.healthy();
     this.objects = count;
     this.lists++;
@@ -378,6 +428,7 @@ export class Reflector extends EventEmitter {
         this.generation++; // abandons this attempt: its late callbacks are ignored
         clearTimeout(watchdog);
         this.abortWatch = undefined;
+        this.endWatch = undefined;
         controller?.abort();
         resolve(outcome);
       };
@@ -386,6 +437,7 @@ export class Reflector extends EventEmitter {
         watchdog = setTimeout(() => finish({ kind: 'stalled' }), this.watchdogMs);
       };
       this.abortWatch = () => finish({ kind: 'stopped' });
+      this.endWatch = finish;
       if (signal.aborted) {
         finish({ kind: 'stopped' });
         return;
@@ -396,6 +448,7 @@ export class Reflector extends EventEmitter {
         arm();
         this.lastWatchHadLines = true;
         this.lastEventAt = Date.now();
+        this.lines++;
         if (eventType !== 'ERROR') {
           const replaced = this.replacedHistory(eventType, obj);
           if (replaced) {
@@ -414,6 +467,7 @@ export class Reflector extends EventEmitter {
             else if (eventType === 'DELETED') this.objects = Math.max(0, this.objects - 1);
             this.backoff.reset();
             this.deliver(() => this.sink.apply(this.kind, eventType, obj, { viaRelist: false, adopt: true }));
+            this.progressed();
             break;
           }
           case 'BOOKMARK':
@@ -421,6 +475,7 @@ export class Reflector extends EventEmitter {
             this.rv = obj.metadata?.resourceVersion ?? this.rv;
             this.lastSeenRv = this.rv;
             this.backoff.reset();
+            this.progressed();
             break;
           case 'ERROR': {
             const status = obj as unknown as Partial<Status>;
@@ -512,6 +567,122 @@ export class Reflector extends EventEmitter {
     return undefined;
   }
 
+  private scheduleProbe(signal: AbortSignal, delayMs = this.progressIntervalMs): void {
+    if (signal.aborted) return;
+    this.probeTimer = setTimeout(() => {
+      void this.probe(signal).then(
+        (retryAfterMs) => this.scheduleProbe(signal, Math.max(this.progressIntervalMs, retryAfterMs ?? 0)),
+        () => this.scheduleProbe(signal),
+      );
+    }, delayMs);
+    // The probe alone must not keep a process alive.
+    this.probeTimer.unref();
+  }
+
+  /**
+   * One progress probe: the collection's current resourceVersion by a consistent LIST with
+   * `limit=1`, compared with what the watch has delivered. Only while a watch is open: a failing,
+   * listing or backing-off scope is already counted unhealthy by `troubleSince`. Resolves to the
+   * delay the server asked for before the next request (Retry-After), if any.
+   */
+  private async probe(signal: AbortSignal): Promise<number | undefined> {
+    if (!this.hasSynced || this.state !== 'watching' || this.rv === undefined) return;
+    const type = WATCH_TYPES[this.kind];
+    const controller = new AbortController();
+    this.probeController = controller;
+    const at = Date.now();
+    const linesBefore = this.lines;
+    let serverRv: string;
+    try {
+      this.probes++;
+      const page = await this.client.listPage(type, this.namespace, {
+        limit: 1,
+        labelSelector: this.labelSelector,
+        signal: AbortSignal.any([signal, controller.signal, AbortSignal.timeout(this.listPageTimeoutMs)]),
+      });
+      serverRv = page.metadata.resourceVersion ?? '';
+    } catch (err) {
+      if (signal.aborted) return;
+      // A failing probe says nothing about the watch; the watch's own errors and the watchdog
+      // cover an unreachable server. Counted, so a probe that always fails shows in the metrics.
+      const error = toKubeError(err);
+      this.count(`progress_${error.status ? `http_${error.status}` : error.reason}`);
+      // A 429 or 503 that says when to come back is honoured, within the backoff ceiling.
+      return error.retryAfterSeconds === undefined
+        ? undefined
+        : Math.min(error.retryAfterSeconds * 1000, this.backoffMaxMs);
+    } finally {
+      if (this.probeController === controller) this.probeController = undefined;
+    }
+    if (signal.aborted || !serverRv || this.rv === undefined) return;
+    if (!this.isBehind(serverRv, linesBefore)) {
+      // Caught up, or another probe's target still pending: nothing new to wait for.
+      if (!this.behind) this.clearLag();
+      return;
+    }
+    if (!this.behind) {
+      this.behind = { rv: serverRv, at, lines: linesBefore };
+      clearTimeout(this.graceTimer);
+      this.graceTimer = setTimeout(() => this.graceOver(), this.progressGraceMs);
+      this.graceTimer.unref();
+    } else if (this.laggingSince !== undefined) {
+      const lagged = Date.now() - this.laggingSince;
+      const detail = `watch at ${this.rv} trails the server's ${serverRv} for ${lagged} ms`;
+      if (lagged >= 2 * this.progressRestartMs) {
+        // A new connection did not catch up either: only a list is sure to. run() counts it.
+        this.endWatch?.({ kind: 'relist', reason: 'watch_lagging_relist', detail });
+      } else if (lagged >= this.progressRestartMs && !this.lagRestarted) {
+        // A half-open connection is fixed by a new one, resumed from our version: no list.
+        this.lagRestarted = true;
+        this.count('watch_lagging_restart');
+        this.emitFailure('watch_lagging_restart', new Error(detail));
+        this.endWatch?.({ kind: 'closed' });
+      }
+    }
+  }
+
+  /**
+   * Whether the watch is behind a version the server reported: numerically when both versions
+   * are decimal integers, otherwise (opaque versions) when they differ and no line arrived since
+   * the probe was sent.
+   */
+  private isBehind(serverRv: string, linesBefore: number): boolean {
+    const rv = this.rv;
+    if (rv === undefined) return false;
+    if (comparable(rv, serverRv)) return olderThan(rv, serverRv);
+    return rv !== serverRv && this.lines === linesBefore;
+  }
+
+  private graceOver(): void {
+    const b = this.behind;
+    if (!b || this.laggingSince !== undefined) return;
+    this.laggingSince = b.at;
+    this.count('watch_lagging');
+    this.logger?.warn(
+      { resourceVersion: this.rv, serverResourceVersion: b.rv, graceMs: this.progressGraceMs },
+      'watch trails the API server',
+    );
+    this.emit('lagging');
+  }
+
+  /** After the watch delivered a version: ends the lag once it reaches what the probe saw. */
+  private progressed(): void {
+    const b = this.behind;
+    if (!b || this.rv === undefined) return;
+    const reached = comparable(this.rv, b.rv) ? !olderThan(this.rv, b.rv) : this.lines > b.lines;
+    if (reached) this.clearLag();
+  }
+
+  private clearLag(): void {
+    clearTimeout(this.graceTimer);
+    this.behind = undefined;
+    this.lagRestarted = false;
+    if (this.laggingSince === undefined) return;
+    this.laggingSince = undefined;
+    this.logger?.info({ resourceVersion: this.rv }, 'watch caught up with the API server');
+    this.emit('caught-up');
+  }
+
   private deliver(fn: () => void): void {
     try {
       fn();
@@ -562,8 +733,13 @@ export class Reflector extends EventEmitter {
 
 /** True when both are decimal integers and `a` is older than `b`; opaque versions never compare. */
 function olderThan(a: string, b: string): boolean {
-  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  if (!comparable(a, b)) return false;
   return BigInt(a) < BigInt(b);
+}
+
+/** Both versions are decimal integers (etcd's and the emulator's are); others are opaque. */
+function comparable(a: string, b: string): boolean {
+  return /^\d+$/.test(a) && /^\d+$/.test(b);
 }
 
 const TOO_LARGE = 'Too large resource version';

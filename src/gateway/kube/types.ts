@@ -122,4 +122,11 @@ export interface ReflectorStats {
    * before the first list.
    */
   readonly troubleSince?: number | undefined;
+  /**
+   * Wall-clock ms since which a progress probe has seen the API server ahead of this scope's
+   * watch, beyond the probe's grace (a silent or slow watch); undefined while it keeps up.
+   */
+  readonly laggingSince?: number | undefined;
+  /** Progress probes sent (consistent LISTs with `limit=1`). */
+  readonly probes?: number | undefined;
 }

@@ -45,9 +45,12 @@ export function staleReason(
  * A kind is **stale** when one of its watch scopes has been unhealthy for longer than `graceMs`
  * (the watch is failing and backing off, was refused our resourceVersion and is relisting, or a
  * resumed watch has not yet been confirmed by the server), or when a scope has received nothing at
- * all for longer than `silentMs` (a half-open or silenced watch). Answers then still come from the
+ * all for longer than `silentMs` (a half-open or silenced watch), or at once when a scope is
+ * **lagging**: a progress probe saw the API server's resourceVersion ahead of what the watch
+ * delivered, and the watch did not reach it within the probe's grace (the reflector applied that
+ * grace already, so `graceMs` does not apply again). Answers then still come from the
  * last good state. `staleSince` is when the oldest of those scopes stopped being healthy (for a
- * silent one: the last time it heard anything). Before its first complete list a kind is not
+ * silent one: the last time it heard anything; for a lagging one: when the probe first saw the lag). Before its first complete list a kind is not
  * **synced**: there is no state to answer from.
  */
 export interface KindFreshness {
@@ -55,7 +58,7 @@ export interface KindFreshness {
   readonly synced: boolean;
   /** Wall-clock ms; undefined while fresh. */
   readonly staleSince: number | undefined;
-  readonly why?: 'failing' | 'silent' | undefined;
+  readonly why?: 'failing' | 'silent' | 'lagging' | undefined;
 }
 
 export interface FreshnessRules {
@@ -74,20 +77,34 @@ export function freshnessOf(
     if (!s.synced) return { kind: s.kind, synced: false, staleSince: undefined };
     let failing: number | undefined;
     let silent: number | undefined;
+    let lagging: number | undefined;
     for (const scope of s.scopes) {
+      const l = scope.laggingSince;
+      if (l !== undefined) lagging = Math.min(lagging ?? l, l);
       const t = scope.troubleSince;
       if (t !== undefined && now - t > rules.graceMs) failing = Math.min(failing ?? t, t);
       const heard = scope.lastEventAt;
       if (heard !== undefined && now - heard > rules.silentMs) silent = Math.min(silent ?? heard, heard);
     }
+    // staleSince is the oldest cause; `why` names the cause /readyz acts on first, so a scope that
+    // is failing and lagging at once still takes the replica out of rotation.
+    const oldest = [failing, silent, lagging].filter((t): t is number => t !== undefined);
+    if (oldest.length === 0) return { kind: s.kind, synced: true, staleSince: undefined };
+    const since = Math.min(...oldest);
     if (failing !== undefined && (silent === undefined || failing <= silent))
-      return { kind: s.kind, synced: true, staleSince: failing, why: 'failing' };
-    if (silent !== undefined) return { kind: s.kind, synced: true, staleSince: silent, why: 'silent' };
-    return { kind: s.kind, synced: true, staleSince: undefined };
+      return { kind: s.kind, synced: true, staleSince: since, why: 'failing' };
+    if (silent !== undefined) return { kind: s.kind, synced: true, staleSince: since, why: 'silent' };
+    return { kind: s.kind, synced: true, staleSince: since, why: 'lagging' };
   });
 }
 
-/** The /readyz verdict from the same rules: every kind synced and none stale. */
+/**
+ * The /readyz verdict from the same rules: every kind synced and none failing or silent. A lagging
+ * watch marks its answers stale but keeps the replica ready: the lag ends within the probe's
+ * restart and relist bounds, every replica watches the same server (taking one out of rotation moves callers
+ * to a peer that is likely as far behind), and a quiet kind trailing a busy server's shared
+ * resourceVersion until its next bookmark would otherwise flap readiness.
+ */
 export function readinessFrom(
   freshness: readonly KindFreshness[],
   rules: FreshnessRules,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { snapshotOf, aCluster } from '../fleet/testing.js';
 import type { KindWatchStatus } from '../store/watching.js';
-import { staleReason } from './health.js';
+import { freshnessOf, readinessFrom, staleReason } from './health.js';
 import { GatewayMetrics } from './metrics.js';
 import { estimateCacheBytes } from './watch.js';
 
@@ -122,5 +122,25 @@ describe('readiness staleness', () => {
 
   it('estimates nothing for an empty kind', () => {
     expect(estimateCacheBytes([])).toBe(0);
+  });
+});
+
+describe('freshness of a lagging watch', () => {
+  const rules = { graceMs: 2_000, silentMs: 360_000 };
+  const lagging = (over: { laggingSince?: number; troubleSince?: number }) => {
+    const s = kindStatus({ lastEventAt: 1_000 });
+    return { ...s, scopes: s.scopes.map((x) => ({ ...x, ...over })) };
+  };
+
+  it('is stale at once from when the probe saw the lag, and keeps /readyz ready', () => {
+    const f = freshnessOf([lagging({ laggingSince: 900 })], rules, 1_000);
+    expect(f).toEqual([{ kind: 'Cluster', synced: true, staleSince: 900, why: 'lagging' }]);
+    expect(readinessFrom(f, rules, 1_000)).toEqual({ ready: true });
+  });
+
+  it('is named failing when it also fails beyond the grace, so /readyz still fails, since the oldest cause', () => {
+    const f = freshnessOf([lagging({ laggingSince: 100, troubleSince: 500 })], rules, 5_000);
+    expect(f).toEqual([{ kind: 'Cluster', synced: true, staleSince: 100, why: 'failing' }]);
+    expect(readinessFrom(f, rules, 5_000).ready).toBe(false);
   });
 });

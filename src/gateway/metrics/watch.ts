@@ -100,10 +100,24 @@ export function registerWatchHealth(registry: Registry, source: WatchHealthSourc
         for (const [reason, n] of Object.entries(s.errors)) mirrors.errors.set({ kind: s.kind, reason }, n);
     },
   });
+  const probes = new Counter({
+    name: 'fleet_graph_watch_progress_probes_total',
+    help: 'Progress probes sent (a consistent LIST with limit=1 comparing the server with the watch), by kind.',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      for (const s of status())
+        mirrors.probes.set(
+          { kind: s.kind },
+          s.scopes.reduce((n, x) => n + (x.probes ?? 0), 0),
+        );
+    },
+  });
   const mirrors = {
     relists: new Mirror(relists),
     restarts: new Mirror(restarts),
     errors: new Mirror(errors),
+    probes: new Mirror(probes),
   };
   new Gauge({
     name: 'fleet_graph_watch_synced',

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { FleetGraphError, truncate } from '../../shared/errors.js';
+import { inRequestScope } from '../../shared/request-scope.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Caller } from '../graphql/index.js';
 
@@ -115,21 +116,33 @@ export function useOperationLog(log: Logger): Plugin {
         line(args, idOf(ctx), start, { errors: codes(errors, 'GRAPHQL_VALIDATION_FAILED') });
       };
     },
-    onExecute({ args }) {
+    onExecute({ args, executeFn, setExecuteFn }) {
       const a = args as ExecutionArgs;
       const requestId = idOf(a.contextValue ?? {});
       const start = performance.now();
+      // Every line logged while it runs (a refused write's detail, say) carries the request id.
+      const scoped = (x: Parameters<typeof executeFn>[0]) =>
+        inRequestScope(requestId, () => executeFn(x) as unknown);
+      setExecuteFn(scoped as typeof executeFn);
+      const mutation = describe(a).type === 'mutation';
       return {
-        onExecuteDone({ result }) {
-          const errors = Symbol.asyncIterator in result ? undefined : result.errors;
-          line(a, requestId, start, { errors: codes(errors) });
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result) return;
+          line(a, requestId, start, { errors: codes(result.errors) });
+          // The caller gets the id the log lines carry: on every error, and on every mutation
+          // (whose refusals come back as userErrors), over HTTP, SSE and WebSocket alike.
+          if (mutation || (result.errors?.length ?? 0) > 0)
+            setResult({ ...result, extensions: { ...result.extensions, requestId } });
         },
       };
     },
-    onSubscribe({ args }) {
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
       const a = args as ExecutionArgs;
       const requestId = idOf(a.contextValue ?? {});
       const start = performance.now();
+      const scoped = (x: Parameters<typeof subscribeFn>[0]) =>
+        inRequestScope(requestId, () => subscribeFn(x) as unknown);
+      setSubscribeFn(scoped as typeof subscribeFn);
       return {
         onSubscribeResult({ result }) {
           if (!(Symbol.asyncIterator in result)) {

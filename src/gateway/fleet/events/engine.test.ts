@@ -250,6 +250,44 @@ describe('EventEngine: BundleDeployment events', () => {
     expect(engine.stats().groups).toBe(1);
   });
 
+  it('every filter field selects a removal by the last known deployment, even once its cluster is gone', async () => {
+    const { store, engine, settle } = setup();
+    store.put(aGroup({ name: 'devs', selector: { matchLabels: { env: 'dev' } } }), 90);
+    const filters = {
+      all: { types: ['REMOVED'] },
+      gitRepo: { gitRepo: 'app', types: ['REMOVED'] },
+      workspace: { workspace: WS, gitRepo: 'app', bundle: 'app-a', types: ['REMOVED'] },
+      cluster: { cluster: 'dev', types: ['REMOVED'] },
+      clusterGroup: { clusterGroup: 'devs', types: ['REMOVED'] },
+      groupInWorkspace: { workspace: WS, clusterGroup: 'devs', states: ['Ready'], types: ['REMOVED'] },
+    } as const;
+    const subs = Object.entries(filters).map(
+      ([name, f]) => [name, engine.bundleDeploymentEvents(f)] as const,
+    );
+    const none = engine.bundleDeploymentEvents({ clusterGroup: 'devs', cluster: 'prod', types: ['REMOVED'] });
+    // The Cluster goes first (its namespace and deployments follow), as when Rancher deletes it.
+    store.remove(dev, 91);
+    store.remove(bd(dev), 92);
+    store.put(bd(prod, 'NotReady'), 93);
+    settle();
+    for (const [name, sub] of subs) {
+      // Events are queued synchronously by settle(): one not there by the next turn never came.
+      const e = await Promise.race([
+        sub.next().then((r) => r.value),
+        new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
+      ]);
+      expect([name, ...(e ? brief(e) : ['nothing']), e?.removal?.reason]).toEqual([
+        name,
+        'REMOVED',
+        'dev',
+        'Ready',
+        'CLUSTER_DELETED',
+      ]);
+    }
+    await none.return!();
+    expect(engine.stats().buffered).toBe(2);
+  });
+
   it('cuts off a subscriber that falls behind, without holding more than its queue, and keeps the others', async () => {
     const { store, engine, settle } = setup({ subscriberQueue: 5 });
     const overflowed: string[] = [];

@@ -175,15 +175,15 @@ interface Pending {
   readonly staleSince?: number | undefined;
 }
 
-/** Insertion-ordered map that forgets its oldest entries past `max` (times of edits seen). */
-class Recent {
-  private readonly map = new Map<string, number>();
+/** Insertion-ordered map that forgets its oldest entries past `max` (times of edits seen, records gone). */
+class Recent<V = number> {
+  private readonly map = new Map<string, V>();
   constructor(private readonly max: number) {}
-  get(key: string): number | undefined {
+  get(key: string): V | undefined {
     return this.map.get(key);
   }
-  /** Keeps the first time seen unless `replace`. */
-  set(key: string, at: number, replace = false): void {
+  /** Keeps the first value seen unless `replace`. */
+  set(key: string, at: V, replace = false): void {
     if (!replace && this.map.has(key)) return;
     this.map.delete(key);
     this.map.set(key, at);
@@ -246,6 +246,12 @@ export class EventEngine {
   private readonly deletions = new Recent(EDIT_MEMORY);
   /** When a Bundle's targets, or a Cluster's labels, last changed. */
   private readonly targetingEdits = new Recent(EDIT_MEMORY);
+  /**
+   * Deleted Clusters as last seen: a Cluster goes before its deployments do, so a removal's
+   * `clusterGroup` match needs the cluster as it was (every other filter field reads the
+   * deployment's last known state).
+   */
+  private readonly goneClusters = new Recent<ClusterRecord>(EDIT_MEMORY);
   private stops: (() => void)[] = [];
 
   constructor(opts: EventEngineOptions) {
@@ -455,6 +461,7 @@ export class EventEngine {
     if (e.type === 'DELETED' || (after?.deletionTimestamp && !before?.deletionTimestamp)) {
       this.deletions.set(`${kind}:${key}`, observedAt);
     }
+    if (e.type === 'DELETED' && before?.kind === 'Cluster') this.goneClusters.set(key, before, true);
     if (e.type === 'MODIFIED' && before && after) {
       if (kind === 'Bundle' && before.kind === 'Bundle' && after.kind === 'Bundle') {
         if (
@@ -630,7 +637,11 @@ export class EventEngine {
     }
   }
 
-  /** Whether an event passes a filter; `view` is needed only for `clusterGroup` (undefined: replay, use now). */
+  /**
+   * Whether an event passes a filter. Every field is read from the event's deployment (its last
+   * known state for REMOVED), so each field selects every event type alike. `view` is needed only
+   * for `clusterGroup` (undefined: replay, use now).
+   */
   private matches(
     f: BundleDeploymentEventFilter,
     e: BundleDeploymentEvent,
@@ -648,7 +659,10 @@ export class EventEngine {
       const snap = (view ?? (() => new FleetView(this.source.snapshot())))().snapshot;
       const ns = f.workspace ?? bd.clusterNamespace;
       const group = snap.get('ClusterGroup', `${ns}/${f.clusterGroup}`);
-      const cluster = snap.get('Cluster', `${bd.clusterNamespace}/${bd.clusterName}`);
+      const clusterKey = `${bd.clusterNamespace}/${bd.clusterName}`;
+      const cluster =
+        snap.get('Cluster', clusterKey) ??
+        (e.type === 'REMOVED' ? this.goneClusters.get(clusterKey) : undefined);
       if (!group || !cluster || !groupHasMember(group, cluster)) return false;
     }
     return true;

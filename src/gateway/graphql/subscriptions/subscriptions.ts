@@ -201,15 +201,31 @@ const FRESH = { synced: true, stale: false, staleKinds: [], staleSince: null };
 
 const BundleDeploymentEventFilterInput = builder.inputType('BundleDeploymentEventFilter', {
   description:
-    'Which BundleDeployment events to receive; names are within the workspace; all given criteria must hold.',
+    'Which BundleDeployment events to receive; all given criteria must hold. Each is matched against the deployment in the event (its last known state for REMOVED), by the labels Fleet puts on every BundleDeployment, so every criterion selects every event type alike. Names are names within a workspace: without `workspace`, a name matches in every workspace the caller may read.',
   fields: (t) => ({
-    workspace: t.string({ required: false, description: "The workspace: the Bundle's namespace." }),
-    gitRepo: t.string({ required: false, description: 'Only deployments of the GitRepo with this name.' }),
-    bundle: t.string({ required: false, description: 'Only deployments of the Bundle with this name.' }),
-    cluster: t.string({ required: false, description: 'Only deployments to the Cluster with this name.' }),
+    workspace: t.string({
+      required: false,
+      description:
+        "The workspace: the Bundle's namespace (the deployment's `fleet.cattle.io/bundle-namespace` label).",
+    }),
+    gitRepo: t.string({
+      required: false,
+      description:
+        'Only deployments of the GitRepo with this name (their `fleet.cattle.io/repo-name` label): deployments of hand-made Bundles and HelmOps never match.',
+    }),
+    bundle: t.string({
+      required: false,
+      description:
+        'Only deployments of the Bundle with this name (their `fleet.cattle.io/bundle-name` label).',
+    }),
+    cluster: t.string({
+      required: false,
+      description: 'Only deployments to the Cluster with this name (their `fleet.cattle.io/cluster` label).',
+    }),
     clusterGroup: t.string({
       required: false,
-      description: 'Only deployments to clusters this ClusterGroup selects at the time of the event.',
+      description:
+        "Only deployments to clusters this ClusterGroup (in `workspace`, else in the cluster's workspace) selects at the time of the event; a deleted cluster counts as last seen. A deployment removed because its cluster left the group no longer matches: filter its removal by `cluster` or `gitRepo` instead.",
     }),
     states: t.field({
       type: [BundleStateEnum],
