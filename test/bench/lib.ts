@@ -107,6 +107,8 @@ export interface LoadResult extends Latencies {
   readonly errors: number;
   readonly seconds: number;
   readonly reqPerSec: number;
+  /** Requests sent during the warm-up (not in the figures; the auth reviews count them). */
+  readonly warmupRequests: number;
 }
 
 /**
@@ -139,9 +141,9 @@ export async function load(
       };
       const t0 = performance.now();
       await Promise.all(Array.from({ length: opts.connections }, worker));
-      return { errors, seconds: (performance.now() - t0) / 1000 };
+      return { errors, sent, seconds: (performance.now() - t0) / 1000 };
     };
-    await phase(opts.warmupMs, opts.maxRequests, undefined);
+    const warmup = await phase(opts.warmupMs, opts.maxRequests, undefined);
     const ms: number[] = [];
     const { errors, seconds } = await phase(opts.maxMs, opts.maxRequests, ms);
     return {
@@ -150,6 +152,7 @@ export async function load(
       errors,
       seconds: round(seconds),
       reqPerSec: round(ms.length / seconds, 1),
+      warmupRequests: warmup.sent,
       ...summarize(ms),
     };
   } finally {
@@ -217,6 +220,38 @@ export function countApiRequests(port: number, isCollection: (path: string) => b
     take(): RequestCounts {
       const c = counts;
       counts = emptyCounts();
+      return c;
+    },
+    stop() {
+      unsubscribe('http.server.request.start', onStart);
+    },
+  };
+}
+
+export interface ReviewCounts {
+  tokenReviews: number;
+  accessReviews: number;
+}
+
+/**
+ * Counts the TokenReviews and SubjectAccessReviews the in-process API emulator on `port` serves:
+ * what the gateway pays the API server to authenticate and authorize its callers.
+ */
+export function countReviews(port: number) {
+  let counts: ReviewCounts = { tokenReviews: 0, accessReviews: 0 };
+  const onStart = (message: unknown) => {
+    const m = message as { request: IncomingMessage };
+    if (m.request.socket.localPort !== port || m.request.method !== 'POST') return;
+    const path = new URL(m.request.url ?? '/', 'http://x').pathname;
+    if (path.endsWith('/tokenreviews')) counts.tokenReviews++;
+    else if (path.endsWith('/subjectaccessreviews')) counts.accessReviews++;
+  };
+  subscribe('http.server.request.start', onStart);
+  return {
+    /** The counts since the last take, and a fresh start. */
+    take(): ReviewCounts {
+      const c = counts;
+      counts = { tokenReviews: 0, accessReviews: 0 };
       return c;
     },
     stop() {

@@ -8,6 +8,7 @@
  *   npm run bench                  L = 1,000 clusters × 50 bundles, XL = 10,000 × 100 (budget: 10 min on an idle 2-core machine)
  *   npm run bench -- --quick       small sizes and short loops for development (budget: 2 min)
  *   npm run bench -- --only P1,P5  some goals only (P3 and P6 include XL unless --no-xl)
+ *   npm run bench -- --only AUTH   what authenticating callers costs per request (auth.ts, ~1 min)
  *   npm run bench -- --publish     also copy results.{json,md} and the charts to docs/performance/
  *   npm run bench -- --profile     CPU profiles of the gateway (node --cpu-prof) into the results dir
  *
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { SETTINGS } from '../../src/config.js';
+import { AUTH_GOAL, authCost } from './auth.js';
 import { startChild, type Child } from './procs/ipc.js';
 import { EVENTS_SUBSCRIPTION, SMALL_QUERY, STALE_SUBSCRIPTION, STATUS_QUERY } from './queries.js';
 import type { LoadResult, RequestCounts } from './lib.js';
@@ -43,7 +45,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKSPACE = 'fleet-default';
 const GITREPO = 'scale';
 const PAGE_ROWS = 100;
-const GOALS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'] as const;
+/**
+ * The auth measurement's fleet: small, to start quickly. A namespaced caller's cost grows with the
+ * namespaces (one SubjectAccessReview per kind and namespace when nothing is cached).
+ */
+const AUTH_FLEET = { clusters: 200, bundles: 20 };
+const GOALS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', AUTH_GOAL] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -78,7 +85,7 @@ interface Settings {
 const USAGE = `Usage: npm run bench -- [--quick] [--only P1,P2,…] [--no-xl] [--publish] [--profile] [--out DIR]
                         [--clusters N --bundles M] [--subscribers N] [--fanout N,N,…]
   --quick          small sizes, short loops (budget 2 min); also BENCH_QUICK=1
-  --only LIST      goals to run, from P1…P8 (default all)
+  --only LIST      goals to run, from P1…P8 and AUTH (default all)
   --no-xl          leave out the XL fleet (P3, P6)
   --publish        copy the results and charts to docs/performance/
   --profile        write CPU profiles of the gateway process (node --cpu-prof) to <out>/profiles
@@ -218,6 +225,8 @@ async function startEmulator(opts: {
   bundles: number;
   controllers?: boolean;
   cleanup?: 'prompt' | 'legacy';
+  tokenAuthFile?: string;
+  objects?: unknown[];
 }): Promise<Env> {
   const kubeconfig = join(tmp, `kubeconfig-${Date.now()}.json`);
   const heap = opts.clusters * opts.bundles > 200_000 ? ['--max-old-space-size=6144'] : [];
@@ -231,6 +240,8 @@ async function startEmulator(opts: {
         controllers: opts.controllers ?? false,
         cleanup: opts.cleanup ?? 'prompt',
         kubeconfig,
+        tokenAuthFile: opts.tokenAuthFile,
+        objects: opts.objects,
       }),
     ],
     heap,
@@ -256,13 +267,18 @@ function gatewayLimitFlags(): string[] {
 }
 
 let profileN = 0;
-async function startGatewayProc(s: Settings, env: Env, big = false): Promise<Child> {
+async function startGatewayProc(
+  s: Settings,
+  env: Pick<Env, 'kubeconfig'>,
+  big = false,
+  flags: string[] = [],
+): Promise<Child> {
   const execArgv = ['--expose-gc', ...(big ? ['--max-old-space-size=4096'] : [])];
   // One directory per gateway process: Node writes a profile per thread (the module loader's
   // thread too), named by pid and thread id; the gateway's is the main thread's (the biggest).
   if (s.profile)
     execArgv.push('--cpu-prof', '--cpu-prof-dir', join(s.outDir, 'profiles', `gateway-${++profileN}`));
-  return child('gateway', [env.kubeconfig, ...gatewayLimitFlags()], execArgv, 900_000);
+  return child('gateway', [env.kubeconfig, ...gatewayLimitFlags(), ...flags], execArgv, 900_000);
 }
 
 const graphqlBody = (query: string, variables: Record<string, unknown>) =>
@@ -1063,10 +1079,10 @@ async function main(): Promise<number> {
       };
       const ours = (goal: string) => s.goals.has(goal);
       allRows.push(...prev.rows.filter((r) => !ours(r.goal)));
-      allNotes.push(...prev.notes.filter((n) => !ours(n.slice(0, 2))));
+      allNotes.push(...prev.notes.filter((n) => !ours(n.slice(0, n.indexOf(':')))));
       for (const [k, v] of Object.entries(prev.data)) if (!(k in data)) data[k] = v;
       for (const f of await readdir(s.merge))
-        if (f.endsWith('.svg') && !(f in charts) && !ours(f.slice(0, 2).toUpperCase()))
+        if (f.endsWith('.svg') && !(f in charts) && !ours(f.slice(0, f.indexOf('-')).toUpperCase()))
           charts[f] = await readFile(join(s.merge, f), 'utf8');
       const kept = [...new Set(prev.rows.filter((r) => !ours(r.goal)).map((r) => r.goal))];
       mergedFrom = { at: prev.at, machine: prev.machine, goals: kept };
@@ -1217,6 +1233,26 @@ async function main(): Promise<number> {
     }
     await writeResults(false);
     if (has(s, 'P7')) await guarded('P7', () => p7(s));
+    await writeResults(false);
+    if (has(s, AUTH_GOAL))
+      await guarded(AUTH_GOAL, () =>
+        authCost({
+          tmp,
+          quick: s.quick,
+          workspace: WORKSPACE,
+          gitRepo: GITREPO,
+          fleet: AUTH_FLEET,
+          startEmulator: (o) => startEmulator({ mode: 'scale', ...AUTH_FLEET, ...o }),
+          startGateway: (env, flags) => startGatewayProc(s, env, false, flags),
+          clients: () => child('clients', []),
+          stop,
+          row,
+          notMeasured: (metric, why) => notMeasured(AUTH_GOAL, metric, why),
+          note: (text) => notes.push(text),
+          log,
+          data,
+        }),
+      );
     await writeResults(false);
     if (has(s, 'P3') && s.xl) await storeMemory('XL', XLbds);
   } catch (e) {

@@ -430,25 +430,27 @@ serveParent(
       ms: number;
       warmupMs: number;
       maxRequests: number;
+      /** Further request headers (the caller's bearer token). */
+      headers?: Record<string, string>;
     }) =>
       load(
         {
           url: new URL(p.url),
           method: 'POST',
           body: p.body,
-          headers: { accept: 'application/graphql-response+json, application/json' },
+          headers: { accept: 'application/graphql-response+json, application/json', ...p.headers },
         },
         { connections: p.connections, maxMs: p.ms, maxRequests: p.maxRequests, warmupMs: p.warmupMs },
       ),
     /** One POST, its status and body. */
-    post: async (p: { url: string; body: string }) => {
+    post: async (p: { url: string; body: string; headers?: Record<string, string> }) => {
       const agent = new Agent({ keepAlive: false });
       try {
         return await request(agent, {
           url: new URL(p.url),
           method: 'POST',
           body: p.body,
-          headers: { accept: 'application/graphql-response+json, application/json' },
+          headers: { accept: 'application/graphql-response+json, application/json', ...p.headers },
         });
       } finally {
         agent.destroy();

@@ -5,13 +5,14 @@
  *
  * `scale` seeds the converged scale scenario (with agent bundles); `bulk` writes clusters × bundles
  * BundleDeployments straight into the store (src/simulator/scenarios/bulk.ts). Writes a plain-HTTP
- * kubeconfig for the other processes and counts the requests it serves.
+ * kubeconfig for the other processes and counts the requests it serves (the auth reviews apart).
  */
 import { writeFile } from 'node:fs/promises';
+import type { KubeObject } from '../../../src/apis/kube.js';
 import { silentLogger } from '../../../src/shared/logger.js';
 import { startSimulation } from '../../../src/simulator/index.js';
 import { seedBulkScale } from '../../../src/simulator/scenarios/bulk.js';
-import { countApiRequests } from '../lib.js';
+import { countApiRequests, countReviews } from '../lib.js';
 import { serveParent } from './ipc.js';
 
 interface Options {
@@ -21,6 +22,10 @@ interface Options {
   controllers: boolean;
   cleanup: 'prompt' | 'legacy';
   kubeconfig: string;
+  /** kube-apiserver's static token file (ordinary users, judged by RBAC), for the auth measurement. */
+  tokenAuthFile?: string;
+  /** Further objects to seed (RBAC for the token file's users). */
+  objects?: KubeObject[];
 }
 
 const o = JSON.parse(process.argv[2] ?? '{}') as Options;
@@ -35,7 +40,9 @@ const sim = await startSimulation({
   scaleBundles: o.bundles,
   logger: silentLogger(),
   controllers: o.controllers,
+  ...(o.tokenAuthFile ? { tokenAuthFile: o.tokenAuthFile } : {}),
 });
+if (o.objects?.length) sim.apiServer.seed(o.objects);
 if (o.mode === 'bulk')
   seedBulkScale(sim.apiServer, {
     clusters: o.clusters,
@@ -52,6 +59,7 @@ const isCollection = (path: string) => {
   return false;
 };
 const counter = countApiRequests(sim.apiServer.port, isCollection);
+const reviews = countReviews(sim.apiServer.port);
 
 serveParent(
   {
@@ -64,10 +72,13 @@ serveParent(
   {
     /** The requests served since the last call. */
     counts: () => counter.take(),
+    /** TokenReviews and SubjectAccessReviews served since the last call. */
+    reviews: () => reviews.take(),
     resourceVersion: () => sim.apiServer.resourceVersion,
   },
   async () => {
     counter.stop();
+    reviews.stop();
     await sim.stop();
   },
 );
