@@ -42,6 +42,7 @@ import {
 } from './graphql/index.js';
 import { withAlerts } from './graphql/alerts/context.js';
 import { withLive } from './graphql/subscriptions/live.js';
+import { SharedSubscriptions, type SharedSubscriptionStats } from './graphql/subscriptions/shared.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
 import { KubeLeaseLock, LeaderElector, LEADER_LEASE_NAME, newHolderIdentity } from './kube/leader.js';
@@ -138,6 +139,8 @@ export interface Gateway {
   readiness(): Readiness;
   /** The live event engine's counters (replay buffer, subscribers, deepest queue). */
   eventStats(): EventEngineStats;
+  /** Subscription events executed, and deliveries that reused a group member's execution. */
+  subscriptionSharing(): SharedSubscriptionStats;
   /** Who leads, as this replica sees it. */
   leadership(): Leadership;
   /**
@@ -584,6 +587,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           : { ok: false, reason: result.reason };
       }
     : undefined;
+  // Subscribers with the same operation, variables and caller share each event's execution.
+  const shared = new SharedSubscriptions({ revision: () => store.revision });
   const app = createApp({
     schema: buildSchema(),
     authenticate,
@@ -629,6 +634,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       useFreshness({ source: freshness, syncWaitMs: config.syncWaitSeconds * 1000 }),
       metrics.graphql.plugin,
     ],
+    executionPlugins: [shared.plugin()],
     // On the API port only when no metrics port is set.
     metrics: config.metricsPort === undefined ? () => metrics.render() : undefined,
   });
@@ -658,6 +664,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         draining = true;
       },
       gate: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
+      resultJson: (result, make) => shared.json(result, make),
     });
   } catch (e) {
     await metricsServer?.stop();
@@ -677,6 +684,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
+    subscriptionSharing: () => shared.stats(),
     leadership: () => ({ identity, leading, holder: elector ? elector.leader() : identity }),
     stop(stopOpts) {
       stopping ??= (async () => {
