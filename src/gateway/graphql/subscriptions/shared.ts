@@ -20,13 +20,13 @@
  * alone. Entries live until the store revision moves on, so the cache holds at most the events
  * delivered at one revision.
  */
-import { getDocumentString } from '@envelop/core';
 import { buildExecutionContext, execute } from '@graphql-tools/executor';
 import {
   createSourceEventStream,
   getOperationAST,
   GraphQLError,
   print,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
@@ -60,11 +60,22 @@ export function accessKey(caller: Caller): string {
   return JSON.stringify(['user', caller.name, caller.uid ?? null, [...caller.groups].sort(), extra]);
 }
 
+/**
+ * Documents in one canonical text: the same operation sent with other spacing, or reaching the
+ * gateway by another transport (whose parser may keep the source text or not), is one document.
+ */
+const printed = new WeakMap<DocumentNode, string>();
+function documentText(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (text === undefined) printed.set(document, (text = print(document)));
+  return text;
+}
+
 /** The identity of an operation's answers: document, operation, variables and caller. */
 export function groupKey(args: ExecutionArgs): string {
   const ctx = args.contextValue as Partial<GraphQLContext> | undefined;
   return JSON.stringify([
-    getDocumentString(args.document, print),
+    documentText(args.document),
     args.operationName ?? null,
     args.variableValues ?? {},
     ctx?.caller ? accessKey(ctx.caller) : 'anonymous',
