@@ -53,7 +53,7 @@ import {
   type FreshnessRules,
   type KindFreshness,
 } from './metrics/index.js';
-import type { FreshnessSource } from './graphql/common/freshness.js';
+import type { Freshness, FreshnessSource } from './graphql/common/freshness.js';
 import {
   createApp,
   startMetricsServer,
@@ -300,18 +300,32 @@ function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSo
       listener();
     }
   };
+  // One report per set of kinds and reading: every subscriber of a burst gets the same object
+  // (which also lets subscribers sharing a result share its freshened copy, server/freshness.ts).
+  let reports = new Map<string, Freshness>();
+  let reportsOf: KindFreshness[] | undefined;
   return {
     report(kinds) {
+      const reading = current();
+      if (reading !== reportsOf) {
+        reports = new Map();
+        reportsOf = reading;
+      }
+      const key = kinds.join('\u0000');
+      const known = reports.get(key);
+      if (known) return known;
       const wanted = new Set(kinds);
-      const all = current().filter((f) => wanted.has(f.kind));
+      const all = reading.filter((f) => wanted.has(f.kind));
       const stale = all.filter((f) => f.staleSince !== undefined);
       const since = stale.length > 0 ? Math.min(...stale.map((f) => f.staleSince!)) : undefined;
-      return {
+      const made: Freshness = {
         synced: all.every((f) => f.synced),
         stale: stale.length > 0,
         staleKinds: stale.map((f) => f.kind).sort(),
         staleSince: since === undefined ? null : new Date(since).toISOString(),
       };
+      reports.set(key, made);
+      return made;
     },
     async waitSynced(kinds, timeoutMs) {
       const waits = kinds.map((k) => synced.get(k)).filter((p) => p !== undefined);

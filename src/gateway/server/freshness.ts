@@ -20,11 +20,12 @@ function withFreshness(result: ExecutionResult, freshness: Freshness): Execution
 }
 
 const sameFreshness = (a: Freshness, b: Freshness) =>
-  a.synced === b.synced &&
-  a.stale === b.stale &&
-  a.staleSince === b.staleSince &&
-  a.staleKinds.length === b.staleKinds.length &&
-  a.staleKinds.every((k, i) => b.staleKinds[i] === k);
+  a === b ||
+  (a.synced === b.synced &&
+    a.stale === b.stale &&
+    a.staleSince === b.staleSince &&
+    a.staleKinds.length === b.staleKinds.length &&
+    a.staleKinds.every((k, i) => b.staleKinds[i] === k));
 
 /** The freshened copy of each subscription result, while its freshness holds. */
 const freshened = new WeakMap<ExecutionResult, { freshness: Freshness; result: ExecutionResult }>();
