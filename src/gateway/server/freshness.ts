@@ -39,8 +39,20 @@ function sharedWithFreshness(result: ExecutionResult, freshness: Freshness): Exe
   const known = freshened.get(result);
   if (known && sameFreshness(known.freshness, freshness)) return known.result;
   const made = withFreshness(result, freshness);
+  // yoga's SSE writer serializes a result with its own `stringify` when it has one: the JSON of a
+  // shared result is then made once for all of its SSE subscribers. Not enumerable, so it is
+  // never part of the JSON itself.
+  Object.defineProperty(made, 'stringify', { value: stringifyOnce, enumerable: false });
   freshened.set(result, { freshness, result: made });
   return made;
+}
+
+const serialized = new WeakMap<object, string>();
+function stringifyOnce(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  let json = serialized.get(value);
+  if (json === undefined) serialized.set(value, (json = JSON.stringify(value)));
+  return json;
 }
 
 /**
