@@ -30,9 +30,10 @@ export type {
   RetargetStrategy,
   StepState,
 } from './operation.js';
-export { planRetarget, retargetValidation, sameTargets } from './plan.js';
+export { planRetarget, retargetValidation } from './plan.js';
 export type { BundleRetargetPlan, RetargetPlan } from './plan.js';
-export { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
+export { bundleCarriesGitRepoTargets } from '../rules/carried-targets.js';
+export { selectOrphans } from './prune.js';
 export type { OrphanSelection } from './prune.js';
 export { ALLOW_ALL } from './port.js';
 export type {
