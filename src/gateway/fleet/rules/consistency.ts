@@ -20,6 +20,7 @@ import type {
   HelmOpRecord,
 } from '../../store/records.js';
 import type { Inconsistency, RemovalReason } from './read-model.js';
+import { bundleOwner } from './bundle-owner.js';
 import { missingDeploymentCause } from './missing-deployment.js';
 import { statusFromDeployments } from './summaries.js';
 import { stillTargeted, type TargetingVerdict } from './still-targeted.js';
@@ -179,9 +180,8 @@ const COMPARED: readonly {
 export function statusFindings(view: FleetView, owner: GitRepoRecord | HelmOpRecord): Finding[] {
   const snap = view.snapshot;
   const isRepo = owner.kind === 'GitRepo';
-  const bds = isRepo
-    ? snap.deploymentsOfGitRepo(owner.namespace, owner.name)
-    : snap.deploymentsOfHelmOp(owner.namespace, owner.name);
+  const bds = bundleOwner(owner.kind).deployments(snap, owner.namespace, owner.name);
+  // Only a GitRepo's display state can be overridden by its gitjob (docs/fleet/state.md §5.4).
   const actual = statusFromDeployments(bds, isRepo ? owner.status : undefined);
   const findings: Finding[] = [];
   for (const c of COMPARED) {
