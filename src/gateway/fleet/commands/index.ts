@@ -1,4 +1,4 @@
-/** fleet/commands: the write side (project issue #5). graphql/ uses it through the context. */
+/** fleet/commands: the write side. graphql/ uses it through the context. */
 export { ACCEPTED_NOT_YET_VISIBLE, FleetCommands } from './commands.js';
 export type {
   AcceptedWrite,
