@@ -184,6 +184,9 @@ function unavailable(message: string) {
   return createGraphQLError(message, { extensions: { code: 'UNAVAILABLE', http: { status: 503 } } });
 }
 
+const isEventStream = (request: Request) =>
+  (request.headers.get('accept') ?? '').includes('text/event-stream');
+
 /**
  * Authenticates every GraphQL request over HTTP (queries, mutations, SSE) before it is parsed, and
  * remembers the caller for the context. GraphiQL's page, /healthz, /readyz and /metrics are served
@@ -192,6 +195,7 @@ function unavailable(message: string) {
 function useAuthentication(
   authenticate: Authenticate,
   callers: WeakMap<Request, Caller>,
+  streams: StreamLimiter,
   log: Logger,
 ): Plugin {
   return {
@@ -221,6 +225,24 @@ function useAuthentication(
         log.info({ reason: result.reason }, 'request refused: not authenticated');
         endResponse(unauthenticatedResponse(fetchAPI));
         return;
+      }
+      // A stream the caller has no slot for is refused before its body is read (see server.ts).
+      if (isEventStream(request)) {
+        const address = (args.serverContext as ServerContext).req?.socket?.remoteAddress ?? 'unknown';
+        const refusal = streams.refusal(identityKey(result.caller, address), address, true);
+        if (refusal) {
+          endResponse(
+            fetchAPI.Response.json(
+              {
+                errors: [
+                  { message: refusal.message, extensions: { code: refusal.code, limit: refusal.limit } },
+                ],
+              },
+              { status: 429, headers: { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) } },
+            ),
+          );
+          return;
+        }
       }
       callers.set(request, result.caller);
     },
@@ -259,9 +281,6 @@ export function appInternals(app: App): AppInternals {
   internals.set(app, made);
   return made;
 }
-
-const isEventStream = (request: Request) =>
-  (request.headers.get('accept') ?? '').includes('text/event-stream');
 
 export function createApp(opts: AppOptions): App {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -368,7 +387,7 @@ export function createApp(opts: AppOptions): App {
         },
       }),
       // After the health, readiness and metrics endpoints, which need no token.
-      ...(authenticate ? [useAuthentication(authenticate, callers, log)] : []),
+      ...(authenticate ? [useAuthentication(authenticate, callers, streams, log)] : []),
       ...(opts.introspection === false ? [noIntrospection()] : []),
       ...(opts.plugins ?? []),
     ],
