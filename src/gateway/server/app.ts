@@ -360,9 +360,6 @@ export function createApp(opts: AppOptions): App {
         : [
             useGraphiQL({
               endpoint: GRAPHQL_PATH,
-              // A browser cannot set headers on a WebSocket upgrade, and GraphiQL sends its header
-              // editor's headers on HTTP requests only: with authentication, subscriptions go over SSE.
-              subscriptionsProtocol: authenticate ? 'SSE' : 'WS',
               defaultQuery: DEFAULT_QUERY,
               title: 'fleet-graph',
               // With authentication the header editor starts open with the header to fill in. It is
