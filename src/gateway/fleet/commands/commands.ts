@@ -14,6 +14,11 @@ import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError, truncate } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/logger.js';
 import type { BundleDeploymentRecord, GitRepoRecord } from '../read-model.js';
+import {
+  gitRepoRestrictionVerdict,
+  restrictionRefusal,
+  type RestrictedFields,
+} from '../rules/restrictions.js';
 import { FleetView } from '../view.js';
 import {
   encodeOperation,
@@ -193,6 +198,15 @@ export class FleetCommands {
   }
 
   // ─── helpers ────────────────────────────────────────────────────────────────
+
+  /**
+   * RESTRICTED when a GitRepoRestriction of the namespace would refuse the GitRepo with `fields`
+   * (rules/restrictions.ts): Fleet would write no Bundles for it, so no edit of it takes effect.
+   */
+  private restricted(namespace: string, name: string, fields: RestrictedFields): UserError[] {
+    const v = gitRepoRestrictionVerdict(this.deps.store.snapshot(), namespace, fields);
+    return v.accepted ? [] : [userError(ErrorCode.RESTRICTED, restrictionRefusal(`${namespace}/${name}`, v))];
+  }
 
   /**
    * Refusals decided before anything is sent, in an order that leaks nothing: the namespace must
@@ -408,6 +422,7 @@ export class FleetCommands {
     );
     const repo = this.repo(input);
     if (!repo) errors.push(this.notFound(input));
+    else errors.push(...this.restricted(repo.namespace, repo.name, repo));
     if (errors.length > 0 || !repo) return fail(errors);
 
     const running = operationOf(repo, this.signer);
@@ -673,6 +688,12 @@ export class FleetCommands {
   /** Changes the source fields of a GitRepo (repo, branch, revision, paths). */
   async updateGitRepo(caller: CommandCaller, input: Guarded & GitRepoFields): Promise<CommandResult> {
     const problems = sourceProblems(input, false);
+    // Judged as the GitRepo will be after the write (only `repo` of the judged fields can change here).
+    const repo = this.repo(input);
+    if (repo && problems.length === 0)
+      problems.push(
+        ...this.restricted(repo.namespace, repo.name, { ...repo, repo: input.repo ?? repo.repo }),
+      );
     return this.simplePatch(caller, 'update', input, () => ({ spec: sourceSpec(input) }), problems);
   }
 
@@ -742,6 +763,7 @@ export class FleetCommands {
           ]),
       ...sourceProblems(input, true),
       ...v.problems.map((p) => userError(ErrorCode.INVALID_TARGET, p.message, p.field)),
+      ...this.restricted(input.namespace, input.name, { repo: input.repo ?? '' }),
     ];
     if (this.repo(input))
       errors.push(

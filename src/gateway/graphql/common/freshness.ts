@@ -29,6 +29,7 @@ export type KindName =
   | 'Cluster'
   | 'ClusterGroup'
   | 'BundleNamespaceMapping'
+  | 'GitRepoRestriction'
   | 'Namespace';
 
 export const ALL_KINDS: readonly KindName[] = [
@@ -39,6 +40,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'Cluster',
   'ClusterGroup',
   'BundleNamespaceMapping',
+  'GitRepoRestriction',
   'Namespace',
 ];
 
