@@ -13,13 +13,13 @@ import type { GitRepoSpec, GitTarget } from '../../../apis/fleet.js';
 import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError, truncate } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/logger.js';
-import type { BundleDeploymentRecord, GitRepoRecord } from '../read-model.js';
+import type { BundleDeploymentRecord, GitRepoRecord } from '../rules/read-model.js';
 import {
   gitRepoRestrictionVerdict,
   restrictionRefusal,
   type RestrictedFields,
 } from '../rules/restrictions.js';
-import { FleetView } from '../view.js';
+import { FleetView } from '../rules/view.js';
 import {
   encodeOperation,
   findOperation,
