@@ -67,6 +67,7 @@ export const WATCHED_FLEET_TYPES: readonly ResourceType[] = [
   HELMOPS,
   BUNDLES,
   BUNDLE_DEPLOYMENTS,
+  GITREPO_RESTRICTIONS,
 ];
 
 export function apiVersionOf(t: ResourceType): string {

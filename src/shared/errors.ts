@@ -21,6 +21,11 @@ export const ErrorCode = {
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   /** One operation asked for details (reads from the API server) of more objects than allowed. */
   TOO_MANY_DETAIL_READS: 'TOO_MANY_DETAIL_READS',
+  /**
+   * A GitRepoRestriction of the namespace refuses the GitRepo: Fleet would set `Accepted=False`
+   * and write no Bundles for it, whatever its targets.
+   */
+  RESTRICTED: 'RESTRICTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -66,6 +66,7 @@ const CLUSTER_RULES = [
   'clusters',
   'clustergroups',
   'bundlenamespacemappings',
+  'gitreporestrictions',
   'namespaces',
   'tokenreviews',
   'subjectaccessreviews',
@@ -345,7 +346,7 @@ afterAll(async () => {
 });
 
 describe('chart RBAC is least privilege (emulator RBAC)', () => {
-  it('renders the rules the proof walks: seven Fleet kinds, namespaces, reviews, impersonation, the Lease', () => {
+  it('renders the rules the proof walks: eight Fleet kinds, namespaces, reviews, impersonation, the Lease', () => {
     const resources = (rules: V1PolicyRule[] | undefined) => (rules ?? []).flatMap((r) => r.resources ?? []);
     expect(resources(clusterRole.rules)).toEqual(CLUSTER_RULES);
     expect(resources(role.rules)).toEqual(['leases']);

@@ -327,6 +327,7 @@ describe('startWatching', () => {
         'Cluster',
         'ClusterGroup',
         'GitRepo',
+        'GitRepoRestriction',
         'HelmOp',
         'Namespace',
       ]);

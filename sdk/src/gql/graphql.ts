@@ -178,6 +178,8 @@ export type UserErrorCode =
   | 'INVALID_TARGET'
   /** The GitRepo (or operation) does not exist. */
   | 'NOT_FOUND'
+  /** A GitRepoRestriction of the namespace refuses the GitRepo as it would be after the write (target namespace, service account, repo URL or client secret outside its allow-lists): Fleet would set `Accepted=False` and write no Bundles for it; nothing was written. */
+  | 'RESTRICTED'
   /** The write was made but did not come back through the watch in time. */
   | 'TIMEOUT'
   /** The Kubernetes API could not be reached or failed. */

@@ -21,6 +21,7 @@ import type {
 import { allFindings } from './rules/consistency.js';
 import { blockersOf, cyclesThrough, resolveDependsOn } from './rules/dependencies.js';
 import { previewTargets } from './rules/preview.js';
+import { assertGitRepoAccepted } from './rules/restrictions.js';
 import { previewGitRepoRetarget } from './rules/retarget.js';
 import type { BundleRetargetPreview } from './rules/retarget.js';
 import type {
@@ -399,6 +400,17 @@ class SnapshotReadModel implements FleetReadModel {
     targets: readonly GitTarget[],
     gitRepo?: PreviewGitRepo,
   ): readonly PreviewedCluster[] {
-    return previewTargets(this.view, namespace, targets, gitRepo);
+    const targetsChecked = previewTargets(this.view, namespace, targets, gitRepo);
+    // Restrictions judge the GitRepo, not its targets: what the caller gives, else what it has.
+    const existing = gitRepo?.name
+      ? this.view.snapshot.get('GitRepo', `${namespace}/${gitRepo.name}`)
+      : undefined;
+    assertGitRepoAccepted(this.view.snapshot, namespace, gitRepo?.name, {
+      repo: gitRepo?.repo ?? existing?.repo,
+      targetNamespace: gitRepo?.targetNamespace ?? existing?.targetNamespace,
+      serviceAccount: gitRepo?.serviceAccount ?? existing?.serviceAccount,
+      clientSecretName: gitRepo?.clientSecretName ?? existing?.clientSecretName,
+    });
+    return targetsChecked;
   }
 }

@@ -35,13 +35,18 @@ export function namespacesByKind(snapshot: Snapshot): Map<RecordKind, Set<string
     for (const r of snapshot.list(kind)) set.add(r.namespace);
     out.set(kind, set);
   }
+  // GitRepoRestrictions are seen through GitRepo rights (visibleSnapshot), also where no GitRepo is yet.
+  for (const r of snapshot.list('GitRepoRestriction')) out.get('GitRepo')?.add(r.namespace);
   return out;
 }
 
 /** The snapshot as the caller may see it. */
 export function visibleSnapshot(snapshot: Snapshot, visibility: Visibility): Snapshot {
+  // A GitRepoRestriction is seen by whoever may read the GitRepos it judges: Fleet publishes its
+  // verdict in their `Accepted` condition, and the gateway's previews must reach the same one.
   const ok = (r: { kind: RecordKind; namespace: string }) =>
-    r.kind === 'Namespace' || visibility.allows(r.kind, r.namespace);
+    r.kind === 'Namespace' ||
+    visibility.allows(r.kind === 'GitRepoRestriction' ? 'GitRepo' : r.kind, r.namespace);
   const keep = <T extends { kind: RecordKind; namespace: string }>(list: readonly T[]): readonly T[] => {
     const out = list.filter(ok);
     return out.length === list.length ? list : out;

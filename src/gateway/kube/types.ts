@@ -9,6 +9,7 @@ import {
   BUNDLES,
   CLUSTER_GROUPS,
   CLUSTERS,
+  GITREPO_RESTRICTIONS,
   GITREPOS,
   HELMOPS,
   NAMESPACES,
@@ -24,6 +25,7 @@ export type WatchKind =
   | 'Cluster'
   | 'ClusterGroup'
   | 'BundleNamespaceMapping'
+  | 'GitRepoRestriction'
   | 'Namespace';
 
 export const WATCH_TYPES: Readonly<Record<WatchKind, ResourceType>> = {
@@ -34,6 +36,7 @@ export const WATCH_TYPES: Readonly<Record<WatchKind, ResourceType>> = {
   Cluster: CLUSTERS,
   ClusterGroup: CLUSTER_GROUPS,
   BundleNamespaceMapping: BUNDLE_NAMESPACE_MAPPINGS,
+  GitRepoRestriction: GITREPO_RESTRICTIONS,
   Namespace: NAMESPACES,
 };
 
@@ -46,6 +49,7 @@ export const WATCH_KINDS: readonly WatchKind[] = [
   'Cluster',
   'ClusterGroup',
   'BundleNamespaceMapping',
+  'GitRepoRestriction',
   'GitRepo',
   'HelmOp',
   'Bundle',

@@ -15,6 +15,7 @@ import type {
   ClusterGroup,
   Condition,
   GitRepo,
+  GitRepoRestriction,
   GitTarget,
   HelmOp,
   ResourceCounts,
@@ -46,6 +47,7 @@ import type {
   ConditionRecord,
   FleetRecord,
   GitRepoRecord,
+  GitRepoRestrictionRecord,
   HelmOpRecord,
   Labels,
   NamespaceRecord,
@@ -194,6 +196,8 @@ export function gitRepoRecord(interner: Interner, o: GitRepo): GitRepoRecord {
     paths: sharedList(interner, 'p', spec.paths),
     targets: sharedList<GitTarget>(interner, 'gt', spec.targets),
     targetNamespace: spec.targetNamespace,
+    serviceAccount: spec.serviceAccount,
+    clientSecretName: spec.clientSecretName,
     paused: spec.paused === true,
     forceSyncGeneration: num(spec.forceSyncGeneration),
     annotations: labelsOf(interner, o.metadata.annotations),
@@ -542,6 +546,22 @@ export function bundleNamespaceMappingRecord(
   });
 }
 
+export function gitRepoRestrictionRecord(
+  interner: Interner,
+  o: GitRepoRestriction,
+): GitRepoRestrictionRecord {
+  return Object.freeze({
+    kind: 'GitRepoRestriction' as const,
+    ...meta(interner, o, true),
+    defaultServiceAccount: o.defaultServiceAccount ?? '',
+    allowedServiceAccounts: sharedList(interner, 'p', o.allowedServiceAccounts),
+    allowedRepoPatterns: sharedList(interner, 'p', o.allowedRepoPatterns),
+    defaultClientSecretName: o.defaultClientSecretName ?? '',
+    allowedClientSecretNames: sharedList(interner, 'p', o.allowedClientSecretNames),
+    allowedTargetNamespaces: sharedList(interner, 'p', o.allowedTargetNamespaces),
+  });
+}
+
 export function namespaceRecord(interner: Interner, o: KubeObject): NamespaceRecord {
   return Object.freeze({ kind: 'Namespace' as const, ...meta(interner, o, true) });
 }
@@ -581,6 +601,8 @@ function buildRecord(interner: Interner, kind: WatchKind, obj: KubeObject, adopt
       return clusterGroupRecord(interner, obj as ClusterGroup);
     case 'BundleNamespaceMapping':
       return bundleNamespaceMappingRecord(interner, obj);
+    case 'GitRepoRestriction':
+      return gitRepoRestrictionRecord(interner, obj);
     case 'Namespace':
       return namespaceRecord(interner, obj);
   }

@@ -64,6 +64,9 @@ export interface GitRepoRecord extends RecordMeta {
   readonly paths: readonly string[];
   readonly targets: readonly GitTarget[];
   readonly targetNamespace?: string | undefined;
+  /** `spec.serviceAccount` and `spec.clientSecretName`, which GitRepoRestrictions judge. */
+  readonly serviceAccount?: string | undefined;
+  readonly clientSecretName?: string | undefined;
   readonly paused: boolean;
   readonly forceSyncGeneration: number;
   readonly annotations: Labels;
@@ -179,6 +182,17 @@ export interface NamespaceRecord extends RecordMeta {
   readonly kind: 'Namespace';
 }
 
+/** A GitRepoRestriction (docs/fleet/objects.md §2.9): its fields are top-level, like Fleet's. */
+export interface GitRepoRestrictionRecord extends RecordMeta {
+  readonly kind: 'GitRepoRestriction';
+  readonly defaultServiceAccount: string;
+  readonly allowedServiceAccounts: readonly string[];
+  readonly allowedRepoPatterns: readonly string[];
+  readonly defaultClientSecretName: string;
+  readonly allowedClientSecretNames: readonly string[];
+  readonly allowedTargetNamespaces: readonly string[];
+}
+
 export type FleetRecord =
   | GitRepoRecord
   | HelmOpRecord
@@ -187,6 +201,7 @@ export type FleetRecord =
   | ClusterRecord
   | ClusterGroupRecord
   | BundleNamespaceMappingRecord
+  | GitRepoRestrictionRecord
   | NamespaceRecord;
 
 export type RecordKind = FleetRecord['kind'];

@@ -177,6 +177,7 @@ const INDEXES: Readonly<Record<RecordKind, readonly IndexDef[]>> = {
   ],
   ClusterGroup: [byNamespace],
   BundleNamespaceMapping: [byNamespace],
+  GitRepoRestriction: [byNamespace],
   Namespace: [byNamespace],
 };
 

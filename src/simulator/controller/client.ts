@@ -85,9 +85,12 @@ export class KubeClient {
     namespace: string,
     name: string,
     status: object,
+    resourceVersion?: string,
   ): Promise<T> {
+    // With a resourceVersion the write is refused (409) when the object moved on since it was read.
+    const body = resourceVersion ? { metadata: { resourceVersion }, status } : { status };
     return (await this.custom.patchNamespacedCustomObjectStatus(
-      { group: t.group, version: t.version, plural: t.plural, namespace, name, body: { status } },
+      { group: t.group, version: t.version, plural: t.plural, namespace, name, body },
       MERGE,
     )) as T;
   }

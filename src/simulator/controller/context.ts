@@ -9,6 +9,8 @@ import type {
   Cluster,
   ClusterGroup,
   GitRepo,
+  GitRepoRestriction,
+  HelmOp,
   Namespace,
 } from '../../apis/fleet.js';
 import type { Clock } from '../../shared/clock.js';
@@ -74,6 +76,8 @@ export interface Caches {
   readonly clusterGroups: Informer<ClusterGroup>;
   readonly mappings: Informer<BundleNamespaceMapping>;
   readonly gitRepos: Informer<GitRepo>;
+  readonly restrictions: Informer<GitRepoRestriction>;
+  readonly helmOps: Informer<HelmOp>;
   readonly bundles: Informer<Bundle>;
   readonly bundleDeployments: Informer<BundleDeployment>;
 }
@@ -84,6 +88,8 @@ export const BY_NAMESPACE = 'namespace';
 export const BY_BUNDLE = 'bundle';
 /** BundleDeployments and Bundles by `<bundle-namespace>/<repo-name>`. */
 export const BY_REPO = 'repo';
+/** BundleDeployments and Bundles by `<bundle-namespace>/<fleet-helm-name>`. */
+export const BY_HELMOP = 'helmop';
 
 export interface FleetContext {
   readonly client: KubeClient;

@@ -5,20 +5,34 @@
  * `status.gitJobStatus` is InProgress; it then creates or updates one Bundle per path, prunes
  * Bundles of this repo whose path disappeared (by the repo-name label), and records the commit.
  * Deleting a GitRepo deletes its Bundles and waits for them before dropping the finalizer.
+ *
+ * Before anything else the GitRepo is judged against the GitRepoRestrictions of its namespace
+ * (gitops/reconciler/gitjob_controller.go `Reconcile` → restrictions.go
+ * `AuthorizeAndAssignDefaults`, docs/fleet/sources.md §9.1): a refused GitRepo gets
+ * `Accepted=False` with Fleet's message, no job and no Bundle writes (not even the deletion
+ * cleanup, which comes later in Fleet's reconcile), and is retried with controller-runtime's
+ * backoff since Fleet does not watch restrictions; an accepted one gets `Accepted=True` and its
+ * job uses the restriction's defaults.
  */
 import type { Bundle, GitRepo } from '../../apis/fleet.js';
 import { BUNDLES, GITREPOS } from '../../apis/gvr.js';
 import { FINALIZER_GITREPO, LABEL_REPO_NAME } from '../../apis/labels.js';
+import { isoNow } from '../../shared/clock.js';
 import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
-import { BY_REPO } from './context.js';
+import { BY_NAMESPACE, BY_REPO } from './context.js';
 import { bundlesForGitRepo, commitOf } from './gitops.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
+import { authorizeGitRepo } from './restrictions.js';
+import { conditionOf, setCondition } from './state.js';
 import { ensureFinalizer, keyOfObj, patchStatusIfExists, removeFinalizer, same, splitKey } from './util.js';
 
 /** Fleet requeues a deleting GitRepo every few seconds until its Bundles are gone. */
 const DELETE_REQUEUE_MS = 2_000;
+/** controller-runtime's per-item backoff after a failed reconcile: 5 ms doubling, at most 1000 s. */
+const REFUSED_BASE_MS = 5;
+const REFUSED_MAX_MS = 1_000_000;
 
 interface Job {
   generation: number;
@@ -29,11 +43,16 @@ interface Job {
 export class GitJobController {
   readonly queue: WorkQueue;
   private readonly jobs = new Map<string, Job>();
+  /** Consecutive refusals per GitRepo, for the retry backoff. */
+  private readonly refusals = new Map<string, number>();
 
   constructor(private readonly ctx: FleetContext) {
     this.queue = new WorkQueue('gitjob', (k) => this.reconcile(k), ctx.clock, ctx.log);
     ctx.caches.gitRepos.on((type, repo, old) => {
-      if (type === 'DELETED') this.jobs.delete(keyOfObj(repo));
+      if (type === 'DELETED') {
+        this.jobs.delete(keyOfObj(repo));
+        this.refusals.delete(keyOfObj(repo));
+      }
       // Status-only changes (our own writes) do not start jobs.
       if (
         type !== 'MODIFIED' ||
@@ -61,6 +80,33 @@ export class GitJobController {
     const [ns, name] = splitKey(key);
     const repo = this.ctx.caches.gitRepos.get(ns, name);
     if (!repo) return;
+    const restrictions = this.ctx.caches.restrictions.byIndex(BY_NAMESPACE, ns);
+    const verdict = authorizeGitRepo(repo, restrictions);
+    const accepted = verdict.accepted
+      ? { type: 'Accepted', status: 'True' }
+      : { type: 'Accepted', status: 'False', reason: 'Error', message: verdict.message };
+    const cur = conditionOf(repo.status?.conditions, 'Accepted');
+    if (
+      cur?.status !== accepted.status ||
+      (cur.reason ?? '') !== (accepted.reason ?? '') ||
+      (cur.message ?? '') !== (accepted.message ?? '')
+    ) {
+      const conditions = setCondition(repo.status?.conditions, accepted, isoNow(this.ctx.clock));
+      // Conditions are written whole: the precondition keeps a stale list from overwriting another's.
+      await patchStatusIfExists(
+        this.ctx.client,
+        GITREPOS,
+        repo,
+        { conditions },
+        repo.metadata.resourceVersion,
+      );
+    }
+    if (!verdict.accepted) {
+      const n = (this.refusals.get(key) ?? 0) + 1;
+      this.refusals.set(key, n);
+      return { requeueAfter: Math.min(REFUSED_BASE_MS * 2 ** Math.min(n - 1, 30), REFUSED_MAX_MS) };
+    }
+    this.refusals.delete(key);
     if (repo.metadata.deletionTimestamp) {
       const left = this.bundlesOf(repo);
       for (const b of left) {
@@ -93,7 +139,8 @@ export class GitJobController {
         await patchStatusIfExists(this.ctx.client, GITREPOS, repo, { gitJobStatus: 'InProgress' });
     }
     if (now < job.dueAt) return { requeueAfter: job.dueAt - now };
-    await this.apply(repo);
+    // The job runs with the restriction's defaults filled in (kept in memory, not written back).
+    await this.apply({ ...repo, spec: { ...repo.spec, serviceAccount: verdict.serviceAccount } });
     this.jobs.delete(key);
     await patchStatusIfExists(this.ctx.client, GITREPOS, repo, {
       commit: commitOf(repo),

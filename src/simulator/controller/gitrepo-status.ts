@@ -55,11 +55,10 @@ export class GitRepoStatusController {
       conditions: repo.status?.conditions,
       now,
     });
-    // The other conditions a Fleet user sees (docs/fleet/objects.md §2.2): accepted (no restriction applies in the
-    // simulator), and the job's kstatus mirrored as Reconciling / Stalled.
-    let conditions = setCondition(st.conditions, { type: 'Accepted', status: 'True' }, now);
-    conditions = setCondition(
-      conditions,
+    // The other conditions a Fleet user sees (docs/fleet/objects.md §2.2): the job's kstatus
+    // mirrored as Reconciling / Stalled. `Accepted` belongs to the gitjob reconciler (restrictions).
+    const conditions = setCondition(
+      st.conditions,
       { type: 'Reconciling', status: jobStatus === 'Current' ? 'False' : 'True' },
       now,
     );
@@ -71,14 +70,21 @@ export class GitRepoStatusController {
     const cur = repo.status ?? {};
     const changed = (Object.keys(st) as (keyof typeof st)[]).some((k) => !same(st[k], cur[k]));
     if (!changed) return;
-    await patchStatusIfExists(this.ctx.client, GITREPOS, repo, {
-      ...st,
-      summary: summaryPatch(st.summary ?? {}),
-      perClusterResourceCounts: replaceRecord(
-        cur.perClusterResourceCounts,
-        st.perClusterResourceCounts ?? {},
-      ),
-    });
+    await patchStatusIfExists(
+      this.ctx.client,
+      GITREPOS,
+      repo,
+      {
+        ...st,
+        summary: summaryPatch(st.summary ?? {}),
+        perClusterResourceCounts: replaceRecord(
+          cur.perClusterResourceCounts,
+          st.perClusterResourceCounts ?? {},
+        ),
+      },
+      // The conditions go whole; a stale list must not drop what the gitjob reconciler wrote.
+      repo.metadata.resourceVersion,
+    );
   }
 }
 

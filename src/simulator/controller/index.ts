@@ -10,10 +10,17 @@ import {
   BUNDLES,
   CLUSTER_GROUPS,
   CLUSTERS,
+  GITREPO_RESTRICTIONS,
   GITREPOS,
+  HELMOPS,
   NAMESPACES,
 } from '../../apis/gvr.js';
-import { LABEL_BUNDLE_NAME, LABEL_BUNDLE_NAMESPACE, LABEL_REPO_NAME } from '../../apis/labels.js';
+import {
+  LABEL_BUNDLE_NAME,
+  LABEL_BUNDLE_NAMESPACE,
+  LABEL_HELMOP_NAME,
+  LABEL_REPO_NAME,
+} from '../../apis/labels.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { AgentController } from './agent.js';
@@ -24,9 +31,17 @@ import { KubeClient } from './client.js';
 import { ClusterStatusController } from './cluster-status.js';
 import { ClusterGroupStatusController } from './clustergroup-status.js';
 import type { Caches, Fault, FleetContext, FleetSettings } from './context.js';
-import { BY_BUNDLE, BY_NAMESPACE, BY_REPO, DEFAULT_FLEET_SETTINGS, FaultRegistry } from './context.js';
+import {
+  BY_BUNDLE,
+  BY_HELMOP,
+  BY_NAMESPACE,
+  BY_REPO,
+  DEFAULT_FLEET_SETTINGS,
+  FaultRegistry,
+} from './context.js';
 import { GitJobController } from './gitjob.js';
 import { GitRepoStatusController } from './gitrepo-status.js';
+import { HelmOpController, HelmOpStatusController } from './helmop.js';
 import { Informer } from './informer.js';
 import type { WorkQueue } from './queue.js';
 
@@ -72,6 +87,8 @@ export async function startFleet(opts: FleetOptions): Promise<FleetHandle> {
     clusterGroups: new Informer(CLUSTER_GROUPS, client, log),
     mappings: new Informer(BUNDLE_NAMESPACE_MAPPINGS, client, log),
     gitRepos: new Informer(GITREPOS, client, log),
+    restrictions: new Informer(GITREPO_RESTRICTIONS, client, log),
+    helmOps: new Informer(HELMOPS, client, log),
     bundles: new Informer(BUNDLES, client, log),
     bundleDeployments: new Informer(BUNDLE_DEPLOYMENTS, client, log),
   };
@@ -91,8 +108,18 @@ export async function startFleet(opts: FleetOptions): Promise<FleetHandle> {
     const r = label(o, LABEL_REPO_NAME);
     return r ? `${o.metadata.namespace ?? ''}/${r}` : undefined;
   });
+  caches.bundleDeployments.addIndex(BY_HELMOP, (o) => {
+    const h = label(o, LABEL_HELMOP_NAME);
+    const ns = label(o, LABEL_BUNDLE_NAMESPACE);
+    return h && ns ? `${ns}/${h}` : undefined;
+  });
+  caches.bundles.addIndex(BY_HELMOP, (o) => {
+    const h = label(o, LABEL_HELMOP_NAME);
+    return h ? `${o.metadata.namespace ?? ''}/${h}` : undefined;
+  });
   caches.clusters.addIndex(BY_NAMESPACE, (o) => o.metadata.namespace);
   caches.clusterGroups.addIndex(BY_NAMESPACE, (o) => o.metadata.namespace);
+  caches.restrictions.addIndex(BY_NAMESPACE, (o) => o.metadata.namespace);
   const faults = new FaultRegistry();
   const ctx: FleetContext = { client, caches, clock: opts.clock, log, settings, faults };
 
@@ -107,6 +134,8 @@ export async function startFleet(opts: FleetOptions): Promise<FleetHandle> {
     new ClusterStatusController(ctx),
     new ClusterGroupStatusController(ctx),
     new GitRepoStatusController(ctx),
+    new HelmOpController(ctx),
+    new HelmOpStatusController(ctx),
   ];
   const queues: WorkQueue[] = controllers.map((c) => c.queue);
   const informers = Object.values(caches) as Informer<never>[];

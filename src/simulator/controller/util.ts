@@ -59,9 +59,16 @@ export async function patchStatusIfExists(
   t: ResourceType,
   obj: KubeObject,
   status: object,
+  resourceVersion?: string,
 ): Promise<void> {
   try {
-    await client.patchStatus(t, obj.metadata.namespace ?? '', obj.metadata.name ?? '', status);
+    await client.patchStatus(
+      t,
+      obj.metadata.namespace ?? '',
+      obj.metadata.name ?? '',
+      status,
+      resourceVersion,
+    );
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }

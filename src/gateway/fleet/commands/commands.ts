@@ -53,6 +53,7 @@ export type {
   RetargetResult,
   UserError,
 } from './results.js';
+import { restrictedProblems } from './restricted.js';
 
 export class FleetCommands {
   readonly runner: OperationRunner;
@@ -143,6 +144,15 @@ export class FleetCommands {
   /** Changes the source fields of a GitRepo (repo, branch, revision, paths). */
   async updateGitRepo(caller: CommandCaller, input: Guarded & GitRepoFields): Promise<CommandResult> {
     const problems = sourceProblems(input, false);
+    // Judged as the GitRepo will be after the write (only `repo` of the judged fields can change here).
+    const repo = this.deps.store.snapshot().get('GitRepo', `${input.namespace}/${input.name}`);
+    if (repo && problems.length === 0)
+      problems.push(
+        ...restrictedProblems(this.deps.store.snapshot(), repo.namespace, repo.name, {
+          ...repo,
+          repo: input.repo ?? repo.repo,
+        }),
+      );
     return this.simplePatch(caller, 'update', input, () => ({ spec: sourceSpec(input) }), problems);
   }
 

@@ -22,6 +22,7 @@ import {
   type UserError,
 } from './results.js';
 import type { WritePath } from './write-path.js';
+import { restrictedProblems } from './restricted.js';
 
 /** What createGitRepo takes. */
 export type CreateInput = GitRepoRef &
@@ -71,6 +72,7 @@ export async function create(
         ]),
     ...sourceProblems(input, true),
     ...v.problems.map((p) => userError(ErrorCode.INVALID_TARGET, p.message, p.field)),
+    ...restrictedProblems(w.deps.store.snapshot(), input.namespace, input.name, { repo: input.repo ?? '' }),
   ];
   if (w.repo(input))
     errors.push(

@@ -33,6 +33,7 @@ import {
 import type { OperationRunner } from './runner.js';
 import type { OperationSigner } from './signing.js';
 import type { WritePath } from './write-path.js';
+import { restrictedProblems } from './restricted.js';
 
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
 
@@ -77,6 +78,7 @@ export async function retarget(
   );
   const repo = w.repo(input);
   if (!repo) errors.push(w.notFound(input));
+  else errors.push(...restrictedProblems(w.deps.store.snapshot(), repo.namespace, repo.name, repo));
   if (errors.length > 0 || !repo) return fail(errors);
 
   const running = operationOf(repo, ctx.signer);

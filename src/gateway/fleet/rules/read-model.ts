@@ -43,6 +43,14 @@ export interface PreviewGitRepo {
   readonly name?: string | undefined;
   /** Its labels, which every Bundle inherits. */
   readonly labels?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The fields GitRepoRestrictions judge (docs/fleet/sources.md §9.1); left out, those of the
+   * existing GitRepo `name` count, else empty.
+   */
+  readonly repo?: string | undefined;
+  readonly targetNamespace?: string | undefined;
+  readonly serviceAccount?: string | undefined;
+  readonly clientSecretName?: string | undefined;
 }
 
 /** Filters shared by list fields. All given filters must hold. */
@@ -233,7 +241,8 @@ export interface ReadModel {
   /**
    * The clusters a GitRepo in `namespace` would reach with these targets, as Fleet would compute
    * them (docs/fleet/targeting.md §4.1: targets and restrictions from GitRepo targets; default target when empty).
-   * Throws FleetGraphError INVALID_TARGET/INVALID_SELECTOR with field paths for invalid input.
+   * Throws FleetGraphError INVALID_TARGET/INVALID_SELECTOR with field paths for invalid input, and
+   * RESTRICTED when a GitRepoRestriction of the namespace would refuse the GitRepo.
    */
   previewTargets(
     namespace: string,

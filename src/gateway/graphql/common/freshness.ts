@@ -29,6 +29,7 @@ export type KindName =
   | 'Cluster'
   | 'ClusterGroup'
   | 'BundleNamespaceMapping'
+  | 'GitRepoRestriction'
   | 'Namespace';
 
 export const ALL_KINDS: readonly KindName[] = [
@@ -39,6 +40,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'Cluster',
   'ClusterGroup',
   'BundleNamespaceMapping',
+  'GitRepoRestriction',
   'Namespace',
 ];
 
@@ -73,6 +75,8 @@ const TARGETING: readonly KindName[] = [
   'BundleNamespaceMapping',
 ];
 const FINDINGS: readonly KindName[] = ['GitRepo', 'Bundle', 'BundleDeployment', 'Cluster'];
+/** Previews and retargets also ask whether GitRepoRestrictions refuse the GitRepo. */
+const RESTRICTED_TARGETING: readonly KindName[] = [...TARGETING, 'GitRepoRestriction'];
 
 /** GraphQL type name → the kinds it is built from. Types not listed read none. */
 const TYPE_KINDS: Readonly<Record<string, readonly KindName[]>> = {
@@ -81,8 +85,8 @@ const TYPE_KINDS: Readonly<Record<string, readonly KindName[]>> = {
   GitRepoEdge: ['GitRepo'],
   GitRepoStatus: ['GitRepo'],
   GitRepoTargeting: TARGETING,
-  GitRepoPayload: ['GitRepo'],
-  CreateGitRepoPayload: ['GitRepo'],
+  GitRepoPayload: ['GitRepo', 'GitRepoRestriction'],
+  CreateGitRepoPayload: ['GitRepo', 'GitRepoRestriction'],
   DeleteGitRepoPayload: ['GitRepo'],
   HelmOp: ['HelmOp'],
   HelmOpConnection: ['HelmOp'],
@@ -117,10 +121,10 @@ const TYPE_KINDS: Readonly<Record<string, readonly KindName[]>> = {
   TargetedClusterEdge: TARGETING,
   TargetMatch: TARGETING,
   TargetingError: TARGETING,
-  PreviewedCluster: TARGETING,
-  RetargetPlan: TARGETING,
+  PreviewedCluster: RESTRICTED_TARGETING,
+  RetargetPlan: RESTRICTED_TARGETING,
   BundleRetargetPlan: TARGETING,
-  RetargetGitRepoPayload: TARGETING,
+  RetargetGitRepoPayload: RESTRICTED_TARGETING,
   RetargetOperation: ['GitRepo', 'BundleDeployment'],
   RetargetProgress: ['GitRepo', 'BundleDeployment'],
   RetargetStep: ['GitRepo', 'BundleDeployment'],

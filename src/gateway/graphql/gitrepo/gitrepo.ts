@@ -174,7 +174,7 @@ builder.queryFields((t) => ({
   targetPreview: t.field({
     type: [PreviewedClusterRef],
     description:
-      'The clusters a GitRepo in `namespace` with these targets would reach, as Fleet would compute them (an empty list means the `default` ClusterGroup), each with the target that selects it.',
+      'The clusters a GitRepo in `namespace` with these targets would reach, as Fleet would compute them (an empty list means the `default` ClusterGroup), each with the target that selects it. Fails with code RESTRICTED when a GitRepoRestriction of the namespace would refuse the GitRepo (Fleet then sets `Accepted=False` and deploys nothing from it).',
     args: {
       namespace: t.arg.string({ required: true, description: 'The workspace the GitRepo would live in.' }),
       targets: t.arg({
@@ -193,11 +193,35 @@ builder.queryFields((t) => ({
         description:
           "The GitRepo's labels, which its Bundles inherit and BundleNamespaceMappings may select on (each entry is one label: key and value).",
       }),
+      repo: t.arg.string({
+        required: false,
+        description:
+          "The GitRepo's `spec.repo`, which a GitRepoRestriction's `allowedRepoPatterns` judge. Left out: that of the existing GitRepo `name`, else empty.",
+      }),
+      targetNamespace: t.arg.string({
+        required: false,
+        description:
+          "The GitRepo's `spec.targetNamespace`, which a GitRepoRestriction's `allowedTargetNamespaces` judge. Left out: that of the existing GitRepo `name`, else empty.",
+      }),
+      serviceAccount: t.arg.string({
+        required: false,
+        description:
+          "The GitRepo's `spec.serviceAccount`, which a GitRepoRestriction's `allowedServiceAccounts` judge. Left out: that of the existing GitRepo `name`, else empty.",
+      }),
+      clientSecretName: t.arg.string({
+        required: false,
+        description:
+          "The GitRepo's `spec.clientSecretName`, which a GitRepoRestriction's `allowedClientSecretNames` judge. Left out: that of the existing GitRepo `name`, else empty.",
+      }),
     },
     resolve: (_r, a, ctx) =>
       ctx.readModel.previewTargets(a.namespace, gitTargetsFromInput(a.targets), {
         name: a.name ?? undefined,
         labels: Object.fromEntries((a.labels ?? []).map((l) => [l.key, l.value])),
+        repo: a.repo ?? undefined,
+        targetNamespace: a.targetNamespace ?? undefined,
+        serviceAccount: a.serviceAccount ?? undefined,
+        clientSecretName: a.clientSecretName ?? undefined,
       }),
   }),
 }));

@@ -35,11 +35,22 @@ export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
     FORBIDDEN: { description: 'The caller may not do this.' },
     TIMEOUT: { description: 'The write was made but did not come back through the watch in time.' },
     UNAVAILABLE: { description: 'The Kubernetes API could not be reached or failed.' },
+    RESTRICTED: {
+      description:
+        'A GitRepoRestriction of the namespace refuses the GitRepo as it would be after the write (target namespace, service account, repo URL or client secret outside its allow-lists): Fleet would set `Accepted=False` and write no Bundles for it; nothing was written.',
+    },
   } as const,
 });
 
 type UserErrorCodeName =
-  'INVALID_TARGET' | 'INVALID_ARGUMENT' | 'CONFLICT' | 'NOT_FOUND' | 'FORBIDDEN' | 'TIMEOUT' | 'UNAVAILABLE';
+  | 'INVALID_TARGET'
+  | 'INVALID_ARGUMENT'
+  | 'CONFLICT'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'TIMEOUT'
+  | 'UNAVAILABLE'
+  | 'RESTRICTED';
 
 /** Domain codes as the public enum (a selector problem is a target problem to the caller). */
 export function publicCode(code: string): UserErrorCodeName {
@@ -51,6 +62,7 @@ export function publicCode(code: string): UserErrorCodeName {
     'NOT_FOUND',
     'FORBIDDEN',
     'TIMEOUT',
+    'RESTRICTED',
   ];
   return known.includes(code) ? (code as UserErrorCodeName) : 'UNAVAILABLE';
 }
