@@ -21,6 +21,7 @@ import type {
 import { allFindings } from './consistency.js';
 import { blockersOf, cyclesThrough, resolveDependsOn } from './dependencies.js';
 import { previewTargets } from './preview.js';
+import { isRolloutLimitError } from './rules/rollout.js';
 import { previewGitRepoRetarget } from './retarget.js';
 import type { BundleRetargetPreview } from './retarget.js';
 import type {
@@ -117,6 +118,7 @@ class SnapshotReadModel implements FleetReadModel {
   private readonly statusMemo = new Map<string, RecomputedStatus>();
   private readonly clusterStatusMemo = new Map<string, RecomputedClusterStatus>();
   private readonly dependsOnMemo = new Map<string, readonly BundleDependency[]>();
+  private readonly targetedMemo = new Map<string, readonly TargetedCluster[]>();
   private findings: readonly Inconsistency[] | undefined;
 
   constructor(
@@ -269,7 +271,18 @@ class SnapshotReadModel implements FleetReadModel {
     return stateOf(bd);
   }
   targetedClusters(bundle: BundleRecord): readonly TargetedCluster[] {
-    return this.view.targetedClusters(bundle);
+    return memo(this.targetedMemo, bundle.key, () => {
+      const targets = this.view.targetedClusters(bundle);
+      const r = this.view.rollout(bundle);
+      if (!r || isRolloutLimitError(r) || r.holds.size === 0) return targets;
+      return targets.map((t) => {
+        const rolloutHold = r.holds.get(t.cluster.key);
+        return rolloutHold ? { ...t, rolloutHold } : t;
+      });
+    });
+  }
+  bundleRollout(bundle: BundleRecord) {
+    return this.view.rollout(bundle);
   }
   targetingError(bundle: BundleRecord): TargetingError | undefined {
     return this.view.targetingError(bundle);
