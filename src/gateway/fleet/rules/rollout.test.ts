@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../../../apis/fleet.js';
 import { LABEL_CONTENT_NAME } from '../../../apis/labels.js';
 import type { BundleDeploymentRecord, ClusterRecord } from '../../store/records.js';
-import { aBundle, aCluster, aDeployment, aGroup } from '../testing.js';
+import { aBundle, aCluster, aDeployment, aGroup } from '../../../../test/support/fleet-builders.js';
 import { isRolloutLimitError, recomputeRollout, rolloutLimit, type RecomputedRollout } from './rollout.js';
 
 describe('rolloutLimit (target/status.go limit)', () => {

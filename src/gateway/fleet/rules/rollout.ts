@@ -20,8 +20,8 @@ import type {
   ClusterGroupRecord,
   ClusterRecord,
 } from '../../store/records.js';
-import { effectiveDeploymentID } from '../state.js';
-import { compileCriteria, criteriaMatch, groupPasses, type CompiledCriteria } from '../targeting.js';
+import { effectiveDeploymentID } from './state.js';
+import { compileCriteria, criteriaMatch, groupPasses, type CompiledCriteria } from './targeting.js';
 
 /** `target.DefaultMaxNew`. */
 export const DEFAULT_MAX_NEW = 50;

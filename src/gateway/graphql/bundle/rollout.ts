@@ -3,7 +3,7 @@
  * figures Fleet writes to `Bundle.status` and what holds each target back. This is the one place
  * that maps the rule's hold names to the schema's enum.
  */
-import type { RecomputedPartition, RecomputedRollout, RolloutHold } from '../../fleet/read-model.js';
+import type { RecomputedPartition, RecomputedRollout, RolloutHold } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 
 const HOLDS: Record<RolloutHold, { value: RolloutHold; description: string }> = {
@@ -39,7 +39,8 @@ const HOLDS: Record<RolloutHold, { value: RolloutHold; description: string }> = 
 };
 
 export const RolloutHoldEnum = builder.enumType('RolloutHold', {
-  description: "What holds a target's rollout back, by Fleet's rollout rules (docs/fleet/rollout.md §7.1).",
+  description:
+    "What holds a target's rollout back, by Fleet's rollout rules (maxNew, partitions, maxUnavailable, pause).",
   values: HOLDS,
 });
 
