@@ -90,6 +90,8 @@ export interface RolloutPlan {
   /** Per target: staged in this pass. */
   readonly staged: boolean[];
   readonly partitions: readonly PartitionPlan[];
+  /** How many partitions, in order, this pass went through before it stopped. */
+  readonly reached: number;
   readonly maxUnavailable: number;
   readonly unavailable: number;
   readonly maxUnavailablePartitions: number;
@@ -196,7 +198,9 @@ export function planRollout(
   const staged = targets.map(() => false);
   let newlyCreated = 0;
   let unavailablePartitions = 0;
+  let reached = 0;
   for (const p of partitions) {
+    reached++;
     for (const i of p.targets) {
       const t = targets[i]!;
       // Only the first maxNew targets without a deployment get one; a cluster without a
@@ -245,6 +249,7 @@ export function planRollout(
     deployments: work.map((d, i) => (d ? { deployment: d, created: created[i]! } : undefined)),
     staged,
     partitions,
+    reached,
     maxUnavailable,
     unavailable,
     maxUnavailablePartitions,
