@@ -22,6 +22,7 @@ import { allFindings } from './rules/consistency.js';
 import { blockersOf, cyclesThrough, resolveDependsOn } from './rules/dependencies.js';
 import { previewTargets } from './rules/preview.js';
 import { assertGitRepoAccepted } from './rules/restrictions.js';
+import { isRolloutLimitError } from './rules/rollout.js';
 import { previewGitRepoRetarget } from './rules/retarget.js';
 import type { BundleRetargetPreview } from './rules/retarget.js';
 import type {
@@ -123,6 +124,7 @@ class SnapshotReadModel implements FleetReadModel {
   private readonly statusMemo = new Map<string, RecomputedStatus>();
   private readonly clusterStatusMemo = new Map<string, RecomputedClusterStatus>();
   private readonly dependsOnMemo = new Map<string, readonly BundleDependency[]>();
+  private readonly targetedMemo = new Map<string, readonly TargetedCluster[]>();
   private findings: readonly Inconsistency[] | undefined;
 
   constructor(
@@ -275,7 +277,18 @@ class SnapshotReadModel implements FleetReadModel {
     return stateOf(bd);
   }
   targetedClusters(bundle: BundleRecord): readonly TargetedCluster[] {
-    return this.view.targetedClusters(bundle);
+    return memo(this.targetedMemo, bundle.key, () => {
+      const targets = this.view.targetedClusters(bundle);
+      const r = this.view.rollout(bundle);
+      if (!r || isRolloutLimitError(r) || r.holds.size === 0) return targets;
+      return targets.map((t) => {
+        const rolloutHold = r.holds.get(t.cluster.key);
+        return rolloutHold ? { ...t, rolloutHold } : t;
+      });
+    });
+  }
+  bundleRollout(bundle: BundleRecord) {
+    return this.view.rollout(bundle);
   }
   targetingError(bundle: BundleRecord): TargetingError | undefined {
     return this.view.targetingError(bundle);

@@ -1,7 +1,8 @@
 /**
  * The bundle reconciler (docs/fleet/targeting.md §4, §4.6, docs/fleet/state.md §5.3, docs/fleet/lifecycle.md §6.1–6.3): computes a Bundle's targets,
- * creates or updates one BundleDeployment per target whose cluster has a namespace (at most
- * `maxNew` new ones per pass, the rest Pending), and writes the Bundle status from the targets.
+ * creates or updates one BundleDeployment per target whose cluster has a namespace, paced by the
+ * rollout strategy (rollout.ts: `maxNew`, partitions, `maxUnavailable`), and writes the Bundle
+ * status from the targets.
  * In `prompt` cleanup mode it also deletes every BD of this bundle it did not keep in this pass
  * (cleanupOrphanedBundleDeployments, v0.12.3+); in `legacy` mode it leaves them to the Cluster
  * reconcile. A targeting error sets Ready=False "targeting error: …" and changes no BD.
@@ -25,7 +26,8 @@ import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { bundleDeploymentLabels, bundleStatus, type TargetState } from './rollups.js';
 import { setCondition } from './state.js';
-import { computeTargets, TargetingError, type ClusterMatch } from './targeting.js';
+import { planRollout, RolloutError, type RolloutDeployment, type RolloutPlan } from './rollout.js';
+import { clusterGroupsForCluster, computeTargets, TargetingError, type ClusterMatch } from './targeting.js';
 import {
   ensureFinalizer,
   keyOfObj,
@@ -38,7 +40,6 @@ import {
 
 /** requeueAfterBundleDeploymentCleanup (docs/fleet/lifecycle.md §6.3). */
 const DELETE_REQUEUE_MS = 2_000;
-const DEFAULT_MAX_NEW = 50;
 
 /** The options that make up the deployment ID: diff and correctDrift do not change it (docs/fleet/objects.md §2.5). */
 function hashedOptions(o: BundleDeploymentOptions): BundleDeploymentOptions {
@@ -166,41 +167,66 @@ export class BundleController {
 
     const manifest = manifestId(bundle.spec?.resources);
     const byNamespace = new Map(bds.map((bd) => [bd.metadata.namespace ?? '', bd]));
-    const maxNew = bundle.spec?.rolloutStrategy?.maxNew ?? DEFAULT_MAX_NEW;
+    // A deployment being deleted counts as absent here; its own removal brings us back.
+    const live = (ns: string | undefined) => {
+      const bd = ns ? byNamespace.get(ns) : undefined;
+      return bd && !bd.metadata.deletionTimestamp ? bd : undefined;
+    };
+    const ids = matches.map((m) => deploymentId(manifest, hashedOptions(m.options)));
+    let plan: RolloutPlan;
+    try {
+      // Rollout pacing (docs/fleet/rollout.md §7.1): who gets a deployment, who is staged, who is promoted.
+      plan = planRollout(
+        bundle.spec?.rolloutStrategy,
+        matches.map((m, i) => ({
+          cluster: m.cluster,
+          groups: clusterGroupsForCluster(m.cluster, this.ctx.caches.clusterGroups.list()),
+          paused: Boolean(m.cluster.spec?.paused || bundle.spec?.paused),
+          deploymentId: ids[i]!,
+          options: m.options,
+          existing: rolloutFields(live(m.cluster.status?.namespace)),
+        })),
+      );
+    } catch (e) {
+      if (!(e instanceof RolloutError)) throw e;
+      const conditions = setCondition(
+        bundle.status?.conditions,
+        { type: 'Ready', status: 'False', reason: 'Error', message: e.message },
+        now,
+      );
+      if (!same(conditions, bundle.status?.conditions))
+        await patchStatusIfExists(this.ctx.client, BUNDLES, bundle, { conditions });
+      return;
+    }
     const kept = new Set<string>();
+    // The status is computed from the targets as listed before this pass writes (resetStatus):
+    // a deployment made now still counts as Pending.
     const targets: TargetState[] = [];
-    let created = 0;
-    for (const m of matches) {
+    for (const [i, m] of matches.entries()) {
       const cluster = m.cluster;
       const clusterNs = cluster.status?.namespace;
-      const id = deploymentId(manifest, hashedOptions(m.options));
+      const id = ids[i]!;
       const t = {
         clusterNamespace: cluster.metadata.namespace ?? '',
         clusterName: cluster.metadata.name ?? '',
         deploymentId: id,
       };
-      if (!clusterNs) {
-        targets.push(t); // no namespace yet: Pending (docs/fleet/links.md §3.2)
+      const existing = live(clusterNs);
+      const planned = plan.deployments[i];
+      if (!clusterNs || !planned) {
+        targets.push(t); // no namespace yet, or held back by maxNew: Pending (docs/fleet/targeting.md §4.6)
         continue;
       }
-      const existing = byNamespace.get(clusterNs);
-      if (existing && !existing.metadata.deletionTimestamp) {
+      if (existing) {
         // Recorded before the update so a failed update cannot get a live BD pruned (#4144).
         kept.add(existing.metadata.uid ?? keyOfObj(existing));
-        const bd = await this.update(bundle, existing, cluster, m, id);
-        targets.push({ ...t, bd });
+        await this.update(bundle, existing, cluster, id, planned.deployment);
+        targets.push({ ...t, bd: existing });
         continue;
       }
-      if (created >= maxNew) {
-        targets.push(t); // held back by rolloutStrategy.maxNew: Pending (docs/fleet/targeting.md §4.6)
-        continue;
-      }
-      const bd = await this.create(bundle, cluster, clusterNs, m, id);
-      if (bd) {
-        created++;
-        kept.add(bd.metadata.uid ?? keyOfObj(bd));
-      }
-      targets.push(bd ? { ...t, bd } : t);
+      const bd = await this.create(bundle, cluster, clusterNs, id, planned.deployment);
+      if (bd) kept.add(bd.metadata.uid ?? keyOfObj(bd));
+      targets.push(t);
     }
 
     if (this.ctx.settings.cleanup === 'prompt') {
@@ -215,7 +241,7 @@ export class BundleController {
       }
     }
 
-    const status = bundleStatus(bundle, targets, { maxNew, newlyCreated: created }, now);
+    const status = bundleStatus(bundle, targets, plan, now);
     const cur = bundle.status ?? {};
     const changed = (Object.keys(status) as (keyof typeof status)[]).some((k) =>
       k === 'conditions'
@@ -234,22 +260,14 @@ export class BundleController {
     }
   }
 
-  private desiredSpec(
-    bundle: Bundle,
-    cluster: Cluster,
-    m: ClusterMatch,
-    id: string,
-    current?: BundleDeployment,
-  ) {
-    const paused = Boolean(cluster.spec?.paused || bundle.spec?.paused);
-    // Staged changes are promoted unless paused; rollout limits default to 100% (docs/fleet/rollout.md §7.1–7.2).
-    const promote = !paused;
+  /** The spec Target.BundleDeployment writes: rollout's fields, plus pause, dependsOn and correctDrift. */
+  private desiredSpec(bundle: Bundle, cluster: Cluster, d: RolloutDeployment) {
     return {
-      stagedOptions: m.options,
-      stagedDeploymentID: id,
-      options: promote ? m.options : (current?.spec?.options ?? {}),
-      deploymentID: promote ? id : (current?.spec?.deploymentID ?? ''),
-      paused,
+      stagedOptions: d.stagedOptions ?? {},
+      stagedDeploymentID: d.stagedDeploymentID,
+      options: d.options ?? {},
+      deploymentID: d.deploymentID,
+      paused: Boolean(cluster.spec?.paused || bundle.spec?.paused),
       dependsOn: bundle.spec?.dependsOn ?? [],
       ...(bundle.spec?.correctDrift ? { correctDrift: bundle.spec.correctDrift } : {}),
     };
@@ -270,8 +288,8 @@ export class BundleController {
     bundle: Bundle,
     cluster: Cluster,
     clusterNs: string,
-    m: ClusterMatch,
     id: string,
+    d: RolloutDeployment,
   ): Promise<BundleDeployment | undefined> {
     const manifest = id.split(':')[0] ?? '';
     const bd: BundleDeployment = {
@@ -281,7 +299,7 @@ export class BundleController {
         labels: this.labelsFor(bundle, cluster, manifest),
         finalizers: [FINALIZER_BUNDLE_DEPLOYMENT],
       },
-      spec: this.desiredSpec(bundle, cluster, m, id),
+      spec: this.desiredSpec(bundle, cluster, d),
     };
     try {
       return await this.ctx.client.create(BUNDLE_DEPLOYMENTS, bd);
@@ -296,11 +314,12 @@ export class BundleController {
     bundle: Bundle,
     bd: BundleDeployment,
     cluster: Cluster,
-    m: ClusterMatch,
     id: string,
+    d: RolloutDeployment,
   ): Promise<BundleDeployment> {
+    // The content label names the new manifest even when rollout holds the deployment back.
     const manifest = id.split(':')[0] ?? '';
-    const spec = this.desiredSpec(bundle, cluster, m, id, bd);
+    const spec = this.desiredSpec(bundle, cluster, d);
     const labels = this.labelsFor(bundle, cluster, manifest);
     const specChanged = (Object.keys(spec) as (keyof typeof spec)[]).some(
       (k) => !same(spec[k], bd.spec?.[k]),
@@ -325,6 +344,19 @@ export class BundleController {
       body,
     );
   }
+}
+
+/** What rollout reads of an existing BundleDeployment. */
+function rolloutFields(bd: BundleDeployment | undefined): RolloutDeployment | undefined {
+  if (!bd) return undefined;
+  return {
+    deploymentID: bd.spec?.deploymentID ?? '',
+    stagedDeploymentID: bd.spec?.stagedDeploymentID ?? '',
+    options: bd.spec?.options,
+    stagedOptions: bd.spec?.stagedOptions,
+    appliedDeploymentID: bd.status?.appliedDeploymentID ?? '',
+    ready: bd.status?.ready ?? false,
+  };
 }
 
 /** A merge-patch value that turns `cur` into exactly `next` (keys missing from `next` become null). */

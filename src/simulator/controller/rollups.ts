@@ -134,36 +134,58 @@ export function bundleStatusFromTargets(
   };
 }
 
+/** The rollout figures of one reconcile (rollout.ts `planRollout`), partitions as target indexes. */
+export interface RolloutFigures {
+  readonly maxNew: number;
+  readonly newlyCreated: number;
+  readonly maxUnavailable?: number;
+  readonly unavailable?: number;
+  readonly maxUnavailablePartitions?: number;
+  readonly unavailablePartitions?: number;
+  readonly partitions?: readonly {
+    readonly name: string;
+    readonly targets: readonly number[];
+    readonly maxUnavailable: number;
+    readonly unavailable: number;
+  }[];
+}
+
 /**
  * The whole `Bundle.status` the bundle reconciler writes (docs/fleet/state.md §5.3): the summary and display from the
- * targets, the rollout bookkeeping (one partition `All` below the auto-partition threshold,
- * docs/fleet/rollout.md §7.1), the observed generation, the resources' checksum and the Ready condition.
+ * targets, the rollout figures (docs/fleet/rollout.md §7.1; without them, one partition `All`
+ * with the defaults), the observed generation, the resources' checksum and the Ready condition.
+ * Each partition's summary is that of its targets (target/rollout.go `appendPartition`).
  */
 export function bundleStatus(
   bundle: Bundle,
   targets: readonly TargetState[],
-  opts: { maxNew: number; newlyCreated: number },
+  rollout: RolloutFigures,
   now: string,
 ) {
-  const st = bundleStatusFromTargets(targets, opts);
+  const st = bundleStatusFromTargets(targets, rollout);
+  const all = targets.map((_, i) => i);
+  const partitions = rollout.partitions ?? [
+    { name: 'All', targets: all, maxUnavailable: st.maxUnavailable, unavailable: st.unavailable },
+  ];
   return {
     summary: st.summary,
     display: st.display,
-    unavailable: st.unavailable,
-    maxUnavailable: st.maxUnavailable,
+    unavailable: rollout.unavailable ?? st.unavailable,
+    maxUnavailable: rollout.maxUnavailable ?? st.maxUnavailable,
     maxNew: st.maxNew,
     newlyCreated: st.newlyCreated,
-    unavailablePartitions: 0,
-    maxUnavailablePartitions: 0,
-    partitions: [
-      {
-        name: 'All',
-        count: targets.length,
-        maxUnavailable: st.maxUnavailable,
-        unavailable: st.unavailable,
-        summary: st.summary,
-      },
-    ],
+    unavailablePartitions: rollout.unavailablePartitions ?? 0,
+    maxUnavailablePartitions: rollout.maxUnavailablePartitions ?? 0,
+    partitions: partitions.map((p) => ({
+      name: p.name,
+      count: p.targets.length,
+      maxUnavailable: p.maxUnavailable,
+      unavailable: p.unavailable,
+      summary: bundleStatusFromTargets(
+        p.targets.map((i) => targets[i]!),
+        rollout,
+      ).summary,
+    })),
     observedGeneration: bundle.metadata.generation ?? 1,
     resourcesSha256Sum: sha256Hex(stableJson(bundle.spec?.resources ?? [])),
     conditions: readyCondition(bundle.status?.conditions, st.summary, 'Cluster', now),

@@ -156,11 +156,13 @@ export function demoScenario(): Scenario {
     ),
   );
   // A bundle made by hand (as `fleet apply` from a CI job would): it waits on payments-api on
-  // each cluster (dependsOn, docs/fleet/objects.md §2.10).
+  // each cluster (dependsOn, docs/fleet/objects.md §2.10), and a new version of it reaches one
+  // cluster at a time (rolloutStrategy.maxUnavailable, docs/fleet/rollout.md §7.1).
   const migrations: Bundle = {
     metadata: { name: 'payments-migrations', namespace: WS, labels: { team: 'payments' } },
     spec: {
       dependsOn: [{ name: 'payments-api' }],
+      rolloutStrategy: { maxUnavailable: 1 },
       resources: [
         { name: 'job.yaml', content: 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\n' },
       ],

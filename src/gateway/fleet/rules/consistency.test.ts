@@ -104,70 +104,93 @@ describe('consistency findings', () => {
     expect(f.map((x) => x.id)).toEqual(['missing:fleet-default/app-web@fleet-default/prod']);
   });
 
-  // Rows name the Fleet rule that held the BD back, as the Bundle status shows it; the reason
-  // blames exactly that one (and maxNew only when status.newlyCreated reached it).
-  it.each<[string, Parameters<typeof aGitRepoBundle>[0]['status'], number, RegExp, RegExp | null]>([
+  // Rows name the Fleet rule that holds the BD back: the reconciler's own state from the Bundle
+  // status, then its rollout pass over the targets now. The reason blames exactly that one and
+  // never a limit that does not apply to this cluster (maxNew only when its slots are gone).
+  const prod2 = aCluster({ name: 'prod2', labels: { env: 'prod' } });
+  const early = aCluster({ name: 'early', labels: { env: 'prod' }, clusterNamespace: undefined });
+  it.each<
+    [string, Partial<Parameters<typeof aGitRepoBundle>[0]>, FleetRecord[], RegExp, RegExp | null, string?]
+  >([
     [
       'bundle_controller.go: observedGeneration behind generation (not reconciled yet)',
-      { observedGeneration: 1 },
-      2,
+      { status: { observedGeneration: 1 }, generation: 2 },
+      [],
       /has not reconciled generation 2 yet/,
       /maxNew/,
     ],
     [
       'bundle_controller.go updateErrorStatus: Ready False, reason Error',
       {
-        conditions: [{ type: 'Ready', status: 'False', reason: 'Error', message: 'no content' }],
+        status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Error', message: 'no content' }] },
       },
-      1,
+      [],
       /last reconcile failed.*no content/,
       /maxNew/,
     ],
     [
-      'target/partition.go UpdatePartitions: status.newlyCreated reached maxNew (default 50)',
-      { newlyCreated: 50 },
-      1,
-      /rolloutStrategy.maxNew \(50\)/,
+      'target/partition.go UpdatePartitions: a cluster without a namespace takes the only maxNew slot',
+      { rolloutStrategy: { maxNew: 1 } },
+      [early],
+      /rolloutStrategy.maxNew \(1\).*1 of them by clusters without a namespace/,
       null,
     ],
     [
-      'target/partition.go UpdatePartitions: unavailablePartitions > maxUnavailablePartitions stops the rollout',
-      { unavailablePartitions: 2, maxUnavailablePartitions: 1 },
-      1,
-      /rollout stopped: 2 partitions are unavailable/,
+      'target/partition.go UpdatePartitions: status.newlyCreated at maxNew blames nothing when slots are free now',
+      { status: { newlyCreated: 50 } },
+      [],
+      /nothing holds it back/,
+      /maxNew \(/,
+    ],
+    [
+      'target/rollout.go manualPartition: a cluster no partition selects never gets a deployment',
+      { rolloutStrategy: { partitions: [{ name: 'canary', clusterName: 'other' }] } },
+      [],
+      /no partition that selects this cluster/,
+      /maxNew/,
+    ],
+    [
+      'target/partition.go UpdatePartitions: an unavailable partition stops the rollout before this one',
+      {
+        rolloutStrategy: {
+          partitions: [
+            { name: 'first', clusterName: 'prod' },
+            { name: 'then', clusterName: 'prod2' },
+          ],
+          maxUnavailable: 0,
+        },
+      },
+      [aDeployment({ bundle: 'app-web', repoName: 'app', cluster: prod, state: 'WaitApplied' })],
+      /rollout stops before this cluster's partition: 1 partitions are unavailable/,
+      /maxNew/,
+      'prod2',
+    ],
+    [
+      'target/status.go limit: an unreadable maxUnavailable fails every pass',
+      { rolloutStrategy: { maxUnavailable: 'most' } },
+      [],
+      /cannot read its rollout strategy.*invalid maxUnavailable/,
       /maxNew/,
     ],
     [
       'none of the above: the reconciler has not run since the cluster appeared',
       {},
-      1,
-      /names no cause/,
+      [],
+      /nothing holds it back/,
       /maxNew \(/,
     ],
-  ])('MISSING_DEPLOYMENT reason: %s', (_rule, status, generation, want, notWant) => {
+  ])('MISSING_DEPLOYMENT reason: %s', (_rule, extra, others, want, notWant, cluster = 'prod') => {
     const b = aGitRepoBundle({
       name: 'app-web',
       repoName: 'app',
-      generation,
       gitTargets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }],
-      status,
+      ...extra,
     });
-    const [f] = findings([prod, b]);
+    const missing = findings([prod, prod2, b, ...others]).filter((f) => f.kind === 'MISSING_DEPLOYMENT');
+    const f = missing.find((x) => x.cluster?.name === cluster);
     expect(f?.kind).toBe('MISSING_DEPLOYMENT');
     expect(f!.reason).toMatch(want);
     if (notWant) expect(f!.reason).not.toMatch(notWant);
-  });
-
-  it("MISSING_DEPLOYMENT names the Bundle's own maxNew", () => {
-    const b = aGitRepoBundle({
-      name: 'app-web',
-      repoName: 'app',
-      gitTargets: [{ clusterSelector: {} }],
-      rolloutStrategy: { maxNew: 1 },
-      status: { newlyCreated: 1 },
-    });
-    const [f] = findings([prod, b]);
-    expect(f!.reason).toMatch(/rolloutStrategy.maxNew \(1\)/);
   });
 
   it('no findings for a Bundle with a targeting error (Fleet leaves its BDs alone)', () => {

@@ -136,7 +136,7 @@ export function bundleFindings(view: FleetView, bundleNamespace: string, bundleN
       cluster: ref(t.cluster),
       reason:
         `${name} targets cluster ${t.cluster.namespace}/${t.cluster.name} (${t.match.reason.replace(/\.$/, '')}) but no BundleDeployment exists in ${t.cluster.clusterNamespace}: ` +
-        `${missingDeploymentCause(bundle)} (docs/fleet/targeting.md §4.6).`,
+        `${missingDeploymentCause(bundle, t.cluster, view.rollout(bundle))} (docs/fleet/targeting.md §4.6).`,
     });
   }
   return findings;

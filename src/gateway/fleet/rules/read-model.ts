@@ -22,7 +22,9 @@ import type {
   HelmOpRecord,
   Snapshot,
 } from '../../store/records.js';
+import type { RecomputedRollout, RolloutHold, RolloutLimitError } from './rollout.js';
 
+export type { RecomputedPartition, RecomputedRollout, RolloutHold, RolloutLimitError } from './rollout.js';
 export type {
   BundleDeploymentRecord,
   BundleNamespaceMappingRecord,
@@ -98,6 +100,8 @@ export interface TargetedCluster {
   readonly bundleDeployment: BundleDeploymentRecord | null;
   /** The derived state; PENDING when there is no BundleDeployment. */
   readonly state: BundleState;
+  /** What holds its rollout back (rules/rollout.ts), when something does. */
+  readonly rolloutHold?: RolloutHold | undefined;
 }
 
 /** GitRepo/HelmOp status numbers recomputed from the BundleDeployments that exist (docs/fleet/state.md §5.4). */
@@ -223,6 +227,8 @@ export interface ReadModel {
   /** GitRepo status recomputed from existing deployments, to set beside what Fleet reported. */
   recomputedGitRepoStatus(repo: GitRepoRecord): RecomputedStatus;
   recomputedHelmOpStatus(op: HelmOpRecord): RecomputedStatus;
+  /** Fleet's rollout figures recomputed over the targets now (docs/fleet/rollout.md §7.1); undefined on a targeting error. */
+  bundleRollout(bundle: BundleRecord): RecomputedRollout | RolloutLimitError | undefined;
   /** Bundle summary recomputed from its targets (docs/fleet/state.md §5.3). */
   recomputedBundleSummary(bundle: BundleRecord): BundleSummary;
 

@@ -3,6 +3,7 @@
  * counters every summary shares (docs/fleet/objects.md §2.1).
  */
 import type { BundleState, BundleSummary, NonReadyResource, ResourceCounts } from '../../../apis/fleet.js';
+import { LABEL_CONTENT_NAME } from '../../../apis/labels.js';
 import type { BundleDeploymentRecord, ConditionRecord } from '../../store/records.js';
 
 function condition(bd: BundleDeploymentRecord, type: string): ConditionRecord | undefined {
@@ -37,7 +38,14 @@ export function deploymentState(
  * v0.15 Fleet used the cached BD as is, and said OutOfSync for both.
  */
 export function effectiveDeploymentID(bd: BundleDeploymentRecord): string | undefined {
-  return bd.stagedDeploymentID || bd.deploymentID;
+  const staged = bd.stagedDeploymentID || bd.deploymentID;
+  // The reconciler labels every target's BD with the manifest it just computed, also a BD that
+  // rollout does not stage (a partition not reached, or in no manual partition). A staged ID of
+  // another manifest is then older than the target's ID, which Fleet compares with: its own ID
+  // is unknown here, so a marker that equals no applied ID stands in (docs/fleet/rollout.md §7.1).
+  const content = bd.labels[LABEL_CONTENT_NAME];
+  if (content && staged && !staged.startsWith(`${content}:`)) return `${content}:`;
+  return staged;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleState } from '../../../apis/fleet.js';
+import { LABEL_CONTENT_NAME } from '../../../apis/labels.js';
 import type { BundleDeploymentRecord } from '../../store/records.js';
 import {
   GIT_UPDATING,
@@ -198,6 +199,18 @@ describe('Bundle status judges each BD by its staged deployment ID (v0.16+)', ()
       'effectiveDeployment: nothing staged leaves the BD as it is (deploymentID ≠ staged "": OutOfSync)',
       { stagedDeploymentID: '' },
       'OutOfSync',
+      '',
+    ],
+    [
+      'effectiveDeployment: a BD rollout did not stage (partition not reached, or in no partition) is judged by the manifest its content label names: WaitApplied',
+      { labels: { ...ready.labels, [LABEL_CONTENT_NAME]: 's-new' }, conditions: [installed] },
+      'WaitApplied',
+      '',
+    ],
+    [
+      'effectiveDeployment: a content label naming the staged manifest changes nothing',
+      { labels: { ...ready.labels, [LABEL_CONTENT_NAME]: 's-abc' } },
+      'Ready',
       '',
     ],
     [

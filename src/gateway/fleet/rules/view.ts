@@ -16,6 +16,7 @@ import type {
 import { candidateNamespaces, groupHasMember } from './groups.js';
 import type { TargetMatch, TargetedCluster } from './read-model.js';
 import { deploymentState } from './state.js';
+import { recomputeRollout, type RecomputedRollout, type RolloutLimitError } from './rollout.js';
 import { BundleMatcher, bundleMatcher, isTargetingError } from './targeting.js';
 import type { TargetingError, TargetingSpec } from './targeting.js';
 
@@ -34,6 +35,7 @@ export function stateOf(bd: BundleDeploymentRecord): BundleState {
 export class FleetView {
   private readonly groupsMemo = new Map<string, readonly ClusterGroupRecord[]>();
   private readonly targetedMemo = new Map<string, readonly TargetedCluster[]>();
+  private readonly rolloutMemo = new Map<string, RecomputedRollout | RolloutLimitError | undefined>();
   private readonly candidatesMemo = new Map<string, readonly ClusterRecord[]>();
   private readonly candidateKeys = new Map<string, ReadonlySet<string>>();
   private readonly targetedNamespacesMemo = new Map<string, ReadonlySet<string>>();
@@ -85,6 +87,23 @@ export class FleetView {
   targetingError(bundle: BundleRecord): TargetingError | undefined {
     const m = bundleMatcher(bundle);
     return isTargetingError(m) ? m : undefined;
+  }
+
+  /** Fleet's rollout pass over the bundle's targets now (rules/rollout.ts); undefined on a targeting error. */
+  rollout(bundle: BundleRecord): RecomputedRollout | RolloutLimitError | undefined {
+    if (this.rolloutMemo.has(bundle.key)) return this.rolloutMemo.get(bundle.key);
+    const r = this.targetingError(bundle)
+      ? undefined
+      : recomputeRollout(
+          bundle,
+          this.targetedClusters(bundle).map((t) => ({
+            cluster: t.cluster,
+            groups: this.groupsOf(t.cluster),
+            bundleDeployment: t.bundleDeployment,
+          })),
+        );
+    this.rolloutMemo.set(bundle.key, r);
+    return r;
   }
 
   /** How this bundle's targets decide on this cluster (not considering candidate namespaces). */

@@ -18,6 +18,7 @@ import { HelmOpRef } from '../helmop/ref.js';
 import { InconsistencyRef } from '../inconsistency/ref.js';
 import { WorkspaceRef } from '../workspace/ref.js';
 import { BundleConnectionRef, BundleRef } from './ref.js';
+import { BundleRolloutRef, RolloutHoldEnum } from './rollout.js';
 
 const BundleStatusRef = builder.objectRef<BundleRecord['status']>('BundleStatus').implement({
   description: "A Bundle's status exactly as Fleet reported it.",
@@ -106,6 +107,13 @@ const TargetedClusterRef = builder.objectRef<TargetedCluster>('TargetedCluster')
       type: BundleStateEnum,
       description: 'Its derived state; PENDING without a deployment.',
       resolve: (c) => c.state,
+    }),
+    rolloutHold: t.field({
+      type: RolloutHoldEnum,
+      nullable: true,
+      description:
+        "What holds its rollout back by Fleet's rollout rules; null when its deployment is where the Bundle wants it.",
+      resolve: (c) => c.rolloutHold ?? null,
     }),
   }),
 });
@@ -232,6 +240,25 @@ builder.node(BundleRef, {
       description:
         'The status recomputed by fleet-graph from its targets and deployments now, to compare with `status`.',
       resolve: (b, _a, ctx) => ctx.readModel.recomputedBundleStatus(b),
+    }),
+    rollout: t.field({
+      type: BundleRolloutRef,
+      nullable: true,
+      description:
+        "Rollout figures (partitions, unavailable counts, new deployments) recomputed with Fleet's rules over the deployments now; null on a targeting or rollout error.",
+      resolve: (b, _a, ctx) => {
+        const r = ctx.readModel.bundleRollout(b);
+        return r && !('error' in r) ? r : null;
+      },
+    }),
+    rolloutError: t.string({
+      nullable: true,
+      description:
+        'Why Fleet cannot read `rolloutStrategy` (a limit that is neither an integer nor a percentage, an invalid partition selector), as its Ready condition would say; null when it can.',
+      resolve: (b, _a, ctx) => {
+        const r = ctx.readModel.bundleRollout(b);
+        return r && 'error' in r ? r.error : null;
+      },
     }),
     targetingError: t.field({
       type: TargetingErrorRef,
