@@ -21,6 +21,7 @@ import type { FleetContext } from './context.js';
 import { BY_BUNDLE } from './context.js';
 import { bundlesForCluster } from './bundles-for-cluster.js';
 import { deploymentId, manifestId } from './naming.js';
+import { withTargetNamespaceMetadata } from './options-merge.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { bundleDeploymentLabels, bundleStatus, type TargetState } from './rollups.js';
@@ -245,13 +246,14 @@ export class BundleController {
     // Staged changes are promoted unless paused; rollout limits default to 100% (docs/fleet/rollout.md §7.1–7.2).
     const promote = !paused;
     return {
-      stagedOptions: m.options,
+      stagedOptions: withTargetNamespaceMetadata(bundle, m.options),
       stagedDeploymentID: id,
-      options: promote ? m.options : (current?.spec?.options ?? {}),
+      options: withTargetNamespaceMetadata(bundle, promote ? m.options : (current?.spec?.options ?? {})),
       deploymentID: promote ? id : (current?.spec?.deploymentID ?? ''),
       paused,
       dependsOn: bundle.spec?.dependsOn ?? [],
-      ...(bundle.spec?.correctDrift ? { correctDrift: bundle.spec.correctDrift } : {}),
+      // From the merged options, so a customization's correctDrift counts (target.go).
+      ...(m.options.correctDrift ? { correctDrift: m.options.correctDrift } : {}),
     };
   }
 
