@@ -20,6 +20,7 @@ import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
 import { BY_BUNDLE } from './context.js';
 import { bundlesForCluster } from './bundles-for-cluster.js';
+import { preprocessHelmValues } from './helm-values.js';
 import { deploymentId, manifestId } from './naming.js';
 import { withTargetNamespaceMetadata } from './options-merge.js';
 import type { ReconcileResult } from './queue.js';
@@ -152,7 +153,7 @@ export class BundleController {
         clusterGroups: this.ctx.caches.clusterGroups.list(),
         mappings: this.ctx.caches.mappings.list(),
         namespaces: this.ctx.caches.namespaces.list(),
-      });
+      }).map((m) => ({ ...m, options: preprocessHelmValues(m.options, m.cluster) }));
     } catch (e) {
       if (!(e instanceof TargetingError)) throw e;
       const conditions = setCondition(
