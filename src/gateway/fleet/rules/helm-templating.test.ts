@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleTarget } from '../../../apis/fleet.js';
 import type { BundleRecord, ClusterRecord, HelmTemplating } from '../../store/records.js';
-import { aBundle, aCluster, snapshotOf } from '../testing.js';
-import { FleetView } from '../view.js';
+import { aBundle, aCluster, snapshotOf } from '../../../../test/support/fleet-builders.js';
+import { FleetView } from './view.js';
 
 const WS = 'fleet-default';
 

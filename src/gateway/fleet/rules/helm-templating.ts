@@ -15,7 +15,7 @@ import { parse, stringify } from 'yaml';
 import type { BundleTarget } from '../../../apis/fleet.js';
 import { GoTemplateError, renderGoTemplate } from '../../../apis/gotemplate.js';
 import type { BundleRecord, ClusterRecord, HelmTemplating } from '../../store/records.js';
-import type { TargetMatch } from '../read-model.js';
+import type { TargetMatch } from './read-model.js';
 
 type Values = Readonly<Record<string, unknown>>;
 

@@ -15,7 +15,7 @@ import type {
 } from '../../store/records.js';
 import { candidateNamespaces, groupHasMember } from './groups.js';
 import type { TargetMatch, TargetedCluster } from './read-model.js';
-import { helmTemplatingError } from './rules/helm-templating.js';
+import { helmTemplatingError } from './helm-templating.js';
 import { deploymentState } from './state.js';
 import { BundleMatcher, bundleMatcher, isTargetingError } from './targeting.js';
 import type { TargetingError, TargetingSpec } from './targeting.js';
