@@ -5,7 +5,7 @@
  * context, what an error does to the Bundle) is implemented separately by the gateway and the
  * simulator.
  *
- * Supported (the forms Fleet's own tests and documentation use, docs/fleet/targeting.md §4.7):
+ * Supported (the forms Fleet's own tests and documentation use, docs/fleet/targeting.md §4.8):
  * text; actions with `-` trim markers; comments; fields on `.` and on variables (`.A.B`,
  * `$v.A`); string, raw-string, number, `true`/`false`/`nil` literals; parenthesised pipelines;
  * pipelines with `|` (the value goes last); `if`/`else if`/`else`/`end`, `with`/`else`/`end`,

@@ -101,7 +101,7 @@ export interface BundleRecord extends RecordMeta {
   /** True for the per-cluster `fleet-agent-<cluster>` bundles (docs/fleet/operations.md §8.1). */
   readonly agentBundle: boolean;
   /**
-   * The bundle-level Helm options Fleet templates per cluster (docs/fleet/targeting.md §4.7):
+   * The bundle-level Helm options Fleet templates per cluster (docs/fleet/targeting.md §4.8):
    * `values`, `templateValues` and `disablePreProcess`, kept only when values or templateValues
    * are set.
    */
@@ -146,7 +146,7 @@ export interface BundleDeploymentRecord extends RecordMeta {
   readonly modifiedCount: number;
 }
 
-/** The Helm options that take part in per-cluster values templating (docs/fleet/targeting.md §4.7). */
+/** The Helm options that take part in per-cluster values templating (docs/fleet/targeting.md §4.8). */
 export interface HelmTemplating {
   readonly values?: Readonly<Record<string, unknown>> | null;
   readonly templateValues?: Readonly<Record<string, string>> | null;

@@ -1,6 +1,6 @@
 /**
  * Fleet's per-cluster Helm values preprocessing (target/builder.go `preprocessHelmValues`, the
- * same from v0.10 to the current release; docs/fleet/targeting.md §4.7), run on each target's
+ * same from v0.10 to the current release; docs/fleet/targeting.md §4.8), run on each target's
  * merged options before its deployment ID is computed:
  *
  * 1. the cluster labels it uses are the cluster's labels without `kubectl.kubernetes.io/…` keys

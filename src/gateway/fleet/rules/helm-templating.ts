@@ -1,6 +1,6 @@
 /**
  * Whether Fleet's per-cluster Helm values templating fails for a Bundle (docs/fleet/targeting.md
- * §4.7), read from rancher/fleet `target/builder.go` (`Targets` → `preprocessHelmValues`,
+ * §4.8), read from rancher/fleet `target/builder.go` (`Targets` → `preprocessHelmValues`,
  * `processTemplateValues`, `processTemplateValuesData`) and `options/calculate.go` (`Merge`).
  * Fleet runs it for every cluster that gets a deployment; the first failure makes the whole
  * Bundle a targeting error ("targeting error: cluster <name> in namespace <ns>: …") and no

@@ -86,7 +86,7 @@ export class FleetView {
   /**
    * The bundle's targeting error: an invalid selector in any target or restriction
    * (docs/fleet/targeting.md §4.3), or Helm values templating failing for a cluster that gets a
-   * deployment (docs/fleet/targeting.md §4.7).
+   * deployment (docs/fleet/targeting.md §4.8).
    */
   targetingError(bundle: BundleRecord): TargetingError | undefined {
     const m = bundleMatcher(bundle);
@@ -107,7 +107,7 @@ export class FleetView {
    * The clusters the bundle's own current targets select (docs/fleet/targeting.md §4.2–4.5), each paired with its BD by the
    * cluster's `status.namespace` (docs/fleet/targeting.md §4.6), or null (Pending) when there is none or the namespace is not
    * set yet. Sorted by cluster name (docs/fleet/targeting.md §4.6). Empty on a targeting error,
-   * Helm values templating failures included (docs/fleet/targeting.md §4.7).
+   * Helm values templating failures included (docs/fleet/targeting.md §4.8).
    */
   targetedClusters(bundle: BundleRecord): readonly TargetedCluster[] {
     const memo = this.targetedMemo.get(bundle.key);
