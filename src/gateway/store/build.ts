@@ -502,7 +502,8 @@ function helmTemplatingOf(
 ): HelmTemplating | undefined {
   const isMap = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (!helm || (!isMap(helm.values) && !isMap(helm.templateValues))) return undefined;
+  if (!helm || (!isMap(helm.values) && !isMap(helm.templateValues) && helm.disablePreProcess !== true))
+    return undefined;
   return shared<HelmTemplating>(interner, 'helm', {
     ...(isMap(helm.values) ? { values: helm.values } : {}),
     ...(isMap(helm.templateValues) ? { templateValues: helm.templateValues as Record<string, string> } : {}),

@@ -102,8 +102,7 @@ export interface BundleRecord extends RecordMeta {
   readonly agentBundle: boolean;
   /**
    * The bundle-level Helm options Fleet templates per cluster (docs/fleet/targeting.md §4.8):
-   * `values`, `templateValues` and `disablePreProcess`, kept only when values or templateValues
-   * are set.
+   * `values`, `templateValues` and `disablePreProcess`, kept only when one of them is set.
    */
   readonly helmTemplating?: Readonly<HelmTemplating> | undefined;
   readonly status: {
