@@ -19,9 +19,9 @@
  * Ready condition says "targeting error: cluster <name> in namespace <ns>: …" and no
  * BundleDeployment is written.
  */
-import { parse, stringify } from 'yaml';
 import type { BundleDeploymentOptions, Cluster } from '../../apis/fleet.js';
 import { GoTemplateError, renderGoTemplate } from '../../apis/gotemplate.js';
+import { fromGoYaml, toGoYaml } from '../../apis/goyaml.js';
 import { TargetingError } from './targeting.js';
 
 const LABEL_PREFIX = 'global.fleet.clusterLabels.';
@@ -54,15 +54,6 @@ function replaceLabelRefs(values: Obj, labels: Record<string, string>, depth: nu
   }
 }
 
-/** sigs.k8s.io/yaml as Fleet uses it: YAML 1.1 scalars, sorted keys. */
-export function toYaml(v: unknown): string {
-  return stringify(v, { sortMapEntries: true, version: '1.1', lineWidth: 0 });
-}
-
-export function fromYaml(text: string): unknown {
-  return parse(text, { version: '1.1' }) as unknown;
-}
-
 function render(src: string, context: Obj): string {
   try {
     return renderGoTemplate(src, context);
@@ -77,7 +68,7 @@ function render(src: string, context: Obj): string {
 
 function readBack(text: string): unknown {
   try {
-    return fromYaml(text);
+    return fromGoYaml(text);
   } catch (e) {
     throw new Error(`failed to interpret rendered template as helm values: ${(e as Error).message}`, {
       cause: e,
@@ -113,7 +104,7 @@ export function preprocessHelmValues(
       ClusterAnnotations: cleanForExport(cluster.metadata.annotations),
       ClusterValues: isObj(cluster.spec?.templateValues) ? cluster.spec.templateValues : {},
     };
-    const rendered = readBack(render(toYaml(values), context));
+    const rendered = readBack(render(toGoYaml(values), context));
     if (rendered !== null && !isObj(rendered))
       throw new Error('failed to interpret rendered template as helm values: not a map');
     const next: Obj = rendered ?? {};

@@ -11,9 +11,9 @@
  * cluster's labels, annotations and `spec.templateValues`. When a Bundle keeps its values in a
  * Secret (`valuesHash`, v0.13+) the Bundle carries none and nothing can be judged here.
  */
-import { parse, stringify } from 'yaml';
 import type { BundleTarget } from '../../../apis/fleet.js';
 import { GoTemplateError, renderGoTemplate } from '../../../apis/gotemplate.js';
+import { fromGoYaml, toGoYaml } from '../../../apis/goyaml.js';
 import type { BundleRecord, ClusterRecord, HelmTemplating } from '../../store/records.js';
 import type { TargetMatch } from './read-model.js';
 
@@ -101,8 +101,6 @@ function withLabelRefs(v: unknown, labels: Record<string, string>): unknown {
   return v;
 }
 
-const yaml11 = { version: '1.1' } as const;
-
 /** The reason templating fails for this cluster, or undefined when it succeeds or does not run. */
 export function templatingFailure(
   cluster: ClusterRecord,
@@ -130,7 +128,7 @@ export function templatingFailure(
       return `failed to ${e.phase === 'parse' ? 'parse' : 'render'} helm values template: ${e.message}`;
     }
     try {
-      const back: unknown = parse(text, yaml11);
+      const back = fromGoYaml(text);
       if (top && back !== null && !isMap(back))
         return 'failed to interpret rendered template as helm values: not a map';
     } catch (e) {
@@ -138,7 +136,7 @@ export function templatingFailure(
     }
     return undefined;
   };
-  const doc = stringify(withLabelRefs(values, labels), { sortMapEntries: true, lineWidth: 0, ...yaml11 });
+  const doc = toGoYaml(withLabelRefs(values, labels));
   const failed = step(doc, true);
   if (failed) return failed;
   for (const src of Object.values(helm.templateValues ?? {})) {
