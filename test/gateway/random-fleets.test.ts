@@ -1,17 +1,22 @@
 /**
  * Two independent readings of Fleet's targeting rules must agree (docs/adr/0004): on random fleets
  * (seeded), the gateway's computed `Bundle.targetedClusters` equal the clusters the simulated Fleet
- * created BundleDeployments for once converged, in both directions, and nothing is Pending.
- * 200 GitRepos with random targets over random clusters and groups, in one simulation.
+ * created BundleDeployments for once converged, in both directions, and nothing is Pending; and
+ * the gateway reports a targeting error exactly for the Bundles whose Ready condition Fleet set
+ * to one. 500 GitRepos with random targets over random clusters and groups, half of them with a
+ * fleet.yaml (options to merge, templated Helm values, some failing on missing keys, doNotDeploy
+ * customizations, FirstMatch and AllMatches), in one simulation.
  */
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GitTarget } from '../../src/apis/fleet.js';
+import { stringify } from 'yaml';
+import type { BundleTarget, GitTarget } from '../../src/apis/fleet.js';
 import type { LabelSelector } from '../../src/apis/selector.js';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import { ANNOTATION_SIMULATED_FLEET_YAML } from '../../src/simulator/controller/gitops.js';
 import { startSimulation, type Simulation } from '../../src/simulator/index.js';
 import { graphql } from '../gql/index.js';
 import { FleetWriter } from './kube-fixtures.js';
@@ -19,8 +24,8 @@ import { run } from './support.js';
 
 const WS = 'fleet-default';
 const SEED = 20260101;
-const CASES = 200;
-const CLUSTERS = 8;
+const CASES = 500;
+const CLUSTERS = 6;
 
 /** mulberry32: small, seeded, good enough to pick fixtures. */
 function prng(seed: number): () => number {
@@ -45,7 +50,12 @@ function randomFleet(rand: () => number) {
   const clusters = Array.from({ length: CLUSTERS }, (_, i) => {
     const labels: Record<string, string> = {};
     for (const [k, vs] of Object.entries(LABELS)) if (rand() < 0.85) labels[k] = pick(vs);
-    return { name: `c${i}`, labels };
+    // Every other cluster has template values (`.ClusterValues` in Helm values templates).
+    return {
+      name: `c${i}`,
+      labels,
+      templateValues: i % 2 === 0 ? { size: pick(['s', 'm', 'l']) } : undefined,
+    };
   });
   // Mostly narrow selectors (each simulated deployment costs real time), some broad ones.
   const selector = (): LabelSelector => {
@@ -91,9 +101,47 @@ function randomFleet(rand: () => number) {
     // kinds === 5: a target without criteria selects nothing.
     return t;
   };
+  // Helm values templates: most render on every cluster; odd clusters have no `size` value and
+  // some no `tier` label, so a template reading them as fields fails there (missingkey=error,
+  // a targeting error of the whole Bundle).
+  const template = () =>
+    pick([
+      '${ .ClusterName }',
+      '${ .ClusterNamespace }-${ index .ClusterLabels "tier" }',
+      '${ if hasKey .ClusterLabels "env" }${ .ClusterLabels.env }${ else }none${ end }',
+      '${ .ClusterLabels.tier | upper }',
+      '${ .ClusterValues.size }',
+      'plain',
+      'plain',
+      'plain',
+      'plain',
+    ]);
+  const options = (): Omit<BundleTarget, keyof GitTarget> => {
+    const o: Omit<BundleTarget, keyof GitTarget> = {};
+    if (rand() < 0.6) o.helm = { values: { v: template(), n: { k: template() } } };
+    if (rand() < 0.3) o.yaml = { overlays: [pick(['a', 'b', 'c'])] };
+    if (rand() < 0.3) o.namespaceLabels = { [pick(['team', 'cost'])]: pick(['x', 'y']) };
+    if (rand() < 0.2) o.keepResources = rand() < 0.5;
+    return o;
+  };
+  const customization = (i: number): BundleTarget => {
+    const key = pick(['env', 'region']);
+    return {
+      name: `custom${i}`,
+      clusterSelector: { matchLabels: { [key]: pick(LABELS[key]!) } },
+      ...(rand() < 0.15 ? { doNotDeploy: true } : {}),
+      ...options(),
+    };
+  };
+  const fleetYaml = () => ({
+    ...options(),
+    ...(rand() < 0.3 ? { targetCustomizationMode: 'AllMatches' } : {}),
+    targetCustomizations: Array.from({ length: Math.floor(rand() * 3) }, (_, i) => customization(i)),
+  });
   const gitRepos = Array.from({ length: CASES }, (_, i) => ({
     name: `r${String(i).padStart(3, '0')}`,
     targets: Array.from({ length: rand() < 0.3 ? 2 : 1 }, (_, j) => target(j)),
+    fleetYaml: rand() < 0.5 ? fleetYaml() : undefined,
   }));
   return { clusters, groups, gitRepos };
 }
@@ -109,6 +157,15 @@ const AllBundles = graphql(`
       edges {
         node {
           name
+          targetingError {
+            message
+          }
+          status {
+            conditions {
+              type
+              message
+            }
+          }
           targetedClusters(first: 50) {
             edges {
               node {
@@ -177,7 +234,7 @@ afterAll(async () => {
 });
 
 describe(`random fleets (seed ${SEED})`, () => {
-  it(`agree with the simulated Fleet on ${CASES} GitRepos`, { timeout: 60_000 }, async () => {
+  it(`agree with the simulated Fleet on ${CASES} GitRepos`, { timeout: 180_000 }, async () => {
     const fleet = randomFleet(prng(SEED));
     const kube = new FleetWriter(sim.kubeConfig);
     // Written in parallel batches, as many clients would.
@@ -185,7 +242,10 @@ describe(`random fleets (seed ${SEED})`, () => {
       for (let i = 0; i < items.length; i += 25) await Promise.all(items.slice(i, i + 25).map(write));
     };
     await inBatches(fleet.clusters, (c) =>
-      kube.create('clusters', WS, { metadata: { name: c.name, labels: c.labels }, spec: {} }),
+      kube.create('clusters', WS, {
+        metadata: { name: c.name, labels: c.labels },
+        spec: c.templateValues ? { templateValues: c.templateValues } : {},
+      }),
     );
     await inBatches(fleet.groups, (g) =>
       kube.create('clustergroups', WS, {
@@ -195,7 +255,12 @@ describe(`random fleets (seed ${SEED})`, () => {
     );
     await inBatches(fleet.gitRepos, (r) =>
       kube.create('gitrepos', WS, {
-        metadata: { name: r.name },
+        metadata: {
+          name: r.name,
+          ...(r.fleetYaml
+            ? { annotations: { [ANNOTATION_SIMULATED_FLEET_YAML]: stringify(r.fleetYaml) } }
+            : {}),
+        },
         spec: { repo: `https://example.com/${r.name}`, targets: r.targets },
       }),
     );
@@ -221,7 +286,7 @@ describe(`random fleets (seed ${SEED})`, () => {
           if (!stable) await clock.advance(1_000);
           return stable;
         },
-        { timeout: 50_000, interval: 1 },
+        { timeout: 150_000, interval: 1 },
       )
       .toBe(true);
 
@@ -240,6 +305,7 @@ describe(`random fleets (seed ${SEED})`, () => {
     let after: string | null | undefined;
     let compared = 0;
     let deployments = 0;
+    let errors = 0;
     do {
       const res = await run(gw.url, AllBundles, { after });
       expect(res.errors).toBeUndefined();
@@ -248,7 +314,17 @@ describe(`random fleets (seed ${SEED})`, () => {
         const targeted = node.targetedClusters.edges.map((e) => e.node.cluster.name).sort();
         const deployed = node.bundleDeployments.edges.map((e) => e.node.clusterName).sort();
         const pending = node.targetedClusters.edges.filter((e) => e.node.state === 'PENDING').length;
-        if (targeted.join() !== deployed.join() || pending > 0)
+        // Fleet's Ready condition names one failing cluster, in an order that is its cache's.
+        const fleetError = node.status.conditions.find(
+          (c) => c.type === 'Ready' && c.message?.startsWith('targeting error'),
+        );
+        const gatewayError = node.targetingError?.message;
+        if (Boolean(fleetError) !== Boolean(gatewayError))
+          disagreements.push(
+            `${node.name}: gateway error ${gatewayError} / Fleet error ${fleetError?.message}`,
+          );
+        if (fleetError) errors++;
+        else if (targeted.join() !== deployed.join() || pending > 0)
           disagreements.push(
             `${node.name}: gateway ${targeted.join(',')} / Fleet ${deployed.join(',')} / pending ${pending}`,
           );
@@ -261,5 +337,8 @@ describe(`random fleets (seed ${SEED})`, () => {
     expect(compared).toBe(CASES);
     // The random fleet is not degenerate: many deployments, spread over many bundles.
     expect(deployments).toBeGreaterThan(CASES);
+    // Some Bundles fail templating, most do not.
+    expect(errors).toBeGreaterThan(5);
+    expect(errors).toBeLessThan(CASES / 3);
   });
 });

@@ -49,6 +49,7 @@ import type {
   GitRepoRecord,
   GitRepoRestrictionRecord,
   HelmOpRecord,
+  HelmTemplating,
   Labels,
   NamespaceRecord,
   RecordMeta,
@@ -244,6 +245,7 @@ export function bundleRecord(interner: Interner, o: Bundle): BundleRecord {
     forceSyncGeneration: num(spec.forceSyncGeneration),
     // docs/fleet/operations.md §8.1: the per-cluster agent bundles carry this objectset annotation.
     agentBundle: o.metadata.annotations?.[ANNOTATION_OBJECTSET_ID] === AGENT_BUNDLE_OBJECTSET_ID,
+    helmTemplating: helmTemplatingOf(interner, spec.helm),
     status: Object.freeze({
       observedGeneration: num(st?.observedGeneration),
       summary: summary(interner, st?.summary),
@@ -497,12 +499,39 @@ export function bundleDeploymentRecord(
   );
 }
 
+/** Bundle-level Helm options needed to template values per cluster; undefined when there is nothing to template. */
+function helmTemplatingOf(
+  interner: Interner,
+  helm: Record<string, unknown> | undefined,
+): HelmTemplating | undefined {
+  const isMap = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!helm || (!isMap(helm.values) && !isMap(helm.templateValues) && helm.disablePreProcess !== true))
+    return undefined;
+  return shared<HelmTemplating>(interner, 'helm', {
+    ...(isMap(helm.values) ? { values: helm.values } : {}),
+    ...(isMap(helm.templateValues) ? { templateValues: helm.templateValues as Record<string, string> } : {}),
+    ...(helm.disablePreProcess === true ? { disablePreProcess: true } : {}),
+  });
+}
+
+/** Annotations as Fleet's templates see them (wrangler's CleanAnnotationsForExport). */
+function templateAnnotations(interner: Interner, a: Record<string, string> | undefined): Labels | undefined {
+  if (!a) return undefined;
+  const kept = Object.entries(a).filter(
+    ([k]) => !k.startsWith('kubectl.kubernetes.io/') && !k.includes('cattle.io/'),
+  );
+  return kept.length > 0 ? labelsOf(interner, Object.fromEntries(kept)) : undefined;
+}
+
 export function clusterRecord(interner: Interner, o: Cluster): ClusterRecord {
   const spec = o.spec ?? {};
   const st = o.status;
   return Object.freeze({
     kind: 'Cluster' as const,
     ...meta(interner, o, true),
+    annotations: templateAnnotations(interner, o.metadata.annotations),
+    templateValues: sharedOpt(interner, 'tv', spec.templateValues),
     clusterNamespace: interner.str(st?.namespace),
     paused: spec.paused === true,
     lastSeen: st?.agent?.lastSeen,

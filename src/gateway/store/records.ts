@@ -103,6 +103,11 @@ export interface BundleRecord extends RecordMeta {
   readonly forceSyncGeneration: number;
   /** True for the per-cluster `fleet-agent-<cluster>` bundles (docs/fleet/operations.md §8.1). */
   readonly agentBundle: boolean;
+  /**
+   * The bundle-level Helm options Fleet templates per cluster (docs/fleet/targeting.md §4.8):
+   * `values`, `templateValues` and `disablePreProcess`, kept only when one of them is set.
+   */
+  readonly helmTemplating?: Readonly<HelmTemplating> | undefined;
   readonly status: {
     readonly observedGeneration: number;
     readonly summary: Readonly<BundleSummary> | undefined;
@@ -143,8 +148,22 @@ export interface BundleDeploymentRecord extends RecordMeta {
   readonly modifiedCount: number;
 }
 
+/** The Helm options that take part in per-cluster values templating (docs/fleet/targeting.md §4.8). */
+export interface HelmTemplating {
+  readonly values?: Readonly<Record<string, unknown>> | null;
+  readonly templateValues?: Readonly<Record<string, string>> | null;
+  readonly disablePreProcess?: boolean;
+}
+
 export interface ClusterRecord extends RecordMeta {
   readonly kind: 'Cluster';
+  /**
+   * Annotations Helm values templates can read (`.ClusterAnnotations`): all but
+   * `kubectl.kubernetes.io/…` keys and keys containing `cattle.io/`, which Fleet drops.
+   */
+  readonly annotations?: Labels | undefined;
+  /** `spec.templateValues` (`.ClusterValues` in Helm values templates). */
+  readonly templateValues?: Readonly<Record<string, unknown>> | undefined;
   /** `status.namespace`: where this cluster's BundleDeployments live. Unset until agent management ran. */
   readonly clusterNamespace?: string | undefined;
   readonly paused: boolean;

@@ -21,7 +21,9 @@ import { isConflict } from './client.js';
 import type { FleetContext } from './context.js';
 import { BY_BUNDLE } from './context.js';
 import { bundlesForCluster } from './bundles-for-cluster.js';
+import { preprocessHelmValues } from './helm-values.js';
 import { deploymentId, manifestId } from './naming.js';
+import { withTargetNamespaceMetadata } from './options-merge.js';
 import type { ReconcileResult } from './queue.js';
 import { WorkQueue } from './queue.js';
 import { bundleDeploymentLabels, bundleStatus, type TargetState } from './rollups.js';
@@ -152,7 +154,7 @@ export class BundleController {
         clusterGroups: this.ctx.caches.clusterGroups.list(),
         mappings: this.ctx.caches.mappings.list(),
         namespaces: this.ctx.caches.namespaces.list(),
-      });
+      }).map((m) => ({ ...m, options: preprocessHelmValues(m.options, m.cluster) }));
     } catch (e) {
       if (!(e instanceof TargetingError)) throw e;
       const conditions = setCondition(
@@ -220,11 +222,11 @@ export class BundleController {
       if (existing) {
         // Recorded before the update so a failed update cannot get a live BD pruned (#4144).
         kept.add(existing.metadata.uid ?? keyOfObj(existing));
-        await this.update(bundle, existing, cluster, id, planned.deployment);
+        await this.update(bundle, existing, cluster, id, planned.deployment, m.options);
         targets.push({ ...t, bd: existing });
         continue;
       }
-      const bd = await this.create(bundle, cluster, clusterNs, id, planned.deployment);
+      const bd = await this.create(bundle, cluster, clusterNs, id, planned.deployment, m.options);
       if (bd) kept.add(bd.metadata.uid ?? keyOfObj(bd));
       targets.push(t);
     }
@@ -261,15 +263,21 @@ export class BundleController {
   }
 
   /** The spec Target.BundleDeployment writes: rollout's fields, plus pause, dependsOn and correctDrift. */
-  private desiredSpec(bundle: Bundle, cluster: Cluster, d: RolloutDeployment) {
+  private desiredSpec(
+    bundle: Bundle,
+    cluster: Cluster,
+    d: RolloutDeployment,
+    merged: BundleDeploymentOptions,
+  ) {
     return {
-      stagedOptions: d.stagedOptions ?? {},
+      stagedOptions: withTargetNamespaceMetadata(bundle, d.stagedOptions ?? {}),
       stagedDeploymentID: d.stagedDeploymentID,
-      options: d.options ?? {},
+      options: withTargetNamespaceMetadata(bundle, d.options ?? {}),
       deploymentID: d.deploymentID,
       paused: Boolean(cluster.spec?.paused || bundle.spec?.paused),
       dependsOn: bundle.spec?.dependsOn ?? [],
-      ...(bundle.spec?.correctDrift ? { correctDrift: bundle.spec.correctDrift } : {}),
+      // From the merged options, so a customization's correctDrift counts (target.go).
+      ...(merged.correctDrift ? { correctDrift: merged.correctDrift } : {}),
     };
   }
 
@@ -290,6 +298,7 @@ export class BundleController {
     clusterNs: string,
     id: string,
     d: RolloutDeployment,
+    merged: BundleDeploymentOptions,
   ): Promise<BundleDeployment | undefined> {
     const manifest = id.split(':')[0] ?? '';
     const bd: BundleDeployment = {
@@ -299,7 +308,7 @@ export class BundleController {
         labels: this.labelsFor(bundle, cluster, manifest),
         finalizers: [FINALIZER_BUNDLE_DEPLOYMENT],
       },
-      spec: this.desiredSpec(bundle, cluster, d),
+      spec: this.desiredSpec(bundle, cluster, d, merged),
     };
     try {
       return await this.ctx.client.create(BUNDLE_DEPLOYMENTS, bd);
@@ -316,10 +325,11 @@ export class BundleController {
     cluster: Cluster,
     id: string,
     d: RolloutDeployment,
+    merged: BundleDeploymentOptions,
   ): Promise<BundleDeployment> {
     // The content label names the new manifest even when rollout holds the deployment back.
     const manifest = id.split(':')[0] ?? '';
-    const spec = this.desiredSpec(bundle, cluster, d);
+    const spec = this.desiredSpec(bundle, cluster, d, merged);
     const labels = this.labelsFor(bundle, cluster, manifest);
     const specChanged = (Object.keys(spec) as (keyof typeof spec)[]).some(
       (k) => !same(spec[k], bd.spec?.[k]),

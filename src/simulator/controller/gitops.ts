@@ -5,8 +5,10 @@
  * GitRepo's targets (the default target when there are none). The simulated repository holds a
  * small deterministic manifest per path.
  */
+import { parse as parseYaml } from 'yaml';
 import type {
   Bundle,
+  BundleDeploymentOptions,
   BundleResource,
   BundleTarget,
   GitRepo,
@@ -93,11 +95,65 @@ export function resourcesFor(repo: GitRepo, path: string, commit: string): Bundl
   return [{ name: `${path ? `${path}/` : ''}manifests.yaml`, content }];
 }
 
+/**
+ * The simulated repository has no files, so a GitRepo may carry the `fleet.yaml` of every path in
+ * this annotation (a simulator convention). Read as `fleet apply` reads one: bundle-level options,
+ * `targetCustomizations` (criteria, `doNotDeploy` and options) and `targetCustomizationMode`. An
+ * annotation that is not a YAML map is ignored.
+ */
+export const ANNOTATION_SIMULATED_FLEET_YAML = 'simulator.fleet-graph.io/fleet-yaml';
+
+interface FleetYaml {
+  readonly options: BundleDeploymentOptions;
+  readonly customizations: BundleTarget[];
+  readonly mode?: 'FirstMatch' | 'AllMatches';
+}
+
+const OPTION_KEYS = [
+  'defaultNamespace',
+  'namespace',
+  'serviceAccount',
+  'keepResources',
+  'deleteNamespace',
+  'helm',
+  'kustomize',
+  'yaml',
+  'diff',
+  'correctDrift',
+  'namespaceLabels',
+  'namespaceAnnotations',
+] as const;
+
+export function fleetYamlOf(repo: GitRepo): FleetYaml | undefined {
+  const text = repo.metadata.annotations?.[ANNOTATION_SIMULATED_FLEET_YAML];
+  if (!text) return undefined;
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return undefined;
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const d = doc as Record<string, unknown>;
+  const options: Record<string, unknown> = {};
+  for (const k of OPTION_KEYS) if (d[k] !== undefined && d[k] !== null) options[k] = d[k];
+  const customizations = Array.isArray(d.targetCustomizations)
+    ? (d.targetCustomizations as unknown[]).filter(
+        (t): t is BundleTarget => t !== null && typeof t === 'object' && !Array.isArray(t),
+      )
+    : [];
+  const mode = d.targetCustomizationMode === 'AllMatches' ? 'AllMatches' : undefined;
+  return { options: options, customizations, ...(mode ? { mode } : {}) };
+}
+
 /** The Bundles a job run produces for a GitRepo. */
 export function bundlesForGitRepo(repo: GitRepo): Bundle[] {
   const name = repo.metadata.name ?? '';
   const commit = commitOf(repo);
-  const { targets, targetRestrictions } = targetsFromGitRepo(repo);
+  const { targets: gitTargets, targetRestrictions } = targetsFromGitRepo(repo);
+  const fy = fleetYamlOf(repo);
+  // fleet.yaml's customizations come first, the GitRepo's targets after them (docs/fleet/targeting.md §4.5).
+  const targets = [...(fy?.customizations ?? []), ...gitTargets];
   const s = repo.spec ?? { repo: '' };
   return pathsOf(repo).map((path) => ({
     metadata: {
@@ -106,6 +162,8 @@ export function bundlesForGitRepo(repo: GitRepo): Bundle[] {
       labels: { ...(repo.metadata.labels ?? {}), [LABEL_REPO_NAME]: name, [LABEL_COMMIT]: commit },
     },
     spec: {
+      ...fy?.options,
+      ...(fy?.mode ? { targetCustomizationMode: fy.mode } : {}),
       ...(s.targetNamespace ? { namespace: s.targetNamespace } : {}),
       ...(s.serviceAccount ? { serviceAccount: s.serviceAccount } : {}),
       ...(s.keepResources ? { keepResources: true } : {}),

@@ -18,6 +18,7 @@ import type {
 import { LABEL_CLUSTER_DISPLAY_NAME, LABEL_NAMESPACE_NAME } from '../../apis/labels.js';
 import type { LabelSelector, Labels, Selector } from '../../apis/selector.js';
 import { compileLabelSelector, InvalidSelectorError } from '../../apis/selector.js';
+import { mergeOptions } from './options-merge.js';
 
 /** A matcher construction failed; Fleet reports it as "targeting error: …" on the Bundle (docs/fleet/targeting.md §4.3). */
 export class TargetingError extends Error {
@@ -185,35 +186,8 @@ export function bundleLevelOptions(b: Bundle): BundleDeploymentOptions {
   return options;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function isEmpty(v: unknown): boolean {
-  return (
-    v === undefined ||
-    v === null ||
-    v === '' ||
-    v === 0 ||
-    (Array.isArray(v) && v.length === 0) ||
-    (isPlainObject(v) && Object.keys(v).length === 0)
-  );
-}
-
-/**
- * options.Merge: maps are deep-merged, booleans ORed, other fields from `over` replace `base` when
- * non-empty (docs/fleet/targeting.md §4.5 "Final options").
- */
-export function mergeOptions<T extends object>(base: T, over: T): T {
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
-    const cur = out[k];
-    if (typeof v === 'boolean' || typeof cur === 'boolean') out[k] = Boolean(cur) || Boolean(v);
-    else if (isPlainObject(cur) && isPlainObject(v)) out[k] = mergeOptions(cur, v);
-    else if (!isEmpty(v)) out[k] = v;
-  }
-  return out as T;
-}
+/** options.Merge lives in options-merge.ts (one file per Fleet rule). */
+export { mergeOptions } from './options-merge.js';
 
 /** Why a cluster got (or did not get) a deployment; the simulator keeps the reason for logs/tests. */
 export interface ClusterMatch {

@@ -19,6 +19,7 @@ import {
 import { appliedStatus } from '../controller/agent.js';
 import { agentBundleFor } from '../controller/agentbundle.js';
 import { bundlesForGitRepo, commitOf } from '../controller/gitops.js';
+import { preprocessHelmValues } from '../controller/helm-values.js';
 import { clusterNamespaceName, deploymentId, manifestId } from '../controller/naming.js';
 import {
   bundleDeploymentDisplay,
@@ -88,7 +89,9 @@ export function scaleScenario(clusterCount: number, bundleCount: number, now: st
       namespaces: [],
     });
     const targets = [];
-    for (const m of matches) {
+    for (const match of matches) {
+      // As the bundle reconciler stages them: Helm values preprocessed per cluster.
+      const m = { ...match, options: preprocessHelmValues(match.options, match.cluster) };
       const id = deploymentId(manifest, m.options);
       const bd: BundleDeployment = {
         metadata: {

@@ -15,6 +15,7 @@ import type {
 } from '../../store/records.js';
 import { candidateNamespaces, groupHasMember } from './groups.js';
 import type { TargetMatch, TargetedCluster } from './read-model.js';
+import { helmTemplatingError } from './helm-templating.js';
 import { deploymentState } from './state.js';
 import { recomputeRollout, type RecomputedRollout, type RolloutLimitError } from './rollout.js';
 import { BundleMatcher, bundleMatcher, isTargetingError } from './targeting.js';
@@ -36,6 +37,8 @@ export class FleetView {
   private readonly groupsMemo = new Map<string, readonly ClusterGroupRecord[]>();
   private readonly targetedMemo = new Map<string, readonly TargetedCluster[]>();
   private readonly rolloutMemo = new Map<string, RecomputedRollout | RolloutLimitError | undefined>();
+  /** Templating errors found while listing a bundle's targeted clusters. */
+  private readonly templatingMemo = new Map<string, TargetingError>();
   private readonly candidatesMemo = new Map<string, readonly ClusterRecord[]>();
   private readonly candidateKeys = new Map<string, ReadonlySet<string>>();
   private readonly targetedNamespacesMemo = new Map<string, ReadonlySet<string>>();
@@ -83,10 +86,16 @@ export class FleetView {
     return set.has(cluster.key);
   }
 
-  /** The bundle's targeting error (docs/fleet/targeting.md §4.3: an invalid selector in any target or restriction). */
+  /**
+   * The bundle's targeting error: an invalid selector in any target or restriction
+   * (docs/fleet/targeting.md §4.3), or Helm values templating failing for a cluster that gets a
+   * deployment (docs/fleet/targeting.md §4.8).
+   */
   targetingError(bundle: BundleRecord): TargetingError | undefined {
     const m = bundleMatcher(bundle);
-    return isTargetingError(m) ? m : undefined;
+    if (isTargetingError(m)) return m;
+    this.targetedClusters(bundle);
+    return this.templatingMemo.get(bundle.key);
   }
 
   /** Fleet's rollout pass over the bundle's targets now (rules/rollout.ts); undefined on a targeting error. */
@@ -117,13 +126,23 @@ export class FleetView {
   /**
    * The clusters the bundle's own current targets select (docs/fleet/targeting.md §4.2–4.5), each paired with its BD by the
    * cluster's `status.namespace` (docs/fleet/targeting.md §4.6), or null (Pending) when there is none or the namespace is not
-   * set yet. Sorted by cluster name (docs/fleet/targeting.md §4.6). Empty on a targeting error.
+   * set yet. Sorted by cluster name (docs/fleet/targeting.md §4.6). Empty on a targeting error,
+   * Helm values templating failures included (docs/fleet/targeting.md §4.8).
    */
   targetedClusters(bundle: BundleRecord): readonly TargetedCluster[] {
     const memo = this.targetedMemo.get(bundle.key);
     if (memo) return memo;
     const m = bundleMatcher(bundle);
-    const result = isTargetingError(m) ? [] : this.matchAll(bundle, m);
+    let result = isTargetingError(m) ? [] : this.matchAll(bundle, m);
+    const failed = helmTemplatingError(bundle, result);
+    if (failed) {
+      const problem = {
+        field: `cluster ${failed.cluster.namespace}/${failed.cluster.name}`,
+        message: failed.message,
+      };
+      this.templatingMemo.set(bundle.key, { message: failed.message, problems: [problem] });
+      result = [];
+    }
     this.targetedMemo.set(bundle.key, result);
     return result;
   }
