@@ -23,6 +23,7 @@ import {
   type App,
   type Authenticate,
 } from './app.js';
+import type { ResponseCache } from './response-cache.js';
 import { createGate, refuse, refuseUpgrade, setSecurityHeaders, type GateOptions } from './gate.js';
 import {
   checkBackpressure,
@@ -54,6 +55,8 @@ export interface ServerOptions {
   readonly authenticate?: Authenticate | undefined;
   /** Host and Origin allow-lists (see gate.ts). */
   readonly gate?: GateOptions | undefined;
+  /** Serves repeated queries before yoga (its plugin must be among the app's plugins). */
+  readonly responseCache?: ResponseCache | undefined;
 }
 
 /** The bearer token of a WebSocket connection: connection_init payload first, then the upgrade header. */
@@ -167,6 +170,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         );
         return;
       }
+      // Repeated queries are answered from memory while nothing they read has changed.
+      if (opts.responseCache?.handle(req, res, () => void app.requestListener(req, res))) return;
       void app.requestListener(req, res);
     },
   );
