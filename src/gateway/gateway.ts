@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { AlertEngine, followFleet } from './fleet/alerts/index.js';
+import { AlertEngine, followFleet } from './fleet/live/alerts/index.js';
 import { detailSourceOf, fleetDetails } from './fleet/details.js';
 import { GatewayAccess, type UserIdentity } from './access/index.js';
 import {
@@ -31,7 +31,7 @@ import {
   type Visibility,
 } from './fleet/index.js';
 import type { Snapshot } from './store/records.js';
-import { EventEngine, type EventEngineStats } from './fleet/events/index.js';
+import { EventEngine, type EventEngineStats } from './fleet/live/events/index.js';
 import {
   buildSchema,
   createContext,

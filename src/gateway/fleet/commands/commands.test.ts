@@ -7,8 +7,15 @@ import type { GitTarget } from '../../../apis/fleet.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/logger.js';
-import { aCluster, aDeployment, aGitRepo, aGitRepoBundle, aGroup, snapshotOf } from '../testing.js';
-import { FleetView } from '../view.js';
+import {
+  aCluster,
+  aDeployment,
+  aGitRepo,
+  aGitRepoBundle,
+  aGroup,
+  snapshotOf,
+} from '../../../../test/support/fleet-builders.js';
+import { FleetView } from '../rules/view.js';
 import {
   encodeOperation,
   operationOf,

@@ -13,8 +13,8 @@ import type { GitRepoSpec, GitTarget } from '../../../apis/fleet.js';
 import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError, truncate } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/logger.js';
-import type { BundleDeploymentRecord, GitRepoRecord } from '../read-model.js';
-import { FleetView } from '../view.js';
+import type { BundleDeploymentRecord, GitRepoRecord } from '../rules/read-model.js';
+import { FleetView } from '../rules/view.js';
 import {
   encodeOperation,
   findOperation,

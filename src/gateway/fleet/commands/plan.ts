@@ -6,10 +6,10 @@
  */
 import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
 import type { FieldProblem } from '../../../shared/errors.js';
-import { validateGitTargets, previewTargets } from '../preview.js';
-import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../read-model.js';
-import { previewGitRepoRetarget, sameCriteria, type BundleRetargetPreview } from '../retarget.js';
-import type { FleetView } from '../view.js';
+import { validateGitTargets, previewTargets } from '../rules/preview.js';
+import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../rules/read-model.js';
+import { previewGitRepoRetarget, sameCriteria, type BundleRetargetPreview } from '../rules/retarget.js';
+import type { FleetView } from '../rules/view.js';
 
 /** One Bundle's part of a plan: the preview plus the BundleDeployments created and deleted. */
 export interface BundleRetargetPlan extends BundleRetargetPreview {

@@ -4,10 +4,10 @@
  * edit until the cluster's next check-in (docs/fleet/lifecycle.md §6.3, rancher/fleet#3437). Never anything a
  * Bundle still targets, and nothing of a Bundle that does not carry the GitRepo's targets yet.
  */
-import type { BundleDeploymentRecord, BundleRecord, GitRepoRecord } from '../read-model.js';
+import type { BundleDeploymentRecord, BundleRecord, GitRepoRecord } from '../rules/read-model.js';
 import type { GitTarget } from '../../../apis/fleet.js';
-import { bundleSpecWithGitTargets, effectiveGitTargets, overridesGitRepoTargets } from '../retarget.js';
-import type { FleetView } from '../view.js';
+import { bundleSpecWithGitTargets, effectiveGitTargets, overridesGitRepoTargets } from '../rules/retarget.js';
+import type { FleetView } from '../rules/view.js';
 import { sameTargets } from './plan.js';
 
 export interface OrphanSelection {

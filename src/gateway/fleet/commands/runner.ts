@@ -10,8 +10,8 @@
  */
 import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
-import type { GitRepoRecord } from '../read-model.js';
-import { FleetView, stateOf } from '../view.js';
+import type { GitRepoRecord } from '../rules/read-model.js';
+import { FleetView, stateOf } from '../rules/view.js';
 import {
   encodeOperation,
   operationOf,
