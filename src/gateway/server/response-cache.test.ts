@@ -10,7 +10,10 @@ import { ResponseCache } from './response-cache.js';
  * their runs, so a test sees whether an answer was computed or served from memory.
  */
 async function start(opts: { scope?: (user: string | undefined) => string | undefined } = {}) {
-  const state = { version: 1, now: 0, runs: 0, value: 'a' };
+  const state = { version: 1, now: 0, runs: 0, value: 'a', release: () => {}, gate: Promise.resolve() };
+  const hold = () => {
+    state.gate = new Promise<void>((resolve) => (state.release = resolve));
+  };
   const cache = new ResponseCache({
     version: () => String(state.version),
     now: () => state.now,
@@ -27,6 +30,8 @@ async function start(opts: { scope?: (user: string | undefined) => string | unde
           value: String
           whoami: String
           fails: String
+          slow: String
+          slowFails: String
         }
         type Mutation {
           bump: Int
@@ -45,6 +50,16 @@ async function start(opts: { scope?: (user: string | undefined) => string | unde
           },
           fails: () => {
             state.runs++;
+            throw new Error('no');
+          },
+          slow: async () => {
+            state.runs++;
+            await state.gate;
+            return state.value;
+          },
+          slowFails: async () => {
+            state.runs++;
+            await state.gate;
             throw new Error('no');
           },
         },
@@ -71,7 +86,7 @@ async function start(opts: { scope?: (user: string | undefined) => string | unde
     });
     return { status: res.status, headers: res.headers, body: await res.text() };
   };
-  return { state, cache, post, url };
+  return { state, cache, post, url, hold };
 }
 
 const servers: Server[] = [];
@@ -146,5 +161,27 @@ describe('ResponseCache', () => {
     await post(big);
     expect(state.runs).toBe(3);
     expect(cache.stats).toMatchObject({ hits: 0, misses: 0, stored: 0 });
+  });
+
+  it('runs a query once for requests that arrive while its answer is being computed', async () => {
+    const { state, cache, post, hold } = await start();
+    hold();
+    const answers = Promise.all(Array.from({ length: 5 }, () => post('{ slow }')));
+    await expect.poll(() => cache.stats.waited).toBe(4);
+    state.release();
+    const bodies = (await answers).map((a) => a.body);
+    expect(new Set(bodies)).toEqual(new Set(['{"data":{"slow":"a"}}']));
+    expect(state.runs).toBe(1);
+  });
+
+  it('sends every waiter to the app when the answer it waited for cannot be reused', async () => {
+    const { state, cache, post, hold } = await start();
+    hold();
+    const answers = Promise.all(Array.from({ length: 3 }, () => post('{ slowFails }')));
+    await expect.poll(() => cache.stats.waited).toBe(2);
+    state.release();
+    for (const a of await answers) expect(JSON.parse(a.body)).toMatchObject({ errors: [{}] });
+    expect(state.runs).toBe(3);
+    expect(cache.size).toBe(0);
   });
 });

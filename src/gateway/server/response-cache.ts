@@ -59,6 +59,8 @@ interface Pending {
 
 export interface ResponseCacheStats {
   hits: number;
+  /** Requests that waited for the same answer being computed, then got it. */
+  waited: number;
   misses: number;
   stored: number;
   bypassed: number;
@@ -72,8 +74,17 @@ const PER_REQUEST = new Set([REQUEST_ID_HEADER, 'date', 'connection', 'keep-aliv
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new WeakMap<IncomingMessage, Pending>();
+  /**
+   * Misses being computed, by key: a request for the same key and version waits for that answer
+   * instead of running the same query again (at 32 connections, every request arriving while the
+   * first one runs would otherwise miss too).
+   */
+  private readonly inFlight = new Map<
+    string,
+    { version: string; waiters: ((e: Entry | undefined) => void)[] }
+  >();
   private readonly o: Required<ResponseCacheOptions>;
-  readonly stats: ResponseCacheStats = { hits: 0, misses: 0, stored: 0, bypassed: 0 };
+  readonly stats: ResponseCacheStats = { hits: 0, waited: 0, misses: 0, stored: 0, bypassed: 0 };
 
   constructor(opts: ResponseCacheOptions) {
     this.o = {
@@ -134,27 +145,43 @@ export class ResponseCache {
     });
     req.once('end', () => {
       const body = Buffer.concat(chunks);
-      void this.answer(req, res, body, size === body.length ? body : undefined, pass);
+      this.answer(req, res, body, size === body.length ? body : undefined, pass);
     });
     req.once('error', () => res.destroy());
     return true;
   }
 
-  private async answer(
+  private answer(
     req: IncomingMessage,
     res: ServerResponse,
     body: Buffer,
     usable: Buffer | undefined,
     pass: () => void,
-  ): Promise<void> {
+  ): void {
     // The body stays the request's body for yoga (the node adaptor reads `req.body` when set).
     (req as IncomingMessage & { body?: Buffer }).body = body;
-    let scope: string | undefined;
+    let scope: string | undefined | Promise<string | undefined>;
     try {
-      scope = usable ? await this.o.scope(req) : undefined;
+      scope = usable ? this.o.scope(req) : undefined;
     } catch {
       scope = undefined;
     }
+    // Without authentication the scope is known at once: no promise on the hot path.
+    if (scope instanceof Promise)
+      scope.then(
+        (s) => this.lookup(req, res, body, s, pass),
+        () => this.lookup(req, res, body, undefined, pass),
+      );
+    else this.lookup(req, res, body, scope, pass);
+  }
+
+  private lookup(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    scope: string | undefined,
+    pass: () => void,
+  ): void {
     if (scope === undefined) {
       this.stats.bypassed++;
       pass();
@@ -166,24 +193,51 @@ export class ResponseCache {
     const hit = this.entries.get(key);
     if (hit && hit.version === version && now - hit.at <= this.o.maxAgeMs) {
       this.stats.hits++;
-      for (const [name, value] of Object.entries(hit.headers))
-        if (value !== undefined) res.setHeader(name, value);
-      res.setHeader(REQUEST_ID_HEADER, requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined));
-      res.writeHead(hit.status);
-      res.end(hit.body);
+      this.send(req, res, hit);
       return;
     }
     if (hit) this.entries.delete(key);
+    const running = this.inFlight.get(key);
+    if (running && running.version === version) {
+      this.stats.waited++;
+      running.waiters.push((entry) => (entry ? this.send(req, res, entry) : pass()));
+      return;
+    }
     this.stats.misses++;
+    const flight = { version, waiters: [] as ((e: Entry | undefined) => void)[] };
+    this.inFlight.set(key, flight);
     const p: Pending = { key, version, cacheable: false };
     this.pending.set(req, p);
-    this.capture(res, p, now);
+    this.capture(res, p, now, (entry) => {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+      // Not reusable (errors, a mutation, an interrupted answer): each waiter asks yoga itself.
+      for (const w of flight.waiters) w(entry);
+    });
     pass();
   }
 
+  private send(req: IncomingMessage, res: ServerResponse, entry: Entry): void {
+    for (const [name, value] of Object.entries(entry.headers))
+      if (value !== undefined) res.setHeader(name, value);
+    res.setHeader(REQUEST_ID_HEADER, requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined));
+    res.writeHead(entry.status);
+    res.end(entry.body);
+  }
+
   /** Records what yoga writes for a miss, and files it once it is known to be reusable. */
-  private capture(res: ServerResponse, p: Pending, startedAt: number): void {
+  private capture(
+    res: ServerResponse,
+    p: Pending,
+    startedAt: number,
+    done: (entry: Entry | undefined) => void,
+  ): void {
     const parts: Buffer[] = [];
+    let settled = false;
+    const settle = (entry: Entry | undefined) => {
+      if (settled) return;
+      settled = true;
+      done(entry);
+    };
     let bytes = 0;
     let status = 0;
     let tooBig = false;
@@ -201,7 +255,7 @@ export class ResponseCache {
     const write = res.write.bind(res) as (...a: unknown[]) => boolean;
     const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
     // Headers passed to writeHead are set first, so getHeaders() sees every header of the answer.
-    res.writeHead = ((code: number, ...rest: unknown[]) => {
+    res.writeHead = (code: number, ...rest: unknown[]) => {
       status = code;
       const headers = rest.find((x) => typeof x === 'object' && x !== null);
       if (headers && !Array.isArray(headers))
@@ -209,7 +263,7 @@ export class ResponseCache {
           if (value !== undefined) res.setHeader(name, value);
       const text = rest.find((x) => typeof x === 'string');
       return text === undefined ? writeHead(code) : writeHead(code, text);
-    });
+    };
     res.write = ((chunk: unknown, ...rest: unknown[]) => {
       keep(chunk, rest[0]);
       return write(chunk, ...rest);
@@ -217,12 +271,18 @@ export class ResponseCache {
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       keep(chunk, rest[0]);
       const out = end(chunk, ...rest);
-      if (p.cacheable && !tooBig && (status || res.statusCode) === 200) this.store(p, res, parts, startedAt);
+      settle(
+        p.cacheable && !tooBig && (status || res.statusCode) === 200
+          ? this.store(p, res, parts, startedAt)
+          : undefined,
+      );
       return out;
     }) as ServerResponse['end'];
+    // An answer that never ends (the client went away) releases its waiters too.
+    res.once('close', () => settle(undefined));
   }
 
-  private store(p: Pending, res: ServerResponse, parts: Buffer[], at: number): void {
+  private store(p: Pending, res: ServerResponse, parts: Buffer[], at: number): Entry {
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(res.getHeaders()))
       if (!PER_REQUEST.has(name.toLowerCase())) headers[name] = value;
@@ -231,7 +291,9 @@ export class ResponseCache {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(p.key, { version: p.version, at, status: 200, headers, body: Buffer.concat(parts) });
+    const entry: Entry = { version: p.version, at, status: 200, headers, body: Buffer.concat(parts) };
+    this.entries.set(p.key, entry);
     this.stats.stored++;
+    return entry;
   }
 }
