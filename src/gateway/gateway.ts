@@ -592,7 +592,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
    * the same caller (with authentication, the identity the token review gave; the access set is
    * derived from it), for the same store revision and watch freshness, for at most 250 ms.
    */
+  const cacheLog = log.child({ component: 'graphql' });
   const responseCache = new ResponseCache({
+    // Not executed, so no operation line from the operation log: one at debug says it was served.
+    onHit: ({ requestId, operation }) =>
+      cacheLog.debug(
+        { requestId, operation, type: 'query', transport: 'http', cached: true },
+        'graphql operation',
+      ),
     version: () => `${store.revision}\u0000${JSON.stringify(freshness.report(WATCH_KINDS))}`,
     scope: access
       ? async (req) => {

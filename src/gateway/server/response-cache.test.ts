@@ -10,6 +10,7 @@ import { ResponseCache } from './response-cache.js';
  * their runs, so a test sees whether an answer was computed or served from memory.
  */
 async function start(opts: { scope?: (user: string | undefined) => string | undefined } = {}) {
+  const hits: { requestId: string; operation: string | null }[] = [];
   const state = { version: 1, now: 0, runs: 0, value: 'a', release: () => {}, gate: Promise.resolve() };
   const hold = () => {
     state.gate = new Promise<void>((resolve) => (state.release = resolve));
@@ -18,6 +19,7 @@ async function start(opts: { scope?: (user: string | undefined) => string | unde
     version: () => String(state.version),
     now: () => state.now,
     maxAgeMs: 250,
+    onHit: (h) => hits.push(h),
     scope: (req) => {
       const user = req.headers['x-user'] as string | undefined;
       return opts.scope ? opts.scope(user) : (user ?? 'anonymous');
@@ -86,7 +88,7 @@ async function start(opts: { scope?: (user: string | undefined) => string | unde
     });
     return { status: res.status, headers: res.headers, body: await res.text() };
   };
-  return { state, cache, post, url, hold };
+  return { state, cache, post, url, hold, hits };
 }
 
 const servers: Server[] = [];
@@ -96,15 +98,16 @@ afterEach(async () => {
 
 describe('ResponseCache', () => {
   it('answers a repeated query from memory with the same bytes and headers, and a fresh request id', async () => {
-    const { state, cache, post } = await start();
-    const first = await post('{ value }');
-    const second = await post('{ value }', { [REQUEST_ID_HEADER]: 'mine-1' });
+    const { state, cache, post, hits } = await start();
+    const first = await post('query Value { value }');
+    const second = await post('query Value { value }', { [REQUEST_ID_HEADER]: 'mine-1' });
     expect(first.body).toBe('{"data":{"value":"a"}}');
     expect(second.body).toBe(first.body);
     expect(second.headers.get('content-type')).toBe(first.headers.get('content-type'));
     expect(second.headers.get(REQUEST_ID_HEADER)).toBe('mine-1');
     expect(state.runs).toBe(1);
     expect(cache.stats).toMatchObject({ hits: 1, misses: 1, stored: 1 });
+    expect(hits).toEqual([{ requestId: 'mine-1', operation: 'Value' }]);
   });
 
   it('recomputes once the version changes, and once the answer is older than the bound', async () => {

@@ -38,6 +38,11 @@ export interface ResponseCacheOptions {
   readonly maxEntries?: number | undefined;
   readonly maxBodyBytes?: number | undefined;
   readonly maxResponseBytes?: number | undefined;
+  /**
+   * Called for every answer served from memory (no execution happened, so no operation log line
+   * or execution metric was recorded for it): the request id it was sent with and the operation.
+   */
+  readonly onHit?: ((hit: { requestId: string; operation: string | null }) => void) | undefined;
   /** Monotonic milliseconds (tests move it). */
   readonly now?: (() => number) | undefined;
 }
@@ -48,6 +53,7 @@ interface Entry {
   readonly status: number;
   readonly headers: OutgoingHttpHeaders;
   readonly body: Buffer;
+  readonly operation: string | null;
 }
 
 /** What one request on the miss path has learnt about itself. */
@@ -55,6 +61,7 @@ interface Pending {
   readonly key: string;
   readonly version: string;
   cacheable: boolean;
+  operation: string | null;
 }
 
 export interface ResponseCacheStats {
@@ -105,7 +112,9 @@ export class ResponseCache {
         const req = (a.contextValue as { req?: IncomingMessage } | undefined)?.req;
         const p = req ? this.pending.get(req) : undefined;
         if (!p) return;
-        if (getOperationAST(a.document, a.operationName)?.operation !== OperationTypeNode.QUERY) return;
+        const op = getOperationAST(a.document, a.operationName);
+        if (op?.operation !== OperationTypeNode.QUERY) return;
+        p.operation = op.name?.value ?? a.operationName ?? null;
         return {
           onExecuteDone: ({ result }) => {
             if (Symbol.asyncIterator in result) return;
@@ -206,7 +215,7 @@ export class ResponseCache {
     this.stats.misses++;
     const flight = { version, waiters: [] as ((e: Entry | undefined) => void)[] };
     this.inFlight.set(key, flight);
-    const p: Pending = { key, version, cacheable: false };
+    const p: Pending = { key, version, cacheable: false, operation: null };
     this.pending.set(req, p);
     this.capture(res, p, now, (entry) => {
       if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
@@ -219,9 +228,11 @@ export class ResponseCache {
   private send(req: IncomingMessage, res: ServerResponse, entry: Entry): void {
     for (const [name, value] of Object.entries(entry.headers))
       if (value !== undefined) res.setHeader(name, value);
-    res.setHeader(REQUEST_ID_HEADER, requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined));
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     res.writeHead(entry.status);
     res.end(entry.body);
+    this.o.onHit?.({ requestId, operation: entry.operation });
   }
 
   /** Records what yoga writes for a miss, and files it once it is known to be reusable. */
@@ -291,7 +302,14 @@ export class ResponseCache {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    const entry: Entry = { version: p.version, at, status: 200, headers, body: Buffer.concat(parts) };
+    const entry: Entry = {
+      version: p.version,
+      at,
+      status: 200,
+      headers,
+      body: Buffer.concat(parts),
+      operation: p.operation,
+    };
     this.entries.set(p.key, entry);
     this.stats.stored++;
     return entry;
