@@ -18,7 +18,7 @@ function registered(): string[] {
   const none = () => () => undefined;
   m.watchHealth({ status: () => [], snapshot: () => snap });
   m.consistency({
-    tracker: { current: () => [], subscribe: none },
+    tracker: { current: () => [], firstSeenAt: () => undefined },
     store: { snapshot: () => snap, subscribe: none },
     refresh: () => undefined,
     clock: new ManualClock(),

@@ -74,10 +74,14 @@ export {
 } from './rules/preview.js';
 export type { GitTargetValidation } from './rules/preview.js';
 export {
+  bundleCarriesGitRepoTargets,
   bundleSpecWithGitTargets,
   customizationsOf,
   effectiveGitTargets,
   overridesGitRepoTargets,
-  previewGitRepoRetarget,
-} from './rules/retarget.js';
+} from './rules/carried-targets.js';
+export { previewGitRepoRetarget } from './rules/retarget.js';
+export { sameCriteria } from './rules/target-lists.js';
+export { removalOf, stillTargeted } from './rules/still-targeted.js';
+export type { DoomingEdits, Removal, TargetingVerdict } from './rules/still-targeted.js';
 export type { BundleRetargetPreview } from './rules/retarget.js';

@@ -51,6 +51,7 @@ import type {
 import type { TargetingError } from './rules/targeting.js';
 import type { ConsistencyTracker } from './live/tracker.js';
 import { visibleFinding, type Visibility } from './visible.js';
+import { stillTargeted } from './rules/still-targeted.js';
 import { FleetView, stateOf } from './rules/view.js';
 
 export interface ReadModelOptions {
@@ -301,7 +302,9 @@ class SnapshotReadModel implements FleetReadModel {
     return memo(this.clusterStatusMemo, cluster.key, () =>
       clusterStatusFromDeployments(
         cluster,
-        this.deploymentsOfCluster(cluster).filter((bd) => this.stillTargeted(bd, cluster)),
+        // docs/fleet/state.md §5.5: the cluster reconciler deletes BDs their Bundle no longer
+        // targets, and leaves them out (docs/fleet/lifecycle.md §6.4).
+        this.deploymentsOfCluster(cluster).filter((bd) => stillTargeted(this.view, bd).targeted),
         {
           gitRepo: (ns, name) => this.gitRepo(ns, name) !== undefined,
           helmOp: (ns, name) => this.helmOp(ns, name) !== undefined,

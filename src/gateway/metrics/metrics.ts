@@ -57,7 +57,7 @@ export interface MetricsText {
 }
 
 export interface ConsistencySource {
-  readonly tracker: Pick<ConsistencyTracker, 'current' | 'subscribe'>;
+  readonly tracker: Pick<ConsistencyTracker, 'current' | 'firstSeenAt'>;
   readonly store: Pick<Store, 'snapshot' | 'subscribe'>;
   /** Brings the tracker up to date with the store before it is read. */
   readonly refresh: () => void;

@@ -2,24 +2,28 @@
  * The BundleDeployment lifecycle as fleet-graph sees it first-hand, measured on the gateway clock:
  *
  * - cleanup latency: from the moment a BundleDeployment became an orphan (its STALE_DEPLOYMENT
- *   finding's `firstSeenAt`) to its removal. Before Fleet v0.12.3 only the Cluster reconciler
+ *   finding's `firstSeenAt`) to its removal, as rules/still-targeted.ts `removalOf` dates it for
+ *   the removal events of subscriptions too. Before Fleet v0.12.3 only the Cluster reconciler
  *   removed orphans, so this took until the cluster's next agent check-in (up to 15 min by default,
  *   rancher/fleet#3437); since then the bundle reconciler prunes them in the same reconcile
  *   (docs/fleet/lifecycle.md §6.3). When the orphaning change and the removal arrive in the same batch the
- *   finding never shows; then the Bundle's target change, or the removal itself, is the start.
+ *   finding never shows; then the edit that doomed it (a deletion, a Bundle target change, a
+ *   Cluster relabel), or the removal itself, is the start.
  * - retarget latency: from a GitRepo `spec.targets` edit seen on the watch, to every Bundle of the
  *   GitRepo carrying the new targets (`fleet apply` rewrote them, docs/fleet/lifecycle.md §6.1 step 2), and to the removal
  *   of the last orphan it left (docs/fleet/lifecycle.md §6.1 step 3).
  */
 import type { Histogram } from 'prom-client';
-import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
+import type { GitTarget } from '../../../apis/fleet.js';
 import type { Clock } from '../../../shared/clock.js';
-import { removalReason } from '../rules/consistency.js';
-import type { Inconsistency } from '../rules/read-model.js';
-import { effectiveGitTargets, overridesGitRepoTargets } from '../rules/retarget.js';
+import { staleId } from '../rules/consistency.js';
+import { bundleCarriesGitRepoTargets } from '../rules/carried-targets.js';
+import { removalOf } from '../rules/still-targeted.js';
+import { sameCriteria } from '../rules/target-lists.js';
 import { FleetView } from '../rules/view.js';
-import type { ConsistencyTracker, InconsistencyEvent } from './tracker.js';
-import type { BundleDeploymentRecord, BundleRecord, GitRepoRecord } from '../../store/records.js';
+import { DoomingEditLog } from './dooming-edits.js';
+import type { ConsistencyTracker } from './tracker.js';
+import type { BundleDeploymentRecord, GitRepoRecord } from '../../store/records.js';
 import type { ChangeEvent, Store } from '../../store/store.js';
 
 /** Buckets that tell a prompt cleanup (seconds) from a legacy one (minutes, up to 15 min and more). */
@@ -33,31 +37,16 @@ export interface LifecycleHistograms {
 
 export interface LifecycleSources {
   readonly store: Pick<Store, 'subscribe' | 'snapshot'>;
-  readonly tracker: Pick<ConsistencyTracker, 'subscribe' | 'current'>;
+  readonly tracker: Pick<ConsistencyTracker, 'current' | 'firstSeenAt'>;
   /** Brings the tracker up to date with the store (the gateway's batched consistency flush). */
   readonly refresh: () => void;
   readonly clock: Clock;
 }
 
-const CRITERIA: readonly (keyof TargetCriteria)[] = [
-  'name',
-  'clusterName',
-  'clusterSelector',
-  'clusterGroup',
-  'clusterGroupSelector',
-];
-
-const criteria = (list: readonly TargetCriteria[]) =>
-  JSON.stringify(list.map((t) => CRITERIA.map((k) => t[k] ?? null)));
-
-/** docs/fleet/targeting.md §4.1: `fleet apply` writes the GitRepo targets (or the default one) as the Bundle's restrictions. */
-function carries(bundle: BundleRecord, targets: readonly GitTarget[]): boolean {
-  return criteria(bundle.targetRestrictions) === criteria(effectiveGitTargets(targets));
-}
-
 interface Edit {
   readonly at: number;
-  readonly targets: readonly GitTarget[];
+  /** The targets before the edit: a Bundle still carrying them is not updated yet. */
+  readonly earlier: readonly GitTarget[];
   bundlesAt?: number;
 }
 
@@ -65,12 +54,10 @@ const seconds = (ms: number) => Math.max(0, ms) / 1000;
 
 /** Follows the store and the tracker and fills the lifecycle histograms. Returns the stop function. */
 export function observeLifecycle(src: LifecycleSources, h: LifecycleHistograms): () => void {
-  /** Stale findings that cleared since the last batch, by BundleDeployment key. */
-  const clearedStale = new Map<string, Inconsistency>();
-  /** When each Bundle's targets last changed (gateway clock). */
-  const targetsChangedAt = new Map<string, number>();
+  /** When the edits that doom deployments were first seen: the "since when" of a removal. */
+  const dooming = new DoomingEditLog();
   const edits = new Map<string, Edit>();
-  let removed: { bd: BundleDeploymentRecord; at: number }[] = [];
+  let removed: { bd: BundleDeploymentRecord; at: number; staleSince: number | undefined }[] = [];
   let scheduled = false;
   let stopped = false;
 
@@ -83,37 +70,28 @@ export function observeLifecycle(src: LifecycleSources, h: LifecycleHistograms):
     });
   };
 
-  const onFinding = (e: InconsistencyEvent) => {
-    const f = e.inconsistency;
-    if (e.type === 'CLEARED' && f.kind === 'STALE_DEPLOYMENT' && f.bundleDeployment)
-      clearedStale.set(`${f.bundleDeployment.namespace}/${f.bundleDeployment.name}`, f);
-  };
-
   const onChange = (e: ChangeEvent) => {
+    dooming.note(e);
     switch (e.kind) {
-      case 'Bundle': {
-        const before = e.before as BundleRecord | undefined;
-        const after = e.after as BundleRecord | undefined;
-        if (!after) targetsChangedAt.delete(e.key);
-        else if (!before || JSON.stringify(before.targets) !== JSON.stringify(after.targets))
-          targetsChangedAt.set(e.key, e.observedAt);
+      case 'Bundle':
         if (edits.size > 0) schedule();
         break;
-      }
       case 'GitRepo': {
         const before = e.before as GitRepoRecord | undefined;
         const after = e.after as GitRepoRecord | undefined;
         if (!after) edits.delete(e.key);
-        else if (before && JSON.stringify(before.targets) !== JSON.stringify(after.targets)) {
+        else if (before && !sameCriteria(before.targets, after.targets)) {
           // A newer edit supersedes one still in flight: only complete edits are measured.
-          edits.set(e.key, { at: e.observedAt, targets: after.targets });
+          edits.set(e.key, { at: e.observedAt, earlier: before.targets });
           schedule();
         }
         break;
       }
       case 'BundleDeployment':
         if (e.type === 'DELETED' && e.before) {
-          removed.push({ bd: e.before as BundleDeploymentRecord, at: e.observedAt });
+          const bd = e.before as BundleDeploymentRecord;
+          // Read now: the tracker drops the finding once it sees the deletion.
+          removed.push({ bd, at: e.observedAt, staleSince: src.tracker.firstSeenAt(staleId(bd)) });
           schedule();
         } else if (edits.size > 0) schedule();
         break;
@@ -123,23 +101,14 @@ export function observeLifecycle(src: LifecycleSources, h: LifecycleHistograms):
   };
 
   function observeRemovals(view: () => FleetView): void {
-    for (const { bd, at } of removed) {
-      const finding = clearedStale.get(bd.key);
-      if (finding) {
-        h.cleanup.observe(
-          { workspace: finding.workspace, reason: finding.cause ?? 'UNKNOWN' },
-          seconds(at - finding.firstSeenAt),
-        );
-        continue;
-      }
-      // Never seen stale: orphaned and removed within one batch, or removed while still targeted.
-      const reason = removalReason(view(), bd);
-      if (reason === 'UNKNOWN') continue;
-      const since =
-        reason === 'TARGET_REMOVED'
-          ? (targetsChangedAt.get(`${bd.bundleNamespace}/${bd.bundleName}`) ?? at)
-          : at;
-      h.cleanup.observe({ workspace: bd.bundleNamespace, reason }, seconds(at - since));
+    for (const { bd, at, staleSince } of removed) {
+      const removal = removalOf(view(), bd, at, staleSince, dooming);
+      // Removed while nothing doomed it (e.g. by hand): not a cleanup.
+      if (removal.reason === 'UNKNOWN') continue;
+      h.cleanup.observe(
+        { workspace: bd.bundleNamespace, reason: removal.reason },
+        seconds(removal.cleanupLatencyMs),
+      );
     }
   }
 
@@ -154,8 +123,7 @@ export function observeLifecycle(src: LifecycleSources, h: LifecycleHistograms):
       if (edit.bundlesAt === undefined) {
         const bundles = snap.bundlesOfGitRepo(repo.namespace, repo.name);
         const done =
-          bundles.length > 0 &&
-          bundles.every((b) => carries(b, edit.targets) || overridesGitRepoTargets(b, repo));
+          bundles.length > 0 && bundles.every((b) => bundleCarriesGitRepoTargets(b, repo, [edit.earlier]));
         if (!done) continue;
         edit.bundlesAt = now;
         h.retargetBundles.observe({ workspace: repo.namespace }, seconds(now - edit.at));
@@ -181,14 +149,11 @@ export function observeLifecycle(src: LifecycleSources, h: LifecycleHistograms):
     observeRemovals(view);
     observeEdits(view, src.clock.now());
     removed = [];
-    clearedStale.clear();
   }
 
-  const stopFindings = src.tracker.subscribe(onFinding);
   const stopChanges = src.store.subscribe(onChange);
   return () => {
     stopped = true;
-    stopFindings();
     stopChanges();
   };
 }

@@ -12,6 +12,7 @@
  */
 import type { Clock } from '../../../shared/clock.js';
 import type { FleetRecord, Labels, RecordKind, Snapshot } from '../../store/records.js';
+import { BUNDLE_OWNER_KINDS, bundleOwner, ownersOf, type BundleOwnerKind } from '../rules/bundle-owner.js';
 import { bundleFindings, splitKey, statusFindings } from '../rules/consistency.js';
 import type { Finding } from '../rules/consistency.js';
 import type { Inconsistency } from '../rules/read-model.js';
@@ -66,7 +67,7 @@ export interface ConsistencyTrackerOptions {
 
 type Scope = string;
 const bundleScope = (ns: string, name: string): Scope => `Bundle:${ns}/${name}`;
-const ownerScope = (kind: 'GitRepo' | 'HelmOp', ns: string, name: string): Scope => `${kind}:${ns}/${name}`;
+const ownerScope = (kind: BundleOwnerKind, ns: string, name: string): Scope => `${kind}:${ns}/${name}`;
 
 export class ConsistencyTracker {
   private readonly clock: Clock;
@@ -194,7 +195,8 @@ export class ConsistencyTracker {
     const kind = scope.slice(0, colon);
     const [ns, name] = splitKey(scope.slice(colon + 1));
     if (kind === 'Bundle') return bundleFindings(view, ns, name);
-    const owner = view.snapshot.get(kind === 'GitRepo' ? 'GitRepo' : 'HelmOp', `${ns}/${name}`);
+    // Any other scope is an owner's; bundleOwner throws on a kind it does not know.
+    const owner = bundleOwner(kind).get(view.snapshot, ns, name);
     return owner ? statusFindings(view, owner) : [];
   }
 
@@ -204,18 +206,18 @@ export class ConsistencyTracker {
     for (const b of snap.list('Bundle')) scopes.add(bundleScope(b.namespace, b.name));
     for (const bd of snap.list('BundleDeployment'))
       scopes.add(bundleScope(bd.bundleNamespace, bd.bundleName));
-    for (const r of snap.list('GitRepo')) scopes.add(ownerScope('GitRepo', r.namespace, r.name));
-    for (const h of snap.list('HelmOp')) scopes.add(ownerScope('HelmOp', h.namespace, h.name));
+    for (const kind of BUNDLE_OWNER_KINDS)
+      for (const r of snap.list(kind)) scopes.add(ownerScope(kind, r.namespace, r.name));
     return scopes;
   }
 
   private scopesOfBd(view: FleetView, key: string): Scope[] {
     const bd = view.snapshot.get('BundleDeployment', key);
     if (!bd) return [];
-    const s = [bundleScope(bd.bundleNamespace, bd.bundleName)];
-    if (bd.repoName) s.push(ownerScope('GitRepo', bd.bundleNamespace, bd.repoName));
-    if (bd.helmOpName) s.push(ownerScope('HelmOp', bd.bundleNamespace, bd.helmOpName));
-    return s;
+    return [
+      bundleScope(bd.bundleNamespace, bd.bundleName),
+      ...ownersOf(bd).map((o) => ownerScope(o.owner.kind, o.namespace, o.name)),
+    ];
   }
 
   private rebuildBdIndex(view: FleetView): void {
@@ -245,7 +247,7 @@ export class ConsistencyTracker {
         }
         case 'GitRepo':
         case 'HelmOp':
-          scopes.add(ownerScope(kind, ns, name));
+          scopes.add(ownerScope(bundleOwner(kind).kind, ns, name));
           break;
         case 'Cluster':
         case 'ClusterGroup':

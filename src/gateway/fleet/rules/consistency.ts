@@ -20,8 +20,10 @@ import type {
   HelmOpRecord,
 } from '../../store/records.js';
 import type { Inconsistency, RemovalReason } from './read-model.js';
+import { bundleOwner } from './bundle-owner.js';
 import { missingDeploymentCause } from './missing-deployment.js';
 import { statusFromDeployments } from './summaries.js';
+import { stillTargeted, type TargetingVerdict } from './still-targeted.js';
 import type { FleetView } from './view.js';
 
 /** A finding before the tracker stamps it with the time it was first seen. */
@@ -42,25 +44,12 @@ function terminating(bd: BundleDeploymentRecord): string {
 }
 
 /**
- * Why a BD is, or should be, removed (docs/fleet/lifecycle.md §6): the deletion cascade GitRepo → Bundles →
- * BDs (docs/fleet/lifecycle.md §6.2), a deleted Bundle, a deleted Cluster (its namespace goes, and the BDs in it), or its
- * Bundle's current targets no longer selecting the cluster (docs/fleet/lifecycle.md §6.1). Evaluated on the snapshot at
- * hand: for a BD that was just deleted, pass its last record and the snapshot after the deletion.
+ * Why a BD is, or should be, removed (docs/fleet/lifecycle.md §6): `UNKNOWN` while it is still
+ * targeted, else the reason of rules/still-targeted.ts. Evaluated on the snapshot at hand: for a
+ * BD that was just deleted, pass its last record and the snapshot after the deletion.
  */
 export function removalReason(view: FleetView, bd: BundleDeploymentRecord): RemovalReason {
-  const snap = view.snapshot;
-  const bundle = snap.get('Bundle', `${bd.bundleNamespace}/${bd.bundleName}`);
-  const bundleGoing = !bundle || bundle.deletionTimestamp !== undefined;
-  if (bundleGoing && bd.repoName) {
-    const repo = snap.get('GitRepo', `${bd.bundleNamespace}/${bd.repoName}`);
-    if (!repo || repo.deletionTimestamp) return 'GITREPO_DELETED';
-  }
-  if (bundleGoing) return 'BUNDLE_DELETED';
-  const cluster = view.clusterOf(bd);
-  if (!cluster || cluster.deletionTimestamp) return 'CLUSTER_DELETED';
-  if (view.targetingError(bundle)) return 'UNKNOWN';
-  const targeted = view.targetedClusters(bundle).some((t) => t.cluster.clusterNamespace === bd.namespace);
-  return targeted ? 'UNKNOWN' : 'TARGET_REMOVED';
+  return stillTargeted(view, bd).reason;
 }
 
 function staleFinding(
@@ -94,46 +83,48 @@ function notTargetedBecause(view: FleetView, bundle: BundleRecord, cluster: Clus
   return m.reason.replace(/\.$/, '');
 }
 
+/** Why a doomed BD should be gone, in words (docs/fleet/lifecycle.md §6.4). */
+function doomedBecause(view: FleetView, bd: BundleDeploymentRecord, v: TargetingVerdict): string {
+  const name = `Bundle ${bd.bundleNamespace}/${bd.bundleName}`;
+  const { bundle, cluster } = v;
+  switch (v.reason) {
+    case 'GITREPO_DELETED':
+    case 'BUNDLE_DELETED': {
+      const state = bundle ? 'is being deleted' : 'no longer exists';
+      const via =
+        v.reason === 'GITREPO_DELETED'
+          ? ` (its GitRepo ${bd.bundleNamespace}/${bd.repoName ?? ''} is gone or being deleted)`
+          : '';
+      return `its ${name} ${state}${via}`;
+    }
+    case 'CLUSTER_DELETED':
+      return cluster
+        ? `its cluster ${cluster.namespace}/${cluster.name} is being deleted`
+        : `its cluster ${bd.clusterNamespace}/${bd.clusterName} no longer exists`;
+    default:
+      return bundle && cluster
+        ? `${name}'s current targets no longer select cluster ${cluster.namespace}/${cluster.name} (${notTargetedBecause(view, bundle, cluster)})`
+        : `${name}'s current targets no longer select its cluster`;
+  }
+}
+
 /**
- * Findings about one Bundle key (which may name a Bundle that no longer exists): its stale and
- * missing deployments. A Bundle with a targeting error yields none: Fleet then neither creates
- * nor deletes its BDs (docs/fleet/targeting.md §4.3), and its Ready condition already reports the error.
+ * Findings about one Bundle key (which may name a Bundle that no longer exists): its stale
+ * deployments (those rules/still-targeted.ts dooms) and its missing ones. A Bundle with a
+ * targeting error has no missing deployments: Fleet then neither creates nor deletes its BDs
+ * (docs/fleet/targeting.md §4.3), and its Ready condition already reports the error.
  */
 export function bundleFindings(view: FleetView, bundleNamespace: string, bundleName: string): Finding[] {
   const snap = view.snapshot;
-  const bundle = snap.get('Bundle', `${bundleNamespace}/${bundleName}`);
-  const bds = snap.deploymentsOfBundle(bundleNamespace, bundleName);
-  const name = `Bundle ${bundleNamespace}/${bundleName}`;
-  if (!bundle || bundle.deletionTimestamp) {
-    const state = bundle ? 'is being deleted' : 'no longer exists';
-    return bds.map((bd) => {
-      const cause = removalReason(view, bd);
-      const via =
-        cause === 'GITREPO_DELETED'
-          ? ` (its GitRepo ${bd.bundleNamespace}/${bd.repoName ?? ''} is gone or being deleted)`
-          : '';
-      return staleFinding(bd, `its ${name} ${state}${via}`, view.clusterOf(bd), cause);
-    });
-  }
-  if (view.targetingError(bundle)) return [];
-  const targeted = view.targetedClusters(bundle);
-  const targetedNamespaces = new Set(targeted.map((t) => t.cluster.clusterNamespace));
   const findings: Finding[] = [];
-  for (const bd of bds) {
-    if (targetedNamespaces.has(bd.namespace)) continue;
-    const cluster = view.clusterOf(bd);
-    const why = cluster
-      ? `${name}'s current targets no longer select cluster ${cluster.namespace}/${cluster.name} (${notTargetedBecause(view, bundle, cluster)})`
-      : `its cluster ${bd.clusterNamespace}/${bd.clusterName} no longer exists`;
-    findings.push(
-      staleFinding(
-        bd,
-        why,
-        cluster,
-        cluster && !cluster.deletionTimestamp ? 'TARGET_REMOVED' : 'CLUSTER_DELETED',
-      ),
-    );
+  for (const bd of snap.deploymentsOfBundle(bundleNamespace, bundleName)) {
+    const v = stillTargeted(view, bd);
+    if (!v.targeted) findings.push(staleFinding(bd, doomedBecause(view, bd, v), v.cluster, v.reason));
   }
+  const bundle = snap.get('Bundle', `${bundleNamespace}/${bundleName}`);
+  if (!bundle || bundle.deletionTimestamp || view.targetingError(bundle)) return findings;
+  const name = `Bundle ${bundleNamespace}/${bundleName}`;
+  const targeted = view.targetedClusters(bundle);
   for (const t of targeted) {
     if (t.bundleDeployment || !t.cluster.clusterNamespace) continue;
     findings.push({
@@ -189,9 +180,8 @@ const COMPARED: readonly {
 export function statusFindings(view: FleetView, owner: GitRepoRecord | HelmOpRecord): Finding[] {
   const snap = view.snapshot;
   const isRepo = owner.kind === 'GitRepo';
-  const bds = isRepo
-    ? snap.deploymentsOfGitRepo(owner.namespace, owner.name)
-    : snap.deploymentsOfHelmOp(owner.namespace, owner.name);
+  const bds = bundleOwner(owner.kind).deployments(snap, owner.namespace, owner.name);
+  // Only a GitRepo's display state can be overridden by its gitjob (docs/fleet/state.md §5.4).
   const actual = statusFromDeployments(bds, isRepo ? owner.status : undefined);
   const findings: Finding[] = [];
   for (const c of COMPARED) {

@@ -2,12 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { GitTarget } from '../../../apis/fleet.js';
 import { ErrorCode } from '../../../shared/errors.js';
 import type { TargetCriteria } from '../../../apis/fleet.js';
-import {
-  bundleSpecWithGitTargets,
-  customizationsOf,
-  previewGitRepoRetarget,
-  sameCriteria,
-} from './retarget.js';
+import { bundleSpecWithGitTargets, customizationsOf } from './carried-targets.js';
+import { previewGitRepoRetarget } from './retarget.js';
+import { sameCriteria } from './target-lists.js';
 import {
   aCluster,
   aDeployment,

@@ -36,6 +36,7 @@ export class FleetView {
   private readonly targetedMemo = new Map<string, readonly TargetedCluster[]>();
   private readonly candidatesMemo = new Map<string, readonly ClusterRecord[]>();
   private readonly candidateKeys = new Map<string, ReadonlySet<string>>();
+  private readonly targetedNamespacesMemo = new Map<string, ReadonlySet<string>>();
   private gitReposByCluster: Map<string, { gitRepo: GitRepoRecord; match: TargetMatch }[]> | undefined;
 
   constructor(readonly snapshot: Snapshot) {}
@@ -106,6 +107,19 @@ export class FleetView {
     const result = isTargetingError(m) ? [] : this.matchAll(bundle, m);
     this.targetedMemo.set(bundle.key, result);
     return result;
+  }
+
+  /**
+   * Does one of the bundle's targeted clusters have `namespace` as its `status.namespace`? That is
+   * where Fleet keeps the target's BundleDeployment (docs/fleet/targeting.md §4.6).
+   */
+  targetsNamespace(bundle: BundleRecord, namespace: string): boolean {
+    let set = this.targetedNamespacesMemo.get(bundle.key);
+    if (!set) {
+      set = new Set(this.targetedClusters(bundle).flatMap((t) => t.cluster.clusterNamespace ?? []));
+      this.targetedNamespacesMemo.set(bundle.key, set);
+    }
+    return set.has(namespace);
   }
 
   private matchAll(bundle: BundleRecord, m: BundleMatcher): TargetedCluster[] {

@@ -24,9 +24,11 @@ import type {
   RecordKind,
   Snapshot,
 } from '../../../store/records.js';
-import { removalReason, staleId } from '../../rules/consistency.js';
+import { staleId } from '../../rules/consistency.js';
+import { removalOf, type Removal } from '../../rules/still-targeted.js';
+import { DoomingEditLog, EDIT_MEMORY, Recent } from '../dooming-edits.js';
 import { groupHasMember } from '../../rules/groups.js';
-import type { InconsistencyKind, RemovalReason } from '../../rules/read-model.js';
+import type { InconsistencyKind } from '../../rules/read-model.js';
 import type { ConsistencyTracker, InconsistencyEvent } from '../tracker.js';
 import { FleetView, stateOf } from '../../rules/view.js';
 import { compare, decodeCursor, encodeCursor, nextPosition, ORIGIN, parseResourceVersion } from './cursor.js';
@@ -46,18 +48,7 @@ export const BUNDLE_DEPLOYMENT_EVENT_TYPES: readonly BundleDeploymentEventType[]
   'FRESHNESS_CHANGED',
 ];
 
-/** Why and how fast a BundleDeployment went away. */
-export interface Removal {
-  readonly reason: RemovalReason;
-  /**
-   * When the gateway first saw the deployment become an orphan (the tracker's STALE finding), or
-   * saw the edit that doomed it (its Bundle, Cluster or GitRepo being deleted, or its Bundle's
-   * targets changing); the removal itself when neither was seen.
-   */
-  readonly orphanedSince: number;
-  /** Removal observed − orphanedSince, in ms of the gateway clock. */
-  readonly cleanupLatencyMs: number;
-}
+export type { Removal };
 
 export interface BundleDeploymentEvent {
   readonly type: BundleDeploymentEventType;
@@ -175,24 +166,6 @@ interface Pending {
   readonly staleSince?: number | undefined;
 }
 
-/** Insertion-ordered map that forgets its oldest entries past `max` (times of edits seen, records gone). */
-class Recent<V = number> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  /** Keeps the first value seen unless `replace`. */
-  set(key: string, at: V, replace = false): void {
-    if (!replace && this.map.has(key)) return;
-    this.map.delete(key);
-    this.map.set(key, at);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
-}
-
-const EDIT_MEMORY = 20_000;
-
 type AnyChange = ObjectChange<GitRepoRecord | ClusterRecord>;
 
 /** A filter's identity: identical subscriptions share one group. */
@@ -208,8 +181,6 @@ export function filterKey(f: BundleDeploymentEventFilter): string {
     list(f.types),
   ]);
 }
-
-const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 export class EventEngine {
   private readonly source: EventSource;
@@ -242,10 +213,8 @@ export class EventEngine {
     queue: BoundedQueue<InconsistencyEvent>;
   }>();
 
-  /** When deletions (deletionTimestamp or DELETED) of Bundles, Clusters and GitRepos were first seen. */
-  private readonly deletions = new Recent(EDIT_MEMORY);
-  /** When a Bundle's targets, or a Cluster's labels, last changed. */
-  private readonly targetingEdits = new Recent(EDIT_MEMORY);
+  /** When the edits that doom deployments were first seen: the "since when" of a removal. */
+  private readonly edits = new DoomingEditLog();
   /**
    * Deleted Clusters as last seen: a Cluster goes before its deployments do, so a removal's
    * `clusterGroup` match needs the cluster as it was (every other filter field reads the
@@ -456,24 +425,8 @@ export class EventEngine {
 
   /** Records when the edits that doom deployments were seen (docs/fleet/lifecycle.md §6.1–6.2). */
   private noteEdits(e: ChangeEvent): void {
-    const { kind, key, before, after, observedAt } = e;
-    if (kind !== 'Bundle' && kind !== 'Cluster' && kind !== 'GitRepo') return;
-    if (e.type === 'DELETED' || (after?.deletionTimestamp && !before?.deletionTimestamp)) {
-      this.deletions.set(`${kind}:${key}`, observedAt);
-    }
-    if (e.type === 'DELETED' && before?.kind === 'Cluster') this.goneClusters.set(key, before, true);
-    if (e.type === 'MODIFIED' && before && after) {
-      if (kind === 'Bundle' && before.kind === 'Bundle' && after.kind === 'Bundle') {
-        if (
-          !sameJson(before.targets, after.targets) ||
-          !sameJson(before.targetRestrictions, after.targetRestrictions)
-        ) {
-          this.targetingEdits.set(`Bundle:${key}`, observedAt, true);
-        }
-      } else if (kind === 'Cluster' && !sameJson(before.labels, after.labels)) {
-        this.targetingEdits.set(`Cluster:${key}`, observedAt, true);
-      }
-    }
+    this.edits.note(e);
+    if (e.type === 'DELETED' && e.before?.kind === 'Cluster') this.goneClusters.set(e.key, e.before, true);
   }
 
   private process(p: Pending, view: () => FleetView): void {
@@ -503,7 +456,7 @@ export class EventEngine {
     if (c.type === 'ADDED' || !before) type = 'ADDED';
     else if (c.type === 'DELETED' || !after) {
       type = 'REMOVED';
-      removal = this.removalOf(before, c.observedAt, p.staleSince, view());
+      removal = removalOf(view(), before, c.observedAt, p.staleSince, this.edits);
     } else if (after.deletionTimestamp && !before.deletionTimestamp) type = 'TERMINATING';
     else type = 'UPDATED';
     const bd = after ?? before!;
@@ -522,48 +475,6 @@ export class EventEngine {
     };
     this.remember(event);
     this.dispatch(event, view);
-  }
-
-  /**
-   * The reason (docs/fleet/lifecycle.md §6, judged on the snapshot after the removal) and the latency: from the
-   * first sign of the orphan the gateway saw to the removal.
-   */
-  private removalOf(
-    bd: BundleDeploymentRecord,
-    removedAt: number,
-    staleSince: number | undefined,
-    view: FleetView,
-  ): Removal {
-    const reason = removalReason(view, bd);
-    const bundleKey = `${bd.bundleNamespace}/${bd.bundleName}`;
-    const clusterKey = `${bd.clusterNamespace}/${bd.clusterName}`;
-    let edit: number | undefined;
-    switch (reason) {
-      case 'GITREPO_DELETED':
-        edit = this.deletions.get(`GitRepo:${bd.bundleNamespace}/${bd.repoName ?? ''}`);
-        edit ??= this.deletions.get(`Bundle:${bundleKey}`);
-        break;
-      case 'BUNDLE_DELETED':
-        edit = this.deletions.get(`Bundle:${bundleKey}`);
-        break;
-      case 'CLUSTER_DELETED':
-        edit = this.deletions.get(`Cluster:${clusterKey}`);
-        break;
-      case 'UNKNOWN':
-        // Nothing visible doomed it (e.g. deleted by hand): only a stale finding dates it.
-        break;
-      case 'TARGET_REMOVED': {
-        // The tracker saw the orphan; failing that, the latest edit that can un-target it.
-        const a = this.targetingEdits.get(`Bundle:${bundleKey}`);
-        const b = this.targetingEdits.get(`Cluster:${clusterKey}`);
-        edit = a === undefined ? b : b === undefined ? a : Math.max(a, b);
-        break;
-      }
-    }
-    const deletingEdit = reason === 'TARGET_REMOVED' ? undefined : edit;
-    let since = deletingEdit ?? staleSince ?? edit ?? removedAt;
-    if (since > removedAt) since = removedAt;
-    return { reason, orphanedSince: since, cleanupLatencyMs: removedAt - since };
   }
 
   private remember(e: BundleDeploymentEvent): void {
