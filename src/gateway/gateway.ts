@@ -65,6 +65,9 @@ import {
   type Readiness,
 } from './server/index.js';
 import { useFreshness } from './server/freshness.js';
+import { ResponseCache } from './server/response-cache.js';
+import { bearerToken } from './server/index.js';
+import { WATCH_KINDS } from './kube/types.js';
 import { createDetailLoader, kubeFetcher } from './store/details.js';
 import { createStore, type Store } from './store/store.js';
 import { startWatching, type Watching, type WatchTuning } from './store/watching.js';
@@ -601,6 +604,38 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           : { ok: false, reason: result.reason };
       }
     : undefined;
+  /**
+   * Repeated queries answered before yoga (server/response-cache.ts): an answer is reused only by
+   * the same caller (with authentication, the identity the token review gave; the access set is
+   * derived from it), for the same store revision and watch freshness, for at most 250 ms.
+   */
+  const cacheLog = log.child({ component: 'graphql' });
+  const responseCache = new ResponseCache({
+    // Not executed, so no operation line from the operation log: one at debug says it was served.
+    onHit: ({ requestId, operation }) =>
+      cacheLog.debug(
+        { requestId, operation, type: 'query', transport: 'http', cached: true },
+        'graphql operation',
+      ),
+    version: () => `${store.revision}\u0000${JSON.stringify(freshness.report(WATCH_KINDS))}`,
+    scope: access
+      ? async (req) => {
+          const header = req.headers.authorization;
+          const result = await access.authenticate(
+            bearerToken(typeof header === 'string' ? header : undefined),
+          );
+          return result.authenticated ? `user\u0000${JSON.stringify(result.user)}` : undefined;
+        }
+      : (req) =>
+          opts.identify
+            ? `caller\u0000${JSON.stringify(
+                opts.identify((name) => {
+                  const v = req.headers[name.toLowerCase()];
+                  return Array.isArray(v) ? v.join(', ') : v;
+                }, {}),
+              )}`
+            : 'anonymous',
+  });
   // Subscribers with the same operation, variables and caller share each event's execution.
   const shared = new SharedSubscriptions({ revision: () => store.revision });
   const app = createApp({
@@ -647,6 +682,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     plugins: [
       useFreshness({ source: freshness, syncWaitMs: config.syncWaitSeconds * 1000 }),
       metrics.graphql.plugin,
+      responseCache.plugin(),
     ],
     executionPlugins: [shared.plugin()],
     // Never on the API port: /metrics has its own listener (metrics-server.ts).
@@ -676,6 +712,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         draining = true;
       },
       gate: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
+      responseCache,
       resultJson: (result, make) => shared.json(result, make),
     });
   } catch (e) {

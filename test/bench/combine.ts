@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { markdownTable, num, ratio, svgBars, type ResultRow } from './report.js';
+import { earlierResults, markdownTable, num, ratio, svgBars, type ResultRow } from './report.js';
 
 const args = process.argv.slice(2);
 const out = args.shift();
@@ -35,15 +35,20 @@ const charts: Record<string, string> = {};
 const runs: unknown[] = [];
 const data: Record<string, unknown> = {};
 for (const { dir, goals } of dirs) {
-  const r = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
+  const file = join(dir, 'results.json');
+  // A run's, a merged run's or an earlier combination's results: each keeps the runs it came from.
+  const r = earlierResults(JSON.parse(await readFile(file, 'utf8')), file);
   const take = (g: string) => !goals || goals.has(g);
-  rows.push(...(r.rows as ResultRow[]).filter((x) => take(x.goal)));
-  notes.push(...(r.notes as string[]).filter((n) => take(n.slice(0, 2))));
+  rows.push(...r.rows.filter((x) => take(x.goal)));
+  notes.push(...r.notes.filter((n) => take(n.slice(0, 2))));
   for (const [k, v] of Object.entries(r.data)) if (take(k.slice(0, 2).toUpperCase())) data[k] = v;
   for (const f of await readdir(dir))
     if (f.endsWith('.svg') && take(f.slice(0, 2).toUpperCase()))
       charts[f] = await readFile(join(dir, f), 'utf8');
-  runs.push({ at: r.at, goals: goals ? [...goals] : 'all', machine: r.machine, elapsedS: r.elapsedS });
+  for (const run of r.runs) {
+    const kept = run.goals.filter(take);
+    if (kept.length) runs.push({ at: run.at, goals: kept, machine: run.machine });
+  }
 }
 if (p3xl) {
   const m = JSON.parse(await readFile(p3xl, 'utf8'));

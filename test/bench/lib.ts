@@ -188,12 +188,17 @@ export async function startRawJsonServer(body: string): Promise<{ url: URL; stop
 
 export interface RequestCounts {
   list: number;
+  /**
+   * Of `list`: one-object LISTs (`limit=1`, no `continue`), the reflectors' periodic progress
+   * probes, which run on a timer whatever the clients do.
+   */
+  probe?: number;
   watch: number;
   other: number;
   total: number;
 }
 
-const emptyCounts = (): RequestCounts => ({ list: 0, watch: 0, other: 0, total: 0 });
+const emptyCounts = (): RequestCounts => ({ list: 0, probe: 0, watch: 0, other: 0, total: 0 });
 
 /**
  * Counts the requests the in-process API emulator on `port` receives, through Node's built-in
@@ -211,8 +216,11 @@ export function countApiRequests(port: number, isCollection: (path: string) => b
     counts.total++;
     const watch = url.searchParams.get('watch');
     if (m.request.method === 'GET' && (watch === 'true' || watch === '1')) counts.watch++;
-    else if (m.request.method === 'GET' && isCollection(url.pathname)) counts.list++;
-    else counts.other++;
+    else if (m.request.method === 'GET' && isCollection(url.pathname)) {
+      counts.list++;
+      if (url.searchParams.get('limit') === '1' && !url.searchParams.get('continue'))
+        counts.probe = (counts.probe ?? 0) + 1;
+    } else counts.other++;
   };
   subscribe('http.server.request.start', onStart);
   return {

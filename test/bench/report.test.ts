@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   codeOwner,
   compareAnswers,
+  describeRuns,
   dist,
+  earlierResults,
+  keepEarlier,
   markdownTable,
   median,
   pct,
@@ -12,6 +15,7 @@ import {
   svgBars,
   svgCdf,
   svgLines,
+  type ResultRow,
   type StatusAnswer,
 } from './report.js';
 
@@ -231,5 +235,64 @@ describe('profileSummary', () => {
     expect(s.functions[0]).toEqual({ name: 'parse graphql:10', ms: 3, share: 50 });
     expect(s.owners.map((o) => o.name)).toEqual(['graphql', 'src/gateway/store', '@envelop/core']);
     expect(codeOwner('node:internal/streams')).toBe('node (core)');
+  });
+});
+
+describe('earlier results for --merge and combine', () => {
+  const row = (goal: string): ResultRow => ({
+    goal,
+    metric: `${goal} metric`,
+    baseline: '1',
+    fleetGraph: '2',
+    ratio: '2×',
+    target: '',
+    met: false,
+  });
+  const machine = { cpus: 2, loadAvgAtStart: [1, 2, 3] };
+
+  it("reads combine.ts's results (runs, no at or machine) and keeps what this run did not measure", () => {
+    const combined = {
+      runs: [
+        { at: '2026-12-03T15:13:00Z', goals: ['P1', 'P3'], machine },
+        { at: '2026-12-03T15:34:00Z', goals: 'all', machine },
+      ],
+      rows: [row('P1'), row('P3'), row('P8')],
+      notes: ['P1: a note', 'P8: another'],
+      data: { p1: 1 },
+    };
+    const prev = earlierResults(combined, 'combined/results.json');
+    expect(prev.runs.map((r) => r.goals)).toEqual([
+      ['P1', 'P3'],
+      ['P1', 'P3', 'P8'],
+    ]);
+    const kept = keepEarlier(prev, new Set(['P1']));
+    expect(kept.rows.map((r) => r.goal)).toEqual(['P3', 'P8']);
+    expect(kept.notes).toEqual(['P8: another']);
+    expect(kept.runs.map((r) => r.goals)).toEqual([['P3'], ['P3', 'P8']]);
+    const lines = describeRuns(kept.runs);
+    expect(lines[0]).toBe('P3 from the run of 2026-12-03T15:13:00Z ({cpus:2,loadAvgAtStart:[1,2,3]}).');
+  });
+
+  it("reads a run that itself merged an earlier one, naming each goal's own run", () => {
+    const merged = {
+      at: '2026-12-03T17:00:00Z',
+      machine,
+      mergedFrom: [{ at: '2026-12-03T15:13:00Z', machine: undefined, goals: ['P3'] }],
+      rows: [row('P1'), row('P3')],
+      notes: [],
+      data: {},
+    };
+    const kept = keepEarlier(earlierResults(merged, 'x'), new Set(['P5']));
+    expect(kept.runs).toEqual([
+      { at: '2026-12-03T17:00:00Z', machine, goals: ['P1'] },
+      { at: '2026-12-03T15:13:00Z', machine: undefined, goals: ['P3'] },
+    ]);
+    expect(describeRuns(kept.runs)[1]).toBe(
+      'P3 from the run of 2026-12-03T15:13:00Z (machine not recorded).',
+    );
+  });
+
+  it('refuses a file that is not benchmark results with a message naming it', () => {
+    expect(() => earlierResults({ hello: 1 }, 'some/results.json')).toThrow(/some\/results.json: no "rows"/);
   });
 });

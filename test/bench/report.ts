@@ -156,6 +156,90 @@ export function markdownTable(rows: readonly ResultRow[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Earlier results, for `--merge` and combine.ts
+
+/** One earlier run and the goals of it that a results file keeps. */
+export interface RunRef {
+  readonly at: string;
+  readonly machine: unknown;
+  readonly goals: readonly string[];
+}
+
+/** What a results.json holds, whichever tool wrote it. */
+export interface EarlierResults {
+  readonly rows: readonly ResultRow[];
+  readonly notes: readonly string[];
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The runs its rows come from, each with the goals taken from it. */
+  readonly runs: readonly RunRef[];
+}
+
+const atOf = (at: unknown) => (typeof at === 'string' ? at : 'unknown');
+
+const goalsOf = (rows: readonly ResultRow[]) => [...new Set(rows.map((r) => r.goal))];
+
+/**
+ * Reads a results.json written by run.ts (`at`, `machine`, and `mergedFrom` when it kept goals of
+ * another run) or by combine.ts (`runs`, each with its goals or "all"). Anything else is a clear
+ * error naming what is missing, never a crash further on.
+ */
+export function earlierResults(json: unknown, source: string): EarlierResults {
+  const o = (json ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(o['rows'])) throw new Error(`${source}: no "rows" array, not a benchmark results file`);
+  const rows = o['rows'] as ResultRow[];
+  const notes = Array.isArray(o['notes']) ? (o['notes'] as string[]) : [];
+  const data = (o['data'] && typeof o['data'] === 'object' ? o['data'] : {}) as Record<string, unknown>;
+  const all = goalsOf(rows);
+  const runs: RunRef[] = [];
+  if (Array.isArray(o['runs'])) {
+    for (const r of o['runs'] as Record<string, unknown>[]) {
+      const goals = Array.isArray(r['goals']) ? (r['goals'] as string[]) : all;
+      runs.push({ at: atOf(r['at']), machine: r['machine'], goals });
+    }
+  } else {
+    const merged = [o['mergedFrom']].flat().filter(Boolean) as Record<string, unknown>[];
+    const earlier = merged.map((m) => ({
+      at: atOf(m['at']),
+      machine: m['machine'],
+      goals: Array.isArray(m['goals']) ? (m['goals'] as string[]) : [],
+    }));
+    const fromEarlier = new Set(earlier.flatMap((m) => m.goals));
+    runs.push({
+      at: atOf(o['at']),
+      machine: o['machine'],
+      goals: all.filter((g) => !fromEarlier.has(g)),
+    });
+    runs.push(...earlier);
+  }
+  return { rows, notes, data, runs };
+}
+
+/**
+ * The part of earlier results a run keeps: every goal it did not measure itself, with the runs
+ * those goals come from (so the table still names each figure's run and machine).
+ */
+export function keepEarlier(prev: EarlierResults, measured: ReadonlySet<string>) {
+  const kept = (goal: string) => !measured.has(goal);
+  const rows = prev.rows.filter((r) => kept(r.goal));
+  const goals = new Set(goalsOf(rows));
+  return {
+    rows,
+    notes: prev.notes.filter((n) => !measured.has(n.slice(0, Math.max(0, n.indexOf(':'))))),
+    runs: prev.runs
+      .map((r) => ({ ...r, goals: r.goals.filter((g) => goals.has(g)) }))
+      .filter((r) => r.goals.length > 0),
+  };
+}
+
+/** One line per earlier run: which goals came from it, when, and on what machine. */
+export function describeRuns(runs: readonly RunRef[]): string[] {
+  return runs.map(
+    (r) =>
+      `${r.goals.join(', ')} from the run of ${r.at} (${(JSON.stringify(r.machine) ?? 'machine not recorded').replace(/"/g, '')}).`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // SVG charts: no library, a few hundred bytes of markup each
 
 const W = 640;

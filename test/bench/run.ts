@@ -30,7 +30,10 @@ import { startChild, type Child } from './procs/ipc.js';
 import { EVENTS_SUBSCRIPTION, SMALL_QUERY, STALE_SUBSCRIPTION, STATUS_QUERY } from './queries.js';
 import type { LoadResult, RequestCounts } from './lib.js';
 import {
+  describeRuns,
   dist,
+  earlierResults,
+  keepEarlier,
   markdownTable,
   median,
   num,
@@ -41,6 +44,7 @@ import {
   svgLines,
   type Dist,
   type ResultRow,
+  type RunRef,
 } from './report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -286,7 +290,8 @@ async function startGatewayProc(
 const graphqlBody = (query: string, variables: Record<string, unknown>) =>
   JSON.stringify({ query, variables });
 
-const countsText = (c: RequestCounts) => `${c.total} (${c.list} LIST, ${c.watch} WATCH, ${c.other} other)`;
+const countsText = (c: RequestCounts) =>
+  `${c.total} (${c.list} LIST${c.probe ? ` of which ${c.probe} progress probes` : ''}, ${c.watch} WATCH, ${c.other} other)`;
 
 // ---------------------------------------------------------------------------------------------
 // P3: heap per cached BD, store in isolation (store-memory.ts in a child with --expose-gc)
@@ -608,9 +613,9 @@ async function p6Clients(s: Settings, clients: Child, env: Env, gwUrl: string) {
     each: 1,
   });
   const lots = await env.emulator.call<RequestCounts>('counts');
-  // Watches are renewed on a timer (the server ends each one after a few minutes), whatever the
-  // clients do: what clients could cause is LISTs and GETs.
-  const caused = (c: RequestCounts) => c.list + c.other;
+  // Watches are renewed and progress probed (one-object LISTs) on timers, whatever the clients
+  // do: what clients could cause is the other LISTs and GETs.
+  const caused = (c: RequestCounts) => c.list - (c.probe ?? 0) + c.other;
   const r = caused(one) === 0 ? (caused(lots) === 0 ? 1 : Infinity) : caused(lots) / caused(one);
   row({
     goal: 'P6',
@@ -1069,25 +1074,21 @@ async function main(): Promise<number> {
         goal: { value: 250, label: 'goal 250 B' },
       });
 
-    let mergedFrom: { at: string; machine: unknown; goals: string[] } | undefined;
+    let mergedFrom: RunRef[] | undefined;
     if (s.merge && final) {
-      // Re-running some goals: the rest come from an earlier results directory, named in the output.
-      const prev = JSON.parse(await readFile(join(s.merge, 'results.json'), 'utf8')) as {
-        at: string;
-        machine: unknown;
-        rows: ResultRow[];
-        notes: string[];
-        data: Record<string, unknown>;
-      };
-      const ours = (goal: string) => s.goals.has(goal);
-      allRows.push(...prev.rows.filter((r) => !ours(r.goal)));
-      allNotes.push(...prev.notes.filter((n) => !ours(n.slice(0, n.indexOf(':')))));
-      for (const [k, v] of Object.entries(prev.data)) if (!(k in data)) data[k] = v;
+      // Re-running some goals: the rest come from an earlier results directory (one run's, a
+      // merged one's or combine.ts's), each named in the output with its own run and machine.
+      const file = join(s.merge, 'results.json');
+      const prev = earlierResults(JSON.parse(await readFile(file, 'utf8')), relative(ROOT, file));
+      const kept = keepEarlier(prev, s.goals);
+      allRows.push(...kept.rows);
+      allNotes.push(...kept.notes);
+      for (const [k, v] of Object.entries(prev.data))
+        if (!(k in data) && !s.goals.has(k.slice(0, 2).toUpperCase())) data[k] = v;
       for (const f of await readdir(s.merge))
-        if (f.endsWith('.svg') && !(f in charts) && !ours(f.slice(0, f.indexOf('-')).toUpperCase()))
+        if (f.endsWith('.svg') && !(f in charts) && !s.goals.has(f.slice(0, f.indexOf('-')).toUpperCase()))
           charts[f] = await readFile(join(s.merge, f), 'utf8');
-      const kept = [...new Set(prev.rows.filter((r) => !ours(r.goal)).map((r) => r.goal))];
-      mergedFrom = { at: prev.at, machine: prev.machine, goals: kept };
+      mergedFrom = kept.runs;
     }
     allRows.sort((a, b) => a.goal.localeCompare(b.goal));
     const elapsedS = Math.round((Date.now() - started) / 100) / 10;
@@ -1111,11 +1112,7 @@ async function main(): Promise<number> {
     const md = [
       `${final ? 'Run' : 'Partial results of the run'} ${summary.at}${s.quick ? ' (quick)' : ''}: L = ${s.L.clusters} × ${s.L.bundles} (${num(Lbds)} BDs), XL = ${s.XL.clusters} × ${s.XL.bundles} (${num(XLbds)} BDs), ${elapsedS} s.`,
       `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}; load average ${machine.loadAvgAtStart.join(' / ')} at start, ${summary.machine.loadAvgAtEnd.join(' / ')} at end.`,
-      ...(mergedFrom
-        ? [
-            `${mergedFrom.goals.join(', ')} from the run of ${mergedFrom.at} (${JSON.stringify(mergedFrom.machine).replace(/"/g, '')}).`,
-          ]
-        : []),
+      ...describeRuns(mergedFrom ?? []),
       '',
       markdownTable(allRows),
       '',

@@ -43,7 +43,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeObject, Status } from '../../apis/kube.js';
+import type { KubeList, KubeObject, Status } from '../../apis/kube.js';
 import { keyOf } from '../../apis/kube.js';
 import { Backoff, type BackoffOptions } from '../../shared/backoff.js';
 import type { Logger } from '../../shared/logger.js';
@@ -371,16 +371,29 @@ export class Reflector extends EventEmitter {
     const type = WATCH_TYPES[this.kind];
     let session: RelistSession | undefined;
     let listRv: string | undefined;
-    let continueToken: string | undefined;
     let count = 0;
-    do {
-      const page = await this.client.listPage(type, this.namespace, {
+    const fetchPage = (continueToken: string | undefined): Promise<KubeList> =>
+      this.client.listPage(type, this.namespace, {
         limit: this.pageSize,
         labelSelector: this.labelSelector,
         continueToken,
         signal: AbortSignal.any([signal, AbortSignal.timeout(this.listPageTimeoutMs)]),
       });
+    let next: Promise<KubeList> | undefined = fetchPage(undefined);
+    while (next) {
+      const page: KubeList = await next;
       if (signal.aborted) return;
+      // Ask for the next page before applying this one, and let the request leave first: the API
+      // server prepares it while this thread builds and indexes the records (a paged list of 50k
+      // objects otherwise alternates between waiting and working, and takes the sum of both).
+      const continueToken: string | undefined = page.metadata.continue || undefined;
+      next = continueToken ? fetchPage(continueToken) : undefined;
+      if (next) {
+        // Its failure is handled where it is awaited; until then it must not count as unhandled.
+        next.catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) return;
+      }
       session ??= this.sink.beginRelist(this.kind, this.namespace);
       // All pages are served from the first page's snapshot; its resourceVersion is the list's.
       listRv ??= page.metadata.resourceVersion ?? '';
@@ -388,9 +401,8 @@ export class Reflector extends EventEmitter {
         this.deliver(() => session!.upsert(item, true));
         count++;
       }
-      continueToken = page.metadata.continue || undefined;
-    } while (continueToken);
-    this.deliver(() => session.finish(listRv ?? ''));
+    }
+    this.deliver(() => session?.finish(listRv ?? ''));
     if (this.lastSeenRv !== undefined && listRv !== undefined && olderThan(listRv, this.lastSeenRv)) {
       // A list older than what we saw: another history (a replaced server). The diff above made
       // the store equal to this server's state; say so, it explains the events it produced.

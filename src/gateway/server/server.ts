@@ -29,6 +29,7 @@ import {
   type App,
   type Authenticate,
 } from './app.js';
+import type { ResponseCache } from './response-cache.js';
 import {
   createGate,
   refuse,
@@ -69,6 +70,8 @@ export interface ServerOptions {
   readonly authenticate?: Authenticate | undefined;
   /** Host and Origin allow-lists (see gate.ts). */
   readonly gate?: GateOptions | undefined;
+  /** Serves repeated queries before yoga (its plugin must be among the app's plugins). */
+  readonly responseCache?: ResponseCache | undefined;
   /**
    * Serializes subscription results once per shared result (graphql/subscriptions/shared.ts), so
    * subscribers of one group get the same bytes; without it each frame is serialized on its own.
@@ -226,6 +229,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         refuse(res, streamRefusal, { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) });
         return;
       }
+      // Repeated queries are answered from memory while nothing they read has changed.
+      if (opts.responseCache?.handle(req, res, () => void app.requestListener(req, res))) return;
       void app.requestListener(req, res);
     },
   );

@@ -273,11 +273,7 @@ builder.node(BundleRef, {
         description: 'Its BundleDeployments, one per cluster (labels `bundle-name`/`bundle-namespace`).',
         args: { ...statesArg },
         resolve: (b, args, ctx) =>
-          connectionFrom(
-            withStates(ctx.readModel, ctx.readModel.deploymentsOfBundle(b), args.states),
-            args,
-            (d) => d.key,
-          ),
+          connectionFrom(withStates(ctx.readModel, ctx.readModel.deploymentsOfBundle(b), args.states), args),
       },
       BundleDeploymentConnectionRef,
     ),
@@ -347,7 +343,6 @@ builder.queryFields((t) => ({
             includeAgentBundles: args.includeAgentBundles ?? false,
           }),
           args,
-          (b) => b.key,
         ),
     },
     BundleConnectionRef,

@@ -175,7 +175,6 @@ builder.queryFields((t) => ({
             gitRepo: args.gitRepo ?? undefined,
           }),
           args,
-          (d) => d.key,
         ),
     },
     BundleDeploymentConnectionRef,

@@ -168,11 +168,7 @@ builder.node(ClusterRef, {
         description: 'BundleDeployments on this cluster (in its `status.namespace`).',
         args: { ...statesArg },
         resolve: (c, args, ctx) =>
-          connectionFrom(
-            withStates(ctx.readModel, ctx.readModel.deploymentsOfCluster(c), args.states),
-            args,
-            (d) => d.key,
-          ),
+          connectionFrom(withStates(ctx.readModel, ctx.readModel.deploymentsOfCluster(c), args.states), args),
       },
       BundleDeploymentConnectionRef,
     ),
@@ -195,8 +191,7 @@ builder.queryFields((t) => ({
       type: ClusterRef,
       description: 'Clusters, filtered and paged.',
       args: { ...listArgs },
-      resolve: (_r, args, ctx) =>
-        connectionFrom(ctx.readModel.clusters(listFilter(args)), args, (c) => c.key),
+      resolve: (_r, args, ctx) => connectionFrom(ctx.readModel.clusters(listFilter(args)), args),
     },
     ClusterConnectionRef,
   ),

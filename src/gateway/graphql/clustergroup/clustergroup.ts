@@ -119,7 +119,7 @@ builder.node(ClusterGroupRef, {
       {
         type: ClusterRef,
         description: 'The clusters its selector matches now, in its workspace.',
-        resolve: (g, args, ctx) => connectionFrom(ctx.readModel.clustersOfGroup(g), args, (c) => c.key),
+        resolve: (g, args, ctx) => connectionFrom(ctx.readModel.clustersOfGroup(g), args),
       },
       ClusterConnectionRef,
     ),
@@ -132,8 +132,7 @@ builder.queryFields((t) => ({
       type: ClusterGroupRef,
       description: 'ClusterGroups, filtered and paged.',
       args: { ...listArgs },
-      resolve: (_r, args, ctx) =>
-        connectionFrom(ctx.readModel.clusterGroups(listFilter(args)), args, (g) => g.key),
+      resolve: (_r, args, ctx) => connectionFrom(ctx.readModel.clusterGroups(listFilter(args)), args),
     },
     ClusterGroupConnectionRef,
   ),

@@ -64,44 +64,109 @@ function pageSize(value: number | null | undefined, arg: string): number | undef
   return value;
 }
 
+/** Items that carry their own key (every store record: `namespace/name`, or `name`). */
+export interface Keyed {
+  readonly key: string;
+}
+
+/**
+ * Frozen arrays already found in strict key order. The store hands out its index lists frozen and
+ * in record-key order, the same array for every query of one snapshot version, so a page of a
+ * GitRepo's 50,000 deployments is a binary search instead of a sort of all of them per request.
+ * Only arrays paged by their items' own `key` are remembered: a frozen array cannot change, and a
+ * record's key never does, so the answer holds for as long as the array lives.
+ */
+const sortedByOwnKey = new WeakSet<readonly Keyed[]>();
+
+/** Whether `items` is in strictly increasing key order (one pass, no allocation). */
+function inKeyOrder<T>(items: readonly T[], keyOf: (item: T) => string): boolean {
+  let prev: string | undefined;
+  for (const item of items) {
+    const key = keyOf(item);
+    if (prev !== undefined && !(prev < key)) return false;
+    prev = key;
+  }
+  return true;
+}
+
+/** The first index in `[lo, hi)` whose key is greater than (or, `orEqual`, at least) `bound`. */
+function lowerBound<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  bound: string,
+  orEqual: boolean,
+  lo: number,
+  hi: number,
+): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const key = keyOf(items[mid]!);
+    if (key < bound || (!orEqual && key === bound)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const ownKey = (item: Keyed) => item.key;
+
 /**
  * Pages `items` (any order) by key. Without `first` or `last`, the first {@link DEFAULT_PAGE_SIZE}
- * items are returned.
+ * items are returned. Without `keyOf`, each item's own `key` is used. Items already in key order
+ * (the store's lists) are paged by binary search, in time independent of the list's length;
+ * anything else is sorted first.
  */
+export function connectionFrom<T extends Keyed>(
+  items: readonly T[],
+  args: ConnectionArgs,
+): ConnectionResult<T>;
 export function connectionFrom<T>(
   items: readonly T[],
   args: ConnectionArgs,
   keyOf: (item: T) => string,
+): ConnectionResult<T>;
+export function connectionFrom<T>(
+  items: readonly T[],
+  args: ConnectionArgs,
+  keyOf?: (item: T) => string,
 ): ConnectionResult<T> {
   const first = pageSize(args.first, 'first');
   const last = pageSize(args.last, 'last');
   const after = args.after != null ? decodeCursor(args.after, 'after') : undefined;
   const before = args.before != null ? decodeCursor(args.before, 'before') : undefined;
-  const keyed = items.map((node) => ({ key: keyOf(node), node }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  let start = 0;
-  let end = keyed.length;
-  if (after !== undefined) {
-    while (start < end && keyed[start]!.key <= after) start++;
+  const key = keyOf ?? (ownKey as unknown as (item: T) => string);
+  let sorted: readonly T[];
+  const remembered = keyOf === undefined && sortedByOwnKey.has(items as unknown as readonly Keyed[]);
+  if (remembered || inKeyOrder(items, key)) {
+    sorted = items;
+    if (!remembered && keyOf === undefined && Object.isFrozen(items))
+      sortedByOwnKey.add(items as unknown as readonly Keyed[]);
+  } else {
+    const keyed = items.map((node) => ({ key: key(node), node }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    sorted = keyed.map((k) => k.node);
   }
-  if (before !== undefined) {
-    while (end > start && keyed[end - 1]!.key >= before) end--;
-  }
-  const windowStart = start;
-  const windowEnd = end;
+  const total = sorted.length;
+  const start0 = after === undefined ? 0 : lowerBound(sorted, key, after, false, 0, total);
+  const end0 = before === undefined ? total : lowerBound(sorted, key, before, true, start0, total);
+  let start = start0;
+  let end = end0;
   if (first !== undefined) end = Math.min(end, start + first);
   if (last !== undefined) start = Math.max(start, end - last);
   if (first === undefined && last === undefined) end = Math.min(end, start + DEFAULT_PAGE_SIZE);
-  const edges = keyed.slice(start, end).map((k) => ({ cursor: encodeCursor(k.key), node: k.node }));
+  const edges: { cursor: string; node: T }[] = [];
+  for (let i = start; i < end; i++) {
+    const node = sorted[i]!;
+    edges.push({ cursor: encodeCursor(key(node)), node });
+  }
   return {
     edges,
     pageInfo: {
-      hasPreviousPage: start > windowStart || (after !== undefined && windowStart > 0),
-      hasNextPage: end < windowEnd || (before !== undefined && windowEnd < keyed.length),
+      hasPreviousPage: start > start0 || (after !== undefined && start0 > 0),
+      hasNextPage: end < end0 || (before !== undefined && end0 < total),
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    totalCount: keyed.length,
+    totalCount: total,
   };
 }
 

@@ -111,7 +111,7 @@ builder.node(GitRepoRef, {
       {
         type: BundleRef,
         description: 'The Bundles made from this GitRepo (label `fleet.cattle.io/repo-name`).',
-        resolve: (r, args, ctx) => connectionFrom(ctx.readModel.bundlesOfGitRepo(r), args, (b) => b.key),
+        resolve: (r, args, ctx) => connectionFrom(ctx.readModel.bundlesOfGitRepo(r), args),
       },
       BundleConnectionRef,
     ),
@@ -121,11 +121,7 @@ builder.node(GitRepoRef, {
         description: "The BundleDeployments of this GitRepo's Bundles, across clusters.",
         args: { ...statesArg },
         resolve: (r, args, ctx) =>
-          connectionFrom(
-            withStates(ctx.readModel, ctx.readModel.deploymentsOfGitRepo(r), args.states),
-            args,
-            (b) => b.key,
-          ),
+          connectionFrom(withStates(ctx.readModel, ctx.readModel.deploymentsOfGitRepo(r), args.states), args),
       },
       BundleDeploymentConnectionRef,
     ),
@@ -156,8 +152,7 @@ builder.queryFields((t) => ({
       type: GitRepoRef,
       description: 'GitRepos, filtered and paged.',
       args: { ...listArgs },
-      resolve: (_r, args, ctx) =>
-        connectionFrom(ctx.readModel.gitRepos(listFilter(args)), args, (g) => g.key),
+      resolve: (_r, args, ctx) => connectionFrom(ctx.readModel.gitRepos(listFilter(args)), args),
     },
     GitRepoConnectionRef,
   ),

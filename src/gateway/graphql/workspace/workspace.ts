@@ -24,8 +24,7 @@ builder.node(WorkspaceRef, {
       {
         type: GitRepoRef,
         description: 'GitRepos in this workspace.',
-        resolve: (w, args, ctx) =>
-          connectionFrom(ctx.readModel.gitRepos({ workspace: w.name }), args, (g) => g.key),
+        resolve: (w, args, ctx) => connectionFrom(ctx.readModel.gitRepos({ workspace: w.name }), args),
       },
       GitRepoConnectionRef,
     ),
@@ -33,8 +32,7 @@ builder.node(WorkspaceRef, {
       {
         type: HelmOpRef,
         description: 'HelmOps in this workspace.',
-        resolve: (w, args, ctx) =>
-          connectionFrom(ctx.readModel.helmOps({ workspace: w.name }), args, (h) => h.key),
+        resolve: (w, args, ctx) => connectionFrom(ctx.readModel.helmOps({ workspace: w.name }), args),
       },
       HelmOpConnectionRef,
     ),
@@ -42,8 +40,7 @@ builder.node(WorkspaceRef, {
       {
         type: BundleRef,
         description: 'Bundles in this workspace (agent bundles left out).',
-        resolve: (w, args, ctx) =>
-          connectionFrom(ctx.readModel.bundles({ workspace: w.name }), args, (b) => b.key),
+        resolve: (w, args, ctx) => connectionFrom(ctx.readModel.bundles({ workspace: w.name }), args),
       },
       BundleConnectionRef,
     ),
@@ -51,8 +48,7 @@ builder.node(WorkspaceRef, {
       {
         type: ClusterRef,
         description: 'Clusters registered in this workspace.',
-        resolve: (w, args, ctx) =>
-          connectionFrom(ctx.readModel.clusters({ workspace: w.name }), args, (c) => c.key),
+        resolve: (w, args, ctx) => connectionFrom(ctx.readModel.clusters({ workspace: w.name }), args),
       },
       ClusterConnectionRef,
     ),
@@ -60,8 +56,7 @@ builder.node(WorkspaceRef, {
       {
         type: ClusterGroupRef,
         description: 'ClusterGroups in this workspace.',
-        resolve: (w, args, ctx) =>
-          connectionFrom(ctx.readModel.clusterGroups({ workspace: w.name }), args, (g) => g.key),
+        resolve: (w, args, ctx) => connectionFrom(ctx.readModel.clusterGroups({ workspace: w.name }), args),
       },
       ClusterGroupConnectionRef,
     ),
