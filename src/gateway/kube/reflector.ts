@@ -32,9 +32,14 @@
  *   on a new connection (what a half-open one needs); lagging twice as long relists, which reaches
  *   the server's version by construction. Versions that do not compare (opaque
  *   ones) count as reached when the watch delivers any line after the probe. API servers share one
- *   resourceVersion counter across kinds, so a quiet kind in a busy cluster trails the counter
- *   until its next bookmark (about a minute on kube-apiserver): it reads as lagging meanwhile.
- *   That errs on the side of saying "stale"; the restart and relist bounds keep it short.
+ *   resourceVersion counter across kinds (a consistent list answers etcd's current revision, even
+ *   with `limit=1` on one kind), so a quiet kind in a busy cluster trails the counter until its next
+ *   bookmark (about a minute on kube-apiserver). Before calling such a watch lagging, the kind is
+ *   judged on its own: a second, short watch from the same version (`timeoutSeconds=1`, no
+ *   bookmarks) replays what the server holds for this kind after it. Ended cleanly by the server
+ *   with nothing in it, the kind had no change we missed: not lagging, no restart, no relist. An
+ *   event in it sets the kind's own target (its version); the watch must reach that within the
+ *   grace. No clean end (error, silence) is no proof of quiet: lagging, as before.
  * - Single flight: one loop, one connection; every attempt has a generation, and callbacks from an
  *   abandoned attempt are ignored (client-node's Watch hands out its AbortController only after
  *   the response headers, so a late controller is aborted on arrival).
@@ -120,6 +125,13 @@ type Outcome =
   | { readonly kind: 'stopped' }
   | { readonly kind: 'error'; readonly error: KubeRequestError; readonly reason?: string };
 
+/** A version a probe saw ahead of the watch: when, and how many lines the watch had delivered then. */
+interface Behind {
+  readonly rv: string;
+  readonly at: number;
+  readonly lines: number;
+}
+
 /** Events: `state` (StateChange), `synced` (), `failure` (ReflectorFailure). */
 export class Reflector extends EventEmitter {
   readonly kind: WatchKind;
@@ -148,13 +160,15 @@ export class Reflector extends EventEmitter {
   private lagRestarted = false;
 
   /** The version a probe saw ahead of the watch, and when; cleared once the watch reaches it. */
-  private behind: { readonly rv: string; readonly at: number; readonly lines: number } | undefined;
+  private behind: Behind | undefined;
   /** Wall-clock ms since which the watch has trailed a probe beyond the grace; undefined if not. */
   private laggingSince: number | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private probeController: AbortController | undefined;
   private probes = 0;
+  /** The open per-kind check of a probe's lag (see `confirmLag`), if any. */
+  private checkController: AbortController | undefined;
   /** Lines received since start: an opaque version counts as reached when this moves. */
   private lines = 0;
   /** Ends the open watch with this outcome (set while a watch is open). */
@@ -276,6 +290,7 @@ export class Reflector extends EventEmitter {
     clearTimeout(this.probeTimer);
     clearTimeout(this.graceTimer);
     this.probeController?.abort();
+    this.checkController?.abort();
     await loop;
     clearTimeout(this.healthyTimer);
     this.loop = undefined;
@@ -628,7 +643,9 @@ export class Reflector extends EventEmitter {
     } else if (this.laggingSince !== undefined) {
       const lagged = Date.now() - this.laggingSince;
       const detail = `watch at ${this.rv} trails the server's ${serverRv} for ${lagged} ms`;
-      if (lagged >= 2 * this.progressRestartMs) {
+      // A new connection is tried first, even when the lag was confirmed late (the kind check):
+      // a half-open stream needs no more.
+      if (lagged >= 2 * this.progressRestartMs && this.lagRestarted) {
         // A new connection did not catch up either: only a list is sure to. run() counts it.
         this.endWatch?.({ kind: 'relist', reason: 'watch_lagging_relist', detail });
       } else if (lagged >= this.progressRestartMs && !this.lagRestarted) {
@@ -655,7 +672,86 @@ export class Reflector extends EventEmitter {
 
   private graceOver(): void {
     const b = this.behind;
-    if (!b || this.laggingSince !== undefined) return;
+    if (!b || this.laggingSince !== undefined || this.checkController) return;
+    void this.confirmLag(b);
+  }
+
+  /**
+   * Whether the kind itself moved past the watch, or only the server's shared counter did: a short
+   * watch from the watch's version (the server ends it after `timeoutSeconds=1`) replays this
+   * kind's changes after it. A real API server serves it from its watch cache, so an event in it
+   * arrives at once and a quiet kind costs one second of an idle stream.
+   */
+  private async confirmLag(b: Behind): Promise<void> {
+    const from = this.rv;
+    const stop = this.stopController?.signal;
+    if (from === undefined || !stop || stop.aborted) return;
+    const controller = new AbortController();
+    this.checkController = controller;
+    let target: string | undefined;
+    const verdict = await new Promise<'quiet' | 'moved' | 'unknown'>((resolve) => {
+      // The server ends it after one second; a busy server or event loop gets another second and
+      // the grace. No end by then is no proof of quiet (a server that accepts and stays silent).
+      const deadline = setTimeout(() => settle('unknown'), 2_000 + this.progressGraceMs);
+      const settle = (v: 'quiet' | 'moved' | 'unknown') => {
+        clearTimeout(deadline);
+        resolve(v);
+      };
+      controller.signal.addEventListener('abort', () => settle('unknown'), { once: true });
+      this.client
+        .watch(
+          WATCH_TYPES[this.kind],
+          this.namespace,
+          {
+            resourceVersion: from,
+            labelSelector: this.labelSelector,
+            timeoutSeconds: 1,
+            allowWatchBookmarks: false,
+          },
+          (type, obj) => {
+            if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+              target = obj.metadata?.resourceVersion ?? b.rv;
+              settle('moved');
+            } else if (type === 'ERROR') settle('unknown');
+          },
+          (err) => settle(err ? 'unknown' : 'quiet'),
+        )
+        .then(
+          (c) => {
+            if (controller.signal.aborted) c.abort();
+            else controller.signal.addEventListener('abort', () => c.abort(), { once: true });
+          },
+          () => settle('unknown'),
+        );
+    });
+    if (this.checkController === controller) this.checkController = undefined;
+    controller.abort();
+    // Reached meanwhile, stopped, or superseded: the verdict is about a question nobody asks now.
+    if (this.behind !== b || stop.aborted || this.laggingSince !== undefined) return;
+    if (verdict === 'quiet') {
+      // Nothing of this kind after our version: the watch is as fresh as the server for this kind.
+      this.count('progress_quiet');
+      this.clearLag();
+      return;
+    }
+    if (verdict === 'moved' && target !== undefined) {
+      // This kind did change: its own version is the target, and the watch gets the grace for it.
+      this.behind = { rv: target, at: b.at, lines: b.lines };
+      this.progressed();
+      if (this.behind === undefined) return;
+      const moved = this.behind;
+      clearTimeout(this.graceTimer);
+      this.graceTimer = setTimeout(() => {
+        if (this.behind === moved) this.markLagging(moved);
+      }, this.progressGraceMs);
+      this.graceTimer.unref();
+      return;
+    }
+    this.markLagging(b);
+  }
+
+  private markLagging(b: Behind): void {
+    if (this.laggingSince !== undefined) return;
     this.laggingSince = b.at;
     this.count('watch_lagging');
     this.logger?.warn(
@@ -675,6 +771,7 @@ export class Reflector extends EventEmitter {
 
   private clearLag(): void {
     clearTimeout(this.graceTimer);
+    this.checkController?.abort();
     this.behind = undefined;
     this.lagRestarted = false;
     if (this.laggingSince === undefined) return;
