@@ -9,7 +9,8 @@
  * 3. with every rendered rule the features that matter work: every watched kind syncs, alice's
  *    query answers her objects only (TokenReview and SubjectAccessReview), a subscription delivers
  *    an event, alice (a user with a uid and groups) and a service-account caller each retarget a
- *    GitRepo through impersonation, and the gateway leads on the Lease;
+ *    GitRepo through impersonation, the gateway leads on the Lease, and as leader its staged-retarget
+ *    runner applies a step alice started, writing it as alice (impersonated, per the audit log);
  * 4. for each rule of the rendered roles, and for each verb of the Lease rule (get, create and
  *    update are three separate steps of an election), the rule alone is removed, the gateway starts
  *    afresh, and at least one feature fails while the emulator's audit log shows a 403 for the
@@ -43,7 +44,7 @@ import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { LEADER_LEASE_NAME } from '../../src/gateway/kube/leader.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { clusterNamespace, fleetObjects, gql, wsSession, type Json } from '../access/support.js';
-import { ALICE, BOB, kubeConfigFor, teamObjects, TOKEN_FILE } from '../support/auth.js';
+import { ALICE, BOB, gitRepo, kubeConfigFor, teamObjects, TOKEN_FILE } from '../support/auth.js';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { renderChart, type Manifest } from '../support/helm.js';
 
@@ -82,6 +83,8 @@ let clusterRole: V1ClusterRole;
 let role: V1Role;
 let rbac: RbacAuthorizationV1Api;
 let retargets = 0;
+/** The staged retarget the last `stagedStep` check started (cancelled by the next one). */
+let stagedOperation: string | undefined;
 
 const READ = `{
   gitRepos(first: 50) { totalCount edges { node { namespace name } } }
@@ -94,6 +97,22 @@ const retarget = (target: string) => `mutation {
     userErrors { code message }
     gitRepo { targets { name } }
   }
+}`;
+
+/** A staged retarget of the `staged` GitRepo: the mutation only records it; the leader applies each step. */
+const staged = (target: string) => `mutation {
+  retargetGitRepo(input: {
+    namespace: "team-a", name: "staged",
+    targets: [{ name: "${target}", clusterName: "a1" }],
+    strategy: { batchSize: 1, waitForReady: false }
+  }) {
+    userErrors { code message }
+    operation { id }
+  }
+}`;
+
+const OPERATION = `query ($id: ID!) {
+  retargetOperation(id: $id) { state startedBy steps { state appliedBy targets { name } } }
 }`;
 
 /** One feature check: resolves when it works, throws why when it does not. */
@@ -110,7 +129,7 @@ const checks: Record<string, Check> = {
     if (r.status !== 200 || r.errors) throw new Error(`status ${r.status}: ${JSON.stringify(r.errors)}`);
     const repos = r.data.gitRepos.edges.map((e: Json) => `${e.node.namespace}/${e.node.name}`);
     const got = [repos.join(','), r.data.clusters.totalCount, r.data.bundleDeployments.totalCount];
-    if (JSON.stringify(got) !== JSON.stringify(['team-a/app', 2, 2]))
+    if (JSON.stringify(got) !== JSON.stringify(['team-a/app,team-a/staged', 2, 2]))
       throw new Error(`saw ${JSON.stringify(got)}`);
   },
   aliceRetargets: (gw) => retargetAs(gw, ALICE),
@@ -121,6 +140,35 @@ const checks: Record<string, Check> = {
       .makeApiClient(CoordinationV1Api)
       .readNamespacedLease({ name: LEADER_LEASE_NAME, namespace: NS });
     if (lease.spec?.holderIdentity !== gw.leadership().identity) throw new Error('lease held by another');
+  },
+  // The runner acts only on the leader, as the caller who started the operation: impersonation
+  // on a write the gateway itself starts, not in answer to a request.
+  stagedStep: async (gw) => {
+    if (stagedOperation) {
+      const c = await gql(
+        gw.url,
+        `mutation { cancelRetarget(id: "${stagedOperation}") { userErrors { code } } }`,
+        {},
+        ALICE,
+      );
+      if (c.errors) throw new Error(JSON.stringify(c.errors));
+    }
+    const target = `s${++retargets}`;
+    const r = await gql(gw.url, staged(target), {}, ALICE);
+    const id = r.data?.retargetGitRepo?.operation?.id as string | undefined;
+    if (r.errors || !id || r.data.retargetGitRepo.userErrors.length !== 0)
+      throw new Error(JSON.stringify(r.errors ?? r.data?.retargetGitRepo?.userErrors ?? r.status));
+    stagedOperation = id;
+    await expect
+      .poll(
+        async (): Promise<unknown[]> => {
+          const op: Json = (await gql(gw.url, OPERATION, { id }, ALICE)).data?.retargetOperation;
+          const step = op?.steps?.[0];
+          return [op?.startedBy, step?.state, step?.appliedBy, step?.targets?.[0]?.name] as unknown[];
+        },
+        { timeout: 5_000, interval: 50 },
+      )
+      .toEqual(['alice', 'APPLIED', gw.leadership().identity, target]);
   },
 };
 
@@ -268,6 +316,7 @@ beforeAll(async () => {
   });
   t.server.seed([
     ...teamObjects(),
+    gitRepo('team-a', 'staged'),
     ...fleetObjects(),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -324,6 +373,12 @@ describe('chart RBAC is least privilege (emulator RBAC)', () => {
         .filter((e) => e.user?.username === saUser);
       expect(own.length).toBeGreaterThan(0);
       expect(own.filter((e) => e.objectRef?.resource === 'events')).toEqual([]);
+      // The staged step went out under alice's name: the gateway's account, impersonating her.
+      const stagedWrites = own.filter(
+        (e) => e.objectRef?.resource === 'gitrepos' && e.objectRef?.name === 'staged' && e.verb !== 'get',
+      );
+      expect(stagedWrites.length).toBeGreaterThan(0);
+      for (const e of stagedWrites) expect(e.impersonatedUser?.username).toBe('alice');
     } finally {
       await gw.stop();
     }

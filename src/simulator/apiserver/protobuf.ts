@@ -176,3 +176,31 @@ export function decodeProtobufObject(body: Buffer): JsonObject {
   if (apiVersion !== 'v1') throw new ProtobufError(`protobuf is not supported for ${apiVersion}/${kind}`);
   return decodeKind(kind, raw);
 }
+
+/**
+ * Decodes protobuf DeleteOptions (meta/v1, as typed clients such as Helm's release storage send
+ * with a DELETE): grace period, preconditions, orphanDependents, propagationPolicy, dryRun.
+ */
+export function decodeProtobufDeleteOptions(body: Buffer): JsonObject {
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw new ProtobufError('missing the k8s protobuf prefix');
+  let raw: Buffer = Buffer.alloc(0);
+  for (const f of fields(body.subarray(4))) if (f.no === 2) raw = f.value as Buffer;
+  const out: JsonObject = {};
+  const dryRun: string[] = [];
+  for (const f of fields(raw)) {
+    if (f.no === 1) out.gracePeriodSeconds = Number(f.value);
+    else if (f.no === 2) {
+      const pre: JsonObject = {};
+      for (const p of fields(f.value as Buffer)) {
+        if (p.no === 1) pre.uid = str(p);
+        if (p.no === 2) pre.resourceVersion = str(p);
+      }
+      out.preconditions = pre;
+    } else if (f.no === 3) out.orphanDependents = f.value !== 0n;
+    else if (f.no === 4) out.propagationPolicy = str(f);
+    else if (f.no === 5) dryRun.push(str(f));
+  }
+  if (dryRun.length) out.dryRun = dryRun;
+  return out;
+}

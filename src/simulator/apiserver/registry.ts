@@ -6,6 +6,7 @@
 import type { KubeObject } from '../../apis/kube.js';
 import { evalJsonPath } from './jsonpath.js';
 import { leaseResource } from './lease.js';
+import { workloadResources } from './workloads.js';
 import {
   isObject,
   type CustomResourceColumnDefinition,
@@ -249,6 +250,7 @@ export const BUILTIN_RESOURCES: Resource[] = [
   ),
   CRD_RESOURCE,
   leaseResource(NAME_COLUMN, AGE_COLUMN),
+  ...workloadResources(NAME_COLUMN, AGE_COLUMN),
 ];
 
 function crColumn(c: CustomResourceColumnDefinition): TableColumn {

@@ -66,7 +66,7 @@ import {
 import type { Resource } from './registry.js';
 import type { StoreEvent, StoreWatcher, ResourceStorage } from './store.js';
 import { partialMetadata, table, type IncludeObject } from './table.js';
-import { acceptsProtobuf, decodeProtobufObject } from './protobuf.js';
+import { acceptsProtobuf, decodeProtobufDeleteOptions, decodeProtobufObject } from './protobuf.js';
 import { selfSignedCertificate } from './tls.js';
 import { isObject, type JsonObject } from './types.js';
 
@@ -824,8 +824,13 @@ export class ApiServerImpl implements ApiServer {
     const raw = await this.readBody(req);
     if (raw.length > 0) {
       try {
+        const type = req.headers['content-type'] ?? '';
         const text = raw.toString('utf8');
-        body = (req.headers['content-type'] ?? '').includes('yaml') ? parseYaml(text) : JSON.parse(text);
+        body = type.includes('protobuf')
+          ? decodeProtobufDeleteOptions(raw)
+          : type.includes('yaml')
+            ? parseYaml(text)
+            : JSON.parse(text);
       } catch (e) {
         throw badRequest(`DeleteOptions cannot be decoded: ${(e as Error).message}`);
       }
