@@ -62,6 +62,7 @@ import {
   type Limits,
   type MetricsServer,
   type Readiness,
+  type StreamBuffers,
 } from './server/index.js';
 import { useFreshness } from './server/freshness.js';
 import { createDetailLoader, kubeFetcher } from './store/details.js';
@@ -138,6 +139,8 @@ export interface Gateway {
   readiness(): Readiness;
   /** The live event engine's counters (replay buffer, subscribers, deepest queue). */
   eventStats(): EventEngineStats;
+  /** Unsent bytes the server holds for SSE streams and WebSockets (bounded per subscriber). */
+  streamBuffers(): StreamBuffers;
   /** Who leads, as this replica sees it. */
   leadership(): Leadership;
   /**
@@ -677,6 +680,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
+    streamBuffers: () => running.streamBuffers(),
     leadership: () => ({ identity, leading, holder: elector ? elector.leader() : identity }),
     stop(stopOpts) {
       stopping ??= (async () => {

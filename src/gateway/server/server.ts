@@ -4,7 +4,7 @@
  * context, masked errors), hardened so a bad operation gets errors for that operation only and
  * never closes the socket (docs/libraries.md §2.1).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -31,7 +31,10 @@ import {
   disconnector,
   identityKey,
   limitConnectionsPerClient,
+  measureStreamBuffers,
   subscriptionLimitErrors,
+  trackSse,
+  type StreamBuffers,
   type SubscriptionLimits,
 } from './subscriptions.js';
 
@@ -90,6 +93,8 @@ export interface RunningServer {
    * event); yoga is disposed; after the grace period whatever is still open is cut.
    */
   stop(opts?: { beforeDispose?: () => Promise<void> }): Promise<void>;
+  /** Bytes written to subscribers but not yet handed to their sockets (see {@link StreamBuffers}). */
+  streamBuffers(): StreamBuffers;
 }
 
 type Run = Pick<ExecutionArgs, never> & {
@@ -133,11 +138,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let draining = false;
   let onIdle: (() => void) | undefined;
   let listeningPort = opts.port;
+  const sseStreams = new Set<ServerResponse>();
   const gate = createGate(opts.host, () => listeningPort, opts.gate);
   const http: Server = createServer(
     { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs },
     (req, res) => {
-      if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      if ((req.headers.accept ?? '').includes('text/event-stream')) trackSse(sseStreams, res);
+      else {
         inFlight += 1;
         res.once('close', () => {
           inFlight -= 1;
@@ -187,7 +194,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
   const { identify, streams } = appInternals(app);
   // Operations of every open WebSocket, counted with SSE streams against the gateway-wide limit.
-  const sockets = new Set<{ subscriptions: Readonly<Record<string, unknown>> }>();
+  const sockets = new Set<{
+    subscriptions: Readonly<Record<string, unknown>>;
+    extra: { socket: { bufferedAmount: number } };
+  }>();
   streams.countWebSocketOperations(() => {
     let n = 0;
     for (const c of sockets) n += Object.keys(c.subscriptions).length;
@@ -316,6 +326,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     url,
     port,
+    streamBuffers: () =>
+      measureStreamBuffers(
+        sseStreams,
+        [...sockets].map((c) => c.extra.socket),
+      ),
     stop(stopOpts) {
       stopping ??= (async () => {
         draining = true;
