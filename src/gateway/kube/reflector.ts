@@ -99,6 +99,13 @@ export interface ReflectorOptions {
    * (default: 12 probe periods, at least 10 s).
    */
   readonly progressRestartMs?: number | undefined;
+  /**
+   * A watch that delivered nothing (no event, no bookmark) for this long when a probe finds it
+   * behind is lagging at once, without the per-kind check. Only for servers known to bookmark
+   * more often than this; default 0 (off): kube-apiserver bookmarks about once a minute, so silence
+   * alone says nothing there.
+   */
+  readonly silentLagMs?: number | undefined;
 }
 
 export interface StateChange {
@@ -156,6 +163,7 @@ export class Reflector extends EventEmitter {
   private readonly progressIntervalMs: number;
   private readonly progressGraceMs: number;
   private readonly progressRestartMs: number;
+  private readonly silentLagMs: number;
   /** The current lag has already cost one watch restart. */
   private lagRestarted = false;
 
@@ -223,6 +231,7 @@ export class Reflector extends EventEmitter {
     this.progressIntervalMs = Math.max(0, opts.progressIntervalMs ?? 0);
     this.progressGraceMs = opts.progressGraceMs ?? this.progressIntervalMs;
     this.progressRestartMs = opts.progressRestartMs ?? Math.max(10_000, 12 * this.progressIntervalMs);
+    this.silentLagMs = opts.silentLagMs ?? 0;
     this.synced = new Promise<void>((resolve) => {
       this.markSynced = resolve;
     });
@@ -616,6 +625,11 @@ export class Reflector extends EventEmitter {
         signal: AbortSignal.any([signal, controller.signal, AbortSignal.timeout(this.listPageTimeoutMs)]),
       });
       serverRv = page.metadata.resourceVersion ?? '';
+      const replaced = this.foreignItem(page.items[0]);
+      if (replaced && !signal.aborted) {
+        this.endWatch?.({ kind: 'relist', ...replaced });
+        return;
+      }
     } catch (err) {
       if (signal.aborted) return;
       // A failing probe says nothing about the watch; the watch's own errors and the watchdog
@@ -659,6 +673,28 @@ export class Reflector extends EventEmitter {
   }
 
   /**
+   * Whether the item a probe listed shows another history than ours: an object at or below the
+   * version our watch has passed that we hold must have the uid we hold. A server replaced on the
+   * same address whose new history has already passed our version accepts our resumed watch, and
+   * objects it never streams (ours that it lacks) would otherwise stay as ghosts.
+   */
+  private foreignItem(item: KubeObject | undefined): { reason: string; detail: string } | undefined {
+    const rv = item?.metadata?.resourceVersion;
+    const uid = item?.metadata?.uid;
+    if (!item || !rv || !uid || this.rv === undefined || !comparable(rv, this.rv) || olderThan(this.rv, rv))
+      return undefined;
+    if (!this.sink.knownUid) return undefined;
+    const key = keyOf(item);
+    const known = this.sink.knownUid(this.kind, key);
+    // A key we do not hold is not judged: the sink may keep uids for some kinds only.
+    if (!known || known === uid) return undefined;
+    return {
+      reason: 'history_replaced_probe',
+      detail: `${key} at resourceVersion ${rv} (not after ours, ${this.rv}) has uid ${uid}, ours ${known}`,
+    };
+  }
+
+  /**
    * Whether the watch is behind a version the server reported: numerically when both versions
    * are decimal integers, otherwise (opaque versions) when they differ and no line arrived since
    * the probe was sent.
@@ -673,6 +709,11 @@ export class Reflector extends EventEmitter {
   private graceOver(): void {
     const b = this.behind;
     if (!b || this.laggingSince !== undefined || this.checkController) return;
+    if (this.silentLagMs > 0 && Date.now() - (this.lastEventAt ?? 0) >= this.silentLagMs) {
+      // Silent past the server's bookmark period: no quiet kind looks like that.
+      this.markLagging(b);
+      return;
+    }
     void this.confirmLag(b);
   }
 
