@@ -40,7 +40,7 @@ const CONVERGE_BOUND_MS = 30_000;
  */
 const PROBE_MS = 250;
 
-const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${msg}\n`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const config = loadConfig(
@@ -73,6 +73,9 @@ async function replica(): Promise<Gateway> {
   const gw = await startSyncedGateway(sim, {
     config,
     clock: new SystemClock(1),
+    // Unhealthy watches mark answers after 1 s here (production: 2 s), so the 2 s of lag the
+    // check below allows an unmarked answer leaves a second for a loaded machine's timers.
+    staleGraceMs: 1_000,
     watchTuning: {
       backoff: { initialMs: 50, maxMs: 1_000 },
       minReconnectDelayMs: 20,
@@ -168,7 +171,7 @@ async function sample(): Promise<void> {
           answers.wrongUnmarked += 1;
           if (answers.examples.length < 3)
             answers.examples.push(
-              `${got.size} uids at ${new Date(from).toISOString().slice(11, 23)} during ${currentFault}`,
+              `${got.size} uids (${[...got].filter((u) => truth.live.has(u)).length} live now) at ${new Date(from).toISOString().slice(11, 23)} during ${currentFault}, answered by replica ${replicas.indexOf(gw)}`,
             );
         }
       }
@@ -513,6 +516,7 @@ async function main(): Promise<void> {
           history.push({ at, type: 'DELETED', uid });
         }
         truth.live.clear();
+        log('  old backend stopped');
         await wait(quick ? 500 : 1_000);
         sim = await startEmptySimulation({
           cleanup: 'prompt',
@@ -522,6 +526,7 @@ async function main(): Promise<void> {
           tokens: [token],
         });
         recordBundleDeployments();
+        log('  new backend listening');
         stopOps = watchOperations();
         replacedBackends += 1;
         clusters = [...clusters.slice(2), `c-new-${replacedBackends}`];
@@ -529,10 +534,12 @@ async function main(): Promise<void> {
         await createRepos();
         // The new Fleet settles (its BundleDeployments created), then churn goes on.
         let size = -1;
-        while (size !== truth.live.size) {
+        const settleBound = Date.now() + 20_000;
+        while ((size !== truth.live.size || size === 0) && Date.now() < settleBound) {
           size = truth.live.size;
           await wait(1_000);
         }
+        log(`  new backend seeded: ${truth.live.size} BundleDeployments`);
         churnPaused = undefined;
         resume();
       },
