@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { SystemClock, type Clock } from '../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { AlertEngine, followFleet } from './fleet/alerts/index.js';
+import { AlertEngine, followFleet } from './fleet/live/alerts/index.js';
 import { detailSourceOf, fleetDetails } from './fleet/details.js';
 import { GatewayAccess, type UserIdentity } from './access/index.js';
 import {
@@ -31,7 +31,7 @@ import {
   type Visibility,
 } from './fleet/index.js';
 import type { Snapshot } from './store/records.js';
-import { EventEngine, type EventEngineStats } from './fleet/events/index.js';
+import { EventEngine, type EventEngineStats } from './fleet/live/events/index.js';
 import {
   buildSchema,
   createContext,
@@ -42,6 +42,7 @@ import {
 } from './graphql/index.js';
 import { withAlerts } from './graphql/alerts/context.js';
 import { withLive } from './graphql/subscriptions/live.js';
+import { SharedSubscriptions, type SharedSubscriptionStats } from './graphql/subscriptions/shared.js';
 import { KubeClient } from './kube/client.js';
 import { KubeFleetWriter } from './kube/fleet-writer.js';
 import { KubeLeaseLock, LeaderElector, LEADER_LEASE_NAME, newHolderIdentity } from './kube/leader.js';
@@ -52,7 +53,7 @@ import {
   type FreshnessRules,
   type KindFreshness,
 } from './metrics/index.js';
-import type { FreshnessSource } from './graphql/common/freshness.js';
+import type { Freshness, FreshnessSource } from './graphql/common/freshness.js';
 import {
   createApp,
   startMetricsServer,
@@ -141,6 +142,8 @@ export interface Gateway {
   eventStats(): EventEngineStats;
   /** Unsent bytes the server holds for SSE streams and WebSockets (bounded per subscriber). */
   streamBuffers(): StreamBuffers;
+  /** Subscription events executed, and deliveries that reused a group member's execution. */
+  subscriptionSharing(): SharedSubscriptionStats;
   /** Who leads, as this replica sees it. */
   leadership(): Leadership;
   /**
@@ -300,18 +303,32 @@ function freshnessSource(watching: Watching, rules: FreshnessRules): FreshnessSo
       listener();
     }
   };
+  // One report per set of kinds and reading: every subscriber of a burst gets the same object
+  // (which also lets subscribers sharing a result share its freshened copy, server/freshness.ts).
+  let reports = new Map<string, Freshness>();
+  let reportsOf: KindFreshness[] | undefined;
   return {
     report(kinds) {
+      const reading = current();
+      if (reading !== reportsOf) {
+        reports = new Map();
+        reportsOf = reading;
+      }
+      const key = kinds.join('\u0000');
+      const known = reports.get(key);
+      if (known) return known;
       const wanted = new Set(kinds);
-      const all = current().filter((f) => wanted.has(f.kind));
+      const all = reading.filter((f) => wanted.has(f.kind));
       const stale = all.filter((f) => f.staleSince !== undefined);
       const since = stale.length > 0 ? Math.min(...stale.map((f) => f.staleSince!)) : undefined;
-      return {
+      const made: Freshness = {
         synced: all.every((f) => f.synced),
         stale: stale.length > 0,
         staleKinds: stale.map((f) => f.kind).sort(),
         staleSince: since === undefined ? null : new Date(since).toISOString(),
       };
+      reports.set(key, made);
+      return made;
     },
     async waitSynced(kinds, timeoutMs) {
       const waits = kinds.map((k) => synced.get(k)).filter((p) => p !== undefined);
@@ -587,6 +604,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           : { ok: false, reason: result.reason };
       }
     : undefined;
+  // Subscribers with the same operation, variables and caller share each event's execution.
+  const shared = new SharedSubscriptions({ revision: () => store.revision });
   const app = createApp({
     schema: buildSchema(),
     authenticate,
@@ -632,6 +651,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       useFreshness({ source: freshness, syncWaitMs: config.syncWaitSeconds * 1000 }),
       metrics.graphql.plugin,
     ],
+    executionPlugins: [shared.plugin()],
     // On the API port only when no metrics port is set.
     metrics: config.metricsPort === undefined ? () => metrics.render() : undefined,
   });
@@ -661,6 +681,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         draining = true;
       },
       gate: { allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
+      resultJson: (result, make) => shared.json(result, make),
     });
   } catch (e) {
     await metricsServer?.stop();
@@ -681,6 +702,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     readiness,
     eventStats: () => events.stats(),
     streamBuffers: () => running.streamBuffers(),
+    subscriptionSharing: () => shared.stats(),
     leadership: () => ({ identity, leading, holder: elector ? elector.leader() : identity }),
     stop(stopOpts) {
       stopping ??= (async () => {

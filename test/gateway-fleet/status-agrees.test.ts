@@ -10,7 +10,7 @@ import {
   deploymentState,
   statusFromDeployments,
 } from '../../src/gateway/fleet/index.js';
-import type { ClusterRecord, TargetedCluster } from '../../src/gateway/fleet/read-model.js';
+import type { ClusterRecord, TargetedCluster } from '../../src/gateway/fleet/rules/read-model.js';
 import type { BundleDeploymentRecord } from '../../src/gateway/fleet/index.js';
 import { createStore } from '../../src/gateway/store/store.js';
 import { ManualClock } from '../../src/shared/clock.js';

@@ -13,8 +13,8 @@ import {
   aGroup,
   aHelmOp,
   snapshotOf,
-} from '../../src/gateway/fleet/testing.js';
-import type { FleetRecord } from '../../src/gateway/fleet/read-model.js';
+} from '../support/fleet-builders.js';
+import type { FleetRecord } from '../../src/gateway/fleet/rules/read-model.js';
 
 export const WS = 'fleet-default';
 

@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.js';
-import { aCluster, aMapping, aNamespace, snapshotOf } from '../../src/gateway/fleet/testing.js';
+import { aCluster, aMapping, aNamespace, snapshotOf } from '../support/fleet-builders.js';
 import { demoRecords, demoSnapshot, WS } from './fixtures.js';
 import { appOver, codes, post, run, type TestApp } from './support.js';
 

@@ -2,7 +2,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { createReadModel, ConsistencyTracker } from '../../src/gateway/fleet/index.js';
-import type { Snapshot } from '../../src/gateway/fleet/read-model.js';
+import type { Snapshot } from '../../src/gateway/fleet/rules/read-model.js';
 import { buildSchema, createContext, VERSION } from '../../src/gateway/graphql/index.js';
 import { createApp, type App, type Readiness } from '../../src/gateway/server/index.js';
 import { ManualClock } from '../../src/shared/clock.js';

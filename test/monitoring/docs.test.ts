@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { snapshotOf } from '../../src/gateway/fleet/testing.js';
+import { snapshotOf } from '../support/fleet-builders.js';
 import { GatewayMetrics } from '../../src/gateway/metrics/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
 
@@ -18,7 +18,7 @@ function registered(): string[] {
   const none = () => () => undefined;
   m.watchHealth({ status: () => [], snapshot: () => snap });
   m.consistency({
-    tracker: { current: () => [], subscribe: none },
+    tracker: { current: () => [], firstSeenAt: () => undefined },
     store: { snapshot: () => snap, subscribe: none },
     refresh: () => undefined,
     clock: new ManualClock(),

@@ -11,9 +11,12 @@ import type {
   ClusterGroup,
   Namespace,
 } from '../../src/apis/fleet.js';
-import { BundleMatcher as GatewayMatcher, isTargetingError } from '../../src/gateway/fleet/targeting.js';
-import { aCluster, aGroup, aMapping, aNamespace, snapshotOf } from '../../src/gateway/fleet/testing.js';
-import { FleetView } from '../../src/gateway/fleet/view.js';
+import {
+  BundleMatcher as GatewayMatcher,
+  isTargetingError,
+} from '../../src/gateway/fleet/rules/targeting.js';
+import { aCluster, aGroup, aMapping, aNamespace, snapshotOf } from '../support/fleet-builders.js';
+import { FleetView } from '../../src/gateway/fleet/rules/view.js';
 import { computeTargets, TargetingError } from '../../src/simulator/controller/targeting.js';
 import { TARGETING_CASES, type TargetingCase } from './targeting-cases.js';
 

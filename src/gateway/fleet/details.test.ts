@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
 import { createDetailLoader } from '../store/details.js';
 import { detailSourceOf, fleetDetails, REDACTED, type DetailKind, type RawObject } from './details.js';
-import { aBundle, aDeployment } from './testing.js';
+import { aBundle, aDeployment } from '../../../test/support/fleet-builders.js';
 
 const bd = { ...aDeployment({ bundle: 'app', cluster: 'c1', namespace: 'cluster-ns' }), uid: 'bd-uid' };
 const bundle = aBundle({ name: 'app', uid: 'b-uid' });

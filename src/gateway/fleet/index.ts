@@ -2,10 +2,10 @@
  * fleet/: Fleet's rules over store snapshots (targeting, state, summaries, consistency,
  * dependencies, previews) and the ReadModel the GraphQL layer serves. graphql/ imports from here.
  */
-export type * from './read-model.js';
+export type * from './rules/read-model.js';
 export { createReadModel, parseSelectorFilter } from './model.js';
 export type { FleetReadModel, ReadModelOptions } from './model.js';
-export { ConsistencyTracker, followChanges } from './tracker.js';
+export { ConsistencyTracker, followChanges } from './live/tracker.js';
 export type {
   ChangeSource,
   ChangedRecord,
@@ -13,10 +13,10 @@ export type {
   FollowOptions,
   InconsistencyEvent,
   InconsistencyListener,
-} from './tracker.js';
-export { allFindings, bundleFindings, removalReason, statusFindings } from './consistency.js';
-export type { Finding } from './consistency.js';
-export { FleetView } from './view.js';
+} from './live/tracker.js';
+export { allFindings, bundleFindings, removalReason, statusFindings } from './rules/consistency.js';
+export type { Finding } from './rules/consistency.js';
+export { FleetView } from './rules/view.js';
 export {
   filterStream,
   namespacesByKind,
@@ -36,7 +36,7 @@ export {
   isBundleState,
   readyMessage,
   worseState,
-} from './state.js';
+} from './rules/state.js';
 export {
   GIT_UPDATING,
   WAIT_CHECK_IN,
@@ -44,31 +44,44 @@ export {
   clusterStatusFromDeployments,
   groupStatusFromMembers,
   statusFromDeployments,
-} from './summaries.js';
-export type { RecomputedBundleStatus, RecomputedClusterStatus, RecomputedGroupStatus } from './summaries.js';
+} from './rules/summaries.js';
+export type {
+  RecomputedBundleStatus,
+  RecomputedClusterStatus,
+  RecomputedGroupStatus,
+} from './rules/summaries.js';
 export {
   BundleMatcher,
   bundleMatcher,
   compileCriteria,
   criteriaMatch,
   isTargetingError,
-} from './targeting.js';
-export type { TargetingError, TargetingSpec } from './targeting.js';
-export { candidateNamespaces, clustersOfGroup, groupHasMember, groupsOfCluster } from './groups.js';
+} from './rules/targeting.js';
+export type { TargetingError, TargetingSpec } from './rules/targeting.js';
+export { candidateNamespaces, clustersOfGroup, groupHasMember, groupsOfCluster } from './rules/groups.js';
 export {
   acceptedStates,
   blockersOf,
   cyclesThrough,
   dependencySelector,
   resolveDependsOn,
-} from './dependencies.js';
-export { DEFAULT_GIT_TARGET, assertValidGitTargets, previewTargets, validateGitTargets } from './preview.js';
-export type { GitTargetValidation } from './preview.js';
+} from './rules/dependencies.js';
 export {
+  DEFAULT_GIT_TARGET,
+  assertValidGitTargets,
+  previewTargets,
+  validateGitTargets,
+} from './rules/preview.js';
+export type { GitTargetValidation } from './rules/preview.js';
+export {
+  bundleCarriesGitRepoTargets,
   bundleSpecWithGitTargets,
   customizationsOf,
   effectiveGitTargets,
   overridesGitRepoTargets,
-  previewGitRepoRetarget,
-} from './retarget.js';
-export type { BundleRetargetPreview } from './retarget.js';
+} from './rules/carried-targets.js';
+export { previewGitRepoRetarget } from './rules/retarget.js';
+export { sameCriteria } from './rules/target-lists.js';
+export { removalOf, stillTargeted } from './rules/still-targeted.js';
+export type { DoomingEdits, Removal, TargetingVerdict } from './rules/still-targeted.js';
+export type { BundleRetargetPreview } from './rules/retarget.js';

@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/clock.js';
 import { ErrorCode } from '../../shared/errors.js';
 import { createReadModel } from './model.js';
-import { aBundle, aCluster, aDeployment, aGitRepo, aGitRepoBundle, aGroup, snapshotOf } from './testing.js';
-import { ConsistencyTracker } from './tracker.js';
+import {
+  aBundle,
+  aCluster,
+  aDeployment,
+  aGitRepo,
+  aGitRepoBundle,
+  aGroup,
+  snapshotOf,
+} from '../../../test/support/fleet-builders.js';
+import { ConsistencyTracker } from './live/tracker.js';
 
 const prod = aCluster({ name: 'prod', labels: { env: 'prod' } });
 const dev = aCluster({ name: 'dev', labels: { env: 'dev' } });

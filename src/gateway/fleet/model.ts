@@ -18,11 +18,11 @@ import type {
   RecordMeta,
   Snapshot,
 } from '../store/records.js';
-import { allFindings } from './consistency.js';
-import { blockersOf, cyclesThrough, resolveDependsOn } from './dependencies.js';
-import { previewTargets } from './preview.js';
-import { previewGitRepoRetarget } from './retarget.js';
-import type { BundleRetargetPreview } from './retarget.js';
+import { allFindings } from './rules/consistency.js';
+import { blockersOf, cyclesThrough, resolveDependsOn } from './rules/dependencies.js';
+import { previewTargets } from './rules/preview.js';
+import { previewGitRepoRetarget } from './rules/retarget.js';
+import type { BundleRetargetPreview } from './rules/retarget.js';
 import type {
   BundleDependency,
   BundleDeploymentFilter,
@@ -36,18 +36,23 @@ import type {
   RecomputedStatus,
   TargetMatch,
   TargetedCluster,
-} from './read-model.js';
+} from './rules/read-model.js';
 import {
   bundleStatusFromTargets,
   clusterStatusFromDeployments,
   groupStatusFromMembers,
   statusFromDeployments,
-} from './summaries.js';
-import type { RecomputedBundleStatus, RecomputedClusterStatus, RecomputedGroupStatus } from './summaries.js';
-import type { TargetingError } from './targeting.js';
-import type { ConsistencyTracker } from './tracker.js';
+} from './rules/summaries.js';
+import type {
+  RecomputedBundleStatus,
+  RecomputedClusterStatus,
+  RecomputedGroupStatus,
+} from './rules/summaries.js';
+import type { TargetingError } from './rules/targeting.js';
+import type { ConsistencyTracker } from './live/tracker.js';
 import { visibleFinding, type Visibility } from './visible.js';
-import { FleetView, stateOf } from './view.js';
+import { stillTargeted } from './rules/still-targeted.js';
+import { FleetView, stateOf } from './rules/view.js';
 
 export interface ReadModelOptions {
   /** Supplies `firstSeenAt` for findings; without it, findings are stamped with `now`. */
@@ -297,7 +302,9 @@ class SnapshotReadModel implements FleetReadModel {
     return memo(this.clusterStatusMemo, cluster.key, () =>
       clusterStatusFromDeployments(
         cluster,
-        this.deploymentsOfCluster(cluster).filter((bd) => this.stillTargeted(bd, cluster)),
+        // docs/fleet/state.md §5.5: the cluster reconciler deletes BDs their Bundle no longer
+        // targets, and leaves them out (docs/fleet/lifecycle.md §6.4).
+        this.deploymentsOfCluster(cluster).filter((bd) => stillTargeted(this.view, bd).targeted),
         {
           gitRepo: (ns, name) => this.gitRepo(ns, name) !== undefined,
           helmOp: (ns, name) => this.helmOp(ns, name) !== undefined,

@@ -8,10 +8,10 @@
  * Namespaces (cluster-scoped, used only by Fleet's BundleNamespaceMapping rules) stay visible.
  */
 import type { RecordKind, RecordOf, Snapshot } from '../store/records.js';
-import type { AlertEngine } from './alerts/engine.js';
-import type { AlertCondition } from './alerts/rules.js';
-import type { EventEngine } from './events/engine.js';
-import type { Inconsistency } from './read-model.js';
+import type { AlertEngine } from './live/alerts/engine.js';
+import type { AlertCondition } from './live/alerts/rules.js';
+import type { EventEngine } from './live/events/engine.js';
+import type { Inconsistency } from './rules/read-model.js';
 
 /** What a caller may list, per kind and namespace (decided beforehand, read synchronously). */
 export interface Visibility {

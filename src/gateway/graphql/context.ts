@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import type { FleetCommands, OperationSigner } from '../fleet/commands/index.js';
 import type { FleetDetails } from '../fleet/details.js';
 import type { FleetReadModel } from '../fleet/index.js';
-import type { BundleRecord, TargetedCluster } from '../fleet/read-model.js';
+import type { BundleRecord, TargetedCluster } from '../fleet/rules/read-model.js';
 
 /**
  * Who is asking. With `--auth kubernetes` the server fills it from a TokenReview of the caller's

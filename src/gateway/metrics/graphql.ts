@@ -135,10 +135,12 @@ export function registerGraphQLMetrics(registry: Registry): GraphQLMetrics {
             return;
           }
           active.inc({ subscription });
+          // Resolved once: every delivery counts without looking its series up again.
+          const deliveries = delivered.labels({ subscription });
           return {
             onNext({ result: r }) {
-              delivered.inc({ subscription });
-              countErrors(operation, r.errors);
+              deliveries.inc();
+              if (r.errors) countErrors(operation, r.errors);
             },
             onEnd() {
               active.dec({ subscription });

@@ -13,7 +13,7 @@ export type {
   SubscriptionMetrics,
 } from './metrics.js';
 export { errorCode, MAX_OPERATION_NAMES } from './graphql.js';
-export { LIFECYCLE_BUCKETS } from './lifecycle.js';
+export { LIFECYCLE_BUCKETS } from '../fleet/live/lifecycle.js';
 export { estimateCacheBytes } from './watch.js';
 export type { WatchHealthSource } from './watch.js';
 export { freshnessOf, readinessFrom, silentWatches, staleReason } from './health.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotOf, aCluster } from '../fleet/testing.js';
+import { snapshotOf, aCluster } from '../../../test/support/fleet-builders.js';
 import type { KindWatchStatus } from '../store/watching.js';
 import { freshnessOf, readinessFrom, staleReason } from './health.js';
 import { GatewayMetrics } from './metrics.js';

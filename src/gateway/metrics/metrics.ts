@@ -7,19 +7,19 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../../shared/clock.js';
-import type { Alert, AlertRule } from '../fleet/alerts/index.js';
-import { ALERT_RULES } from '../fleet/alerts/index.js';
+import type { Alert, AlertRule } from '../fleet/live/alerts/index.js';
+import { ALERT_RULES } from '../fleet/live/alerts/index.js';
 import type { ConsistencyTracker, InconsistencyKind } from '../fleet/index.js';
 import type { Snapshot } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { registerGraphQLMetrics, type GraphQLMetrics } from './graphql.js';
-import { LIFECYCLE_BUCKETS, observeLifecycle, type LifecycleHistograms } from './lifecycle.js';
+import { LIFECYCLE_BUCKETS, observeLifecycle, type LifecycleHistograms } from '../fleet/live/lifecycle.js';
 import { oncePerScrape, registerWatchHealth, type WatchHealthSource } from './watch.js';
 
 const KINDS: readonly InconsistencyKind[] = ['STALE_DEPLOYMENT', 'MISSING_DEPLOYMENT', 'STATUS_MISMATCH'];
 
 /**
- * Hooks for the subscription event engine (fleet/events): what only the engine knows. Active
+ * Hooks for the subscription event engine (fleet/live/events): what only the engine knows. Active
  * subscriptions and events delivered are counted by the GraphQL plugin for every subscription.
  */
 export interface SubscriptionMetrics {
@@ -38,7 +38,7 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean | undefined;
 }
 
-/** What metrics read from the event engine (fleet/events `EventEngineStats` fits). */
+/** What metrics read from the event engine (fleet/live/events `EventEngineStats` fits). */
 export interface LeaderSource {
   readonly identity: string;
   isLeader(): boolean;
@@ -57,7 +57,7 @@ export interface MetricsText {
 }
 
 export interface ConsistencySource {
-  readonly tracker: Pick<ConsistencyTracker, 'current' | 'subscribe'>;
+  readonly tracker: Pick<ConsistencyTracker, 'current' | 'firstSeenAt'>;
   readonly store: Pick<Store, 'snapshot' | 'subscribe'>;
   /** Brings the tracker up to date with the store before it is read. */
   readonly refresh: () => void;
@@ -187,7 +187,7 @@ export class GatewayMetrics {
   }
 
   /**
-   * The subscription event engine's own counters, read at scrape time (fleet/events
+   * The subscription event engine's own counters, read at scrape time (fleet/live/events
    * `EventEngine.stats`): its replay buffer, its subscribers and its deepest subscriber queue.
    */
   eventEngine(stats: () => EventEngineCounters): void {

@@ -90,6 +90,11 @@ export interface AppOptions {
    */
   readonly plugins?: readonly Plugin[] | undefined;
   /**
+   * Plugins that replace how operations run (shared subscription execution), placed before the
+   * built-in ones so those still wrap what they install (the operation log's request scope).
+   */
+  readonly executionPlugins?: readonly Plugin[] | undefined;
+  /**
    * Origins whose browser pages may call the API (CORS). Empty (the default): no CORS headers at all.
    * The server's gate refuses every other foreign Origin before yoga runs.
    */
@@ -333,7 +338,8 @@ export function createApp(opts: AppOptions): App {
       return opts.context(caller, source);
     },
     plugins: [
-      // First, so every later hook and the response see the request id.
+      ...(opts.executionPlugins ?? []),
+      // First of the rest, so every later hook and the response see the request id.
       useOperationLog(log),
       ...(opts.metrics ? [useMetricsEndpoint(opts.metrics)] : []),
       ...(opts.graphiql === false

@@ -19,6 +19,42 @@ function withFreshness(result: ExecutionResult, freshness: Freshness): Execution
   return { ...result, extensions: { ...result.extensions, freshness } };
 }
 
+const sameFreshness = (a: Freshness, b: Freshness) =>
+  a === b ||
+  (a.synced === b.synced &&
+    a.stale === b.stale &&
+    a.staleSince === b.staleSince &&
+    a.staleKinds.length === b.staleKinds.length &&
+    a.staleKinds.every((k, i) => b.staleKinds[i] === k));
+
+/** The freshened copy of each subscription result, while its freshness holds. */
+const freshened = new WeakMap<ExecutionResult, { freshness: Freshness; result: ExecutionResult }>();
+
+/**
+ * A subscription event's result with its freshness. Subscribers that share one execution
+ * (graphql/subscriptions/shared.ts) also share this copy while the freshness is the same, so the
+ * transport can serialize it once for all of them.
+ */
+function sharedWithFreshness(result: ExecutionResult, freshness: Freshness): ExecutionResult {
+  const known = freshened.get(result);
+  if (known && sameFreshness(known.freshness, freshness)) return known.result;
+  const made = withFreshness(result, freshness);
+  // yoga's SSE writer serializes a result with its own `stringify` when it has one: the JSON of a
+  // shared result is then made once for all of its SSE subscribers. Not enumerable, so it is
+  // never part of the JSON itself.
+  Object.defineProperty(made, 'stringify', { value: stringifyOnce, enumerable: false });
+  freshened.set(result, { freshness, result: made });
+  return made;
+}
+
+const serialized = new WeakMap<object, string>();
+function stringifyOnce(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  let json = serialized.get(value);
+  if (json === undefined) serialized.set(value, (json = JSON.stringify(value)));
+  return json;
+}
+
 /**
  * The UNAVAILABLE answer. A query or mutation over HTTP also gets status 503 with Retry-After; a
  * subscription gets it as its one event (SSE and graphql-ws deliver errors in the stream).
@@ -69,7 +105,7 @@ export function useFreshness(opts: FreshnessPluginOptions): Plugin {
         onSubscribeResult() {
           return {
             onNext({ result, setResult }) {
-              setResult(withFreshness(result, source.report(kinds)));
+              setResult(sharedWithFreshness(result, source.report(kinds)));
             },
           };
         },

@@ -6,7 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { ErrorCode, FleetGraphError } from '../../shared/errors.js';
@@ -37,6 +43,7 @@ import {
   type StreamBuffers,
   type SubscriptionLimits,
 } from './subscriptions.js';
+import { directFrames, type DirectFrames, type ResultJson } from './fanout.js';
 
 export interface ServerOptions {
   readonly app: App;
@@ -57,6 +64,11 @@ export interface ServerOptions {
   readonly authenticate?: Authenticate | undefined;
   /** Host and Origin allow-lists (see gate.ts). */
   readonly gate?: GateOptions | undefined;
+  /**
+   * Serializes subscription results once per shared result (graphql/subscriptions/shared.ts), so
+   * subscribers of one group get the same bytes; without it each frame is serialized on its own.
+   */
+  readonly resultJson?: ResultJson | undefined;
 }
 
 /** The bearer token of a WebSocket connection: connection_init payload first, then the upgrade header. */
@@ -100,7 +112,17 @@ export interface RunningServer {
 type Run = Pick<ExecutionArgs, never> & {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** Where a subscription's events are written (straight to the socket, see fanout.ts). */
+  frames: DirectFrames;
 };
+
+/** A subscription's results, written by {@link directFrames}; errors and single results as they are. */
+async function subscribeDirect(args: ExecutionArgs): Promise<unknown> {
+  const run = args.rootValue as Run;
+  const result = await run.subscribe(args);
+  if (typeof result !== 'object' || result === null || !(Symbol.asyncIterator in result)) return result;
+  return directFrames(result as AsyncIterable<ExecutionResult>, run.frames);
+}
 
 /** Upgrades from a foreign Origin: accepted, then closed with 4403 by graphql-ws' onConnect. */
 const foreignOrigin = new WeakSet<IncomingMessage>();
@@ -220,7 +242,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ws = useServer(
     {
       execute: (args) => (args.rootValue as Run).execute(args) as never,
-      subscribe: (args) => (args.rootValue as Run).subscribe(args) as never,
+      subscribe: (args) => subscribeDirect(args) as never,
       onConnect: async (ctx) => {
         const req = ctx.extra.request;
         if (foreignOrigin.has(req)) return false;
@@ -272,7 +294,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return true;
       },
       onNext: (ctx) => checkBackpressure(ctx.extra.socket, subLimits),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         // The limit applies to this operation only; the socket's other subscriptions keep flowing.
         const overLimit = subscriptionLimitErrors(Object.keys(ctx.subscriptions).length, subLimits);
         if (overLimit) return overLimit;
@@ -309,7 +331,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           variableValues: params.variables,
           // A subscriber that falls behind is disconnected with a code and reason (graphql/subscriptions).
           contextValue: { ...(await env.contextFactory()), disconnect: disconnector(ctx.extra.socket) },
-          rootValue: { execute: env.execute, subscribe: env.subscribe } satisfies Run,
+          rootValue: {
+            execute: env.execute,
+            subscribe: env.subscribe,
+            frames: { socket: ctx.extra.socket, id, limits: subLimits, json: opts.resultJson },
+          } satisfies Run,
         };
       },
     },

@@ -11,7 +11,8 @@ import { request } from '../lib.js';
 import { serveParent } from './ipc.js';
 
 const { url, token } = JSON.parse(process.argv[2] ?? '{}') as { url: string; token: string };
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+const MAX_SOCKETS = 16;
+const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 const auth = { authorization: `Bearer ${token}` };
 const T = BUNDLE_DEPLOYMENTS;
 let targets: { namespace: string; name: string }[] = [];
@@ -37,12 +38,17 @@ async function writeOne(i: number): Promise<string> {
     headers: { ...auth, 'content-type': 'application/merge-patch+json' },
   } as const;
   // The emulator closes keep-alive sockets idle for a few seconds: a write on one that just closed
-  // is reset before the server read it, so it is sent once more on a new socket.
-  const res = await request(agent, target).catch((e: unknown) => {
-    const code = (e as { code?: string }).code;
-    if (code === 'ECONNRESET' || (e as Error).message === 'socket hang up') return request(agent, target);
-    throw e;
-  });
+  // is reset before the server read it, so it is sent again. After a pause every pooled socket
+  // may be such a one, so it may take as many attempts as the pool holds sockets.
+  const reset = (e: unknown) =>
+    (e as { code?: string }).code === 'ECONNRESET' || (e as Error).message === 'socket hang up';
+  let res: { status: number; body: string } | undefined;
+  for (let attempt = 0; res === undefined; attempt++) {
+    res = await request(agent, target).catch((e: unknown) => {
+      if (reset(e) && attempt <= MAX_SOCKETS) return undefined;
+      throw e;
+    });
+  }
 
   if (res.status !== 200)
     throw new Error(`status write failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
@@ -79,7 +85,11 @@ serveParent(
         for (let i = 0; i < p.count; i++) {
           const wait = t0 + (i * 1000) / p.rate - performance.now();
           if (wait > 1) await sleep(wait);
-          pending.push(writeOne(p.from + i).then((rv) => void rvs.push(rv)));
+          const write = writeOne(p.from + i).then((rv) => void rvs.push(rv));
+          // Observed at once: a write failing while later ones are still being paced is reported
+          // by Promise.all below, not as an unhandled rejection that ends the process.
+          write.catch(() => undefined);
+          pending.push(write);
         }
         await Promise.all(pending);
       } else {

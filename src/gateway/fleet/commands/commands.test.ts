@@ -7,8 +7,15 @@ import type { GitTarget } from '../../../apis/fleet.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/logger.js';
-import { aCluster, aDeployment, aGitRepo, aGitRepoBundle, aGroup, snapshotOf } from '../testing.js';
-import { FleetView } from '../view.js';
+import {
+  aCluster,
+  aDeployment,
+  aGitRepo,
+  aGitRepoBundle,
+  aGroup,
+  snapshotOf,
+} from '../../../../test/support/fleet-builders.js';
+import { FleetView } from '../rules/view.js';
 import {
   encodeOperation,
   operationOf,
@@ -17,9 +24,11 @@ import {
   strategyProblems,
 } from './operation.js';
 import { FleetCommands } from './commands.js';
-import { planRetarget, retargetValidation, sameTargets } from './plan.js';
+import { planRetarget, retargetValidation } from './plan.js';
+import { sameCriteria } from '../rules/target-lists.js';
+import { bundleCarriesGitRepoTargets } from '../rules/carried-targets.js';
 import type { FleetWriter, Preconditions, StorePort } from './port.js';
-import { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
+import { selectOrphans } from './prune.js';
 import { changedFields, specView } from './versions.js';
 
 const prod = aCluster({ name: 'prod', labels: { env: 'prod' } });
@@ -47,12 +56,12 @@ describe('retarget validation', () => {
   });
   it('compares target lists by criteria, not by field order', () => {
     expect(
-      sameTargets(
+      sameCriteria(
         [{ clusterName: 'a', name: 'x' }],
         [{ name: 'x', clusterName: 'a', clusterSelector: null }],
       ),
     ).toBe(true);
-    expect(sameTargets([{ name: 'x', clusterName: 'a' }], [{ name: 'x', clusterName: 'b' }])).toBe(false);
+    expect(sameCriteria([{ name: 'x', clusterName: 'a' }], [{ name: 'x', clusterName: 'b' }])).toBe(false);
   });
 });
 

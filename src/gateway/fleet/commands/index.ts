@@ -1,4 +1,4 @@
-/** fleet/commands: the write side (project issue #5). graphql/ uses it through the context. */
+/** fleet/commands: the write side. graphql/ uses it through the context. */
 export { ACCEPTED_NOT_YET_VISIBLE, FleetCommands } from './commands.js';
 export type {
   AcceptedWrite,
@@ -30,9 +30,10 @@ export type {
   RetargetStrategy,
   StepState,
 } from './operation.js';
-export { planRetarget, retargetValidation, sameTargets } from './plan.js';
+export { planRetarget, retargetValidation } from './plan.js';
 export type { BundleRetargetPlan, RetargetPlan } from './plan.js';
-export { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
+export { bundleCarriesGitRepoTargets } from '../rules/carried-targets.js';
+export { selectOrphans } from './prune.js';
 export type { OrphanSelection } from './prune.js';
 export { ALLOW_ALL } from './port.js';
 export type {

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import type { GitTarget } from '../../../apis/fleet.js';
 import { ErrorCode, FleetGraphError } from '../../../shared/errors.js';
-import { validateGitTargets } from '../preview.js';
-import type { ClusterRecord, GitRepoRecord } from '../read-model.js';
+import { validateGitTargets } from '../rules/preview.js';
+import type { ClusterRecord, GitRepoRecord } from '../rules/read-model.js';
 import { canonicalJson, type OperationSigner } from './signing.js';
 
 export const RETARGET_OPERATION_ANNOTATION = 'fleet-graph.io/retarget-operation';

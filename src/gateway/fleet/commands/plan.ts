@@ -4,12 +4,13 @@
  * Built on retarget.ts (per-Bundle preview with each Bundle's targets rebuilt as `fleet apply`
  * would, docs/fleet/targeting.md §4.1) and preview.ts (validation with field paths).
  */
-import type { GitTarget, TargetCriteria } from '../../../apis/fleet.js';
+import type { GitTarget } from '../../../apis/fleet.js';
 import type { FieldProblem } from '../../../shared/errors.js';
-import { validateGitTargets, previewTargets } from '../preview.js';
-import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../read-model.js';
-import { previewGitRepoRetarget, sameCriteria, type BundleRetargetPreview } from '../retarget.js';
-import type { FleetView } from '../view.js';
+import { validateGitTargets, previewTargets } from '../rules/preview.js';
+import type { BundleDeploymentRecord, ClusterRecord, GitRepoRecord } from '../rules/read-model.js';
+import { previewGitRepoRetarget, type BundleRetargetPreview } from '../rules/retarget.js';
+import { sameCriteria } from '../rules/target-lists.js';
+import type { FleetView } from '../rules/view.js';
 
 /** One Bundle's part of a plan: the preview plus the BundleDeployments created and deleted. */
 export interface BundleRetargetPlan extends BundleRetargetPreview {
@@ -53,14 +54,6 @@ export function retargetValidation(targets: readonly GitTarget[]): {
     });
   }
   return { problems, warnings: v.warnings.filter((w) => !w.startsWith('No targets')) };
-}
-
-/**
- * Same GitTarget criteria, in order, as Fleet would write them: field order, absent vs null, `""`
- * strings and empty selector parts do not matter (gitops/reconciler/targetsyaml.go; retarget.ts).
- */
-export function sameTargets(a: readonly TargetCriteria[], b: readonly TargetCriteria[]): boolean {
-  return sameCriteria(a, b);
 }
 
 const byName = (a: ClusterRecord, b: ClusterRecord) =>
@@ -143,7 +136,7 @@ export function planRetarget(
     unchanged,
     bundles,
     warnings,
-    noChange: sameTargets(repo.targets, targets),
+    noChange: sameCriteria(repo.targets, targets),
   };
 }
 

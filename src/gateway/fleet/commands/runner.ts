@@ -10,8 +10,8 @@
  */
 import { isoNow } from '../../../shared/clock.js';
 import { ErrorCode, isFleetGraphError } from '../../../shared/errors.js';
-import type { GitRepoRecord } from '../read-model.js';
-import { FleetView, stateOf } from '../view.js';
+import type { GitRepoRecord } from '../rules/read-model.js';
+import { FleetView, stateOf } from '../rules/view.js';
 import {
   encodeOperation,
   operationOf,
@@ -22,8 +22,9 @@ import {
 } from './operation.js';
 import type { CommandCaller, CommandDeps, FleetWriter } from './port.js';
 import type { OperationSigner } from './signing.js';
-import { bundleCarriesGitRepoTargets, selectOrphans } from './prune.js';
-import { sameTargets } from './plan.js';
+import { bundleCarriesGitRepoTargets } from '../rules/carried-targets.js';
+import { sameCriteria } from '../rules/target-lists.js';
+import { selectOrphans } from './prune.js';
 
 /** What one evaluation concluded about the step in progress. */
 interface StepProgress {
@@ -194,7 +195,7 @@ export class OperationRunner {
       return write(advanced, next);
     }
     // APPLIED: the targets must still be the step's; someone else's edit ends the operation.
-    if (!sameTargets(repo.targets, step.targets)) {
+    if (!sameCriteria(repo.targets, step.targets)) {
       return write({
         ...op,
         state: 'FAILED',

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.js';
-import type { GitRepoRecord } from '../read-model.js';
-import { aGitRepo } from '../testing.js';
+import type { GitRepoRecord } from '../rules/read-model.js';
+import { aGitRepo } from '../../../../test/support/fleet-builders.js';
 import {
   encodeOperation,
   operationOf,

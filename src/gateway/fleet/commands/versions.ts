@@ -7,7 +7,7 @@
  * means the caller saw the current spec; and when they differ, the remembered spec says what changed.
  */
 import type { GitTarget } from '../../../apis/fleet.js';
-import type { GitRepoRecord } from '../read-model.js';
+import type { GitRepoRecord } from '../rules/read-model.js';
 
 export interface SpecView {
   readonly generation: number;

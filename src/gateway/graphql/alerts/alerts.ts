@@ -1,10 +1,16 @@
 /**
- * Alerts: consistency findings and silent agents that lasted past a threshold (fleet/alerts),
+ * Alerts: consistency findings and silent agents that lasted past a threshold (fleet/live/alerts),
  * as `Query.alerts` and the `alertEvents` subscription. Thresholds are settings
  * (`--alert-stale-deployment-seconds`, `--alert-status-mismatch-seconds`,
  * `--agent-checkin-interval-seconds`); the same alerts are the `fleet_graph_alerts_firing` metric.
  */
-import type { Alert, AlertEvent, AlertRule, AlertSeverity, AlertState } from '../../fleet/alerts/index.js';
+import type {
+  Alert,
+  AlertEvent,
+  AlertRule,
+  AlertSeverity,
+  AlertState,
+} from '../../fleet/live/alerts/index.js';
 import { builder } from '../builder.js';
 import { ObjectReferenceRef } from '../common/meta.js';
 import { alertsOf } from './context.js';

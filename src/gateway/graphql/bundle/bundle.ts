@@ -1,6 +1,6 @@
 /** Bundle: what a GitRepo path or HelmOp compiles to; its targets, deployments and dependencies. */
 import type { RecomputedBundleStatus, TargetingError } from '../../fleet/index.js';
-import type { BundleRecord, BundleDependency, TargetedCluster } from '../../fleet/read-model.js';
+import type { BundleRecord, BundleDependency, TargetedCluster } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { BundleDeploymentConnectionRef, BundleDeploymentRef } from '../bundledeployment/ref.js';
 import { ClusterRef } from '../cluster/ref.js';

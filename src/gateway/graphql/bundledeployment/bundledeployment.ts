@@ -1,5 +1,5 @@
 /** BundleDeployment: one Bundle on one cluster, its derived state, and what blocks it. */
-import type { DeploymentBlocker } from '../../fleet/read-model.js';
+import type { DeploymentBlocker } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { BundleRef } from '../bundle/ref.js';
 import { ClusterRef } from '../cluster/ref.js';

@@ -1,6 +1,6 @@
 /** Cluster: a downstream cluster, its groups, its deployments, and the GitRepos that reach it. */
 import type { RecomputedClusterStatus } from '../../fleet/index.js';
-import type { ClusterRecord, GitRepoRecord, TargetMatch } from '../../fleet/read-model.js';
+import type { ClusterRecord, GitRepoRecord, TargetMatch } from '../../fleet/rules/read-model.js';
 import { LABEL_CLUSTER_DISPLAY_NAME } from '../../../apis/labels.js';
 import { builder } from '../builder.js';
 import { BundleDeploymentConnectionRef, BundleDeploymentRef } from '../bundledeployment/ref.js';

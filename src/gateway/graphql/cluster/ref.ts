@@ -1,5 +1,5 @@
 /** The Cluster type's ref, declared apart from its fields so other nouns can point at it. */
-import type { ClusterRecord } from '../../fleet/read-model.js';
+import type { ClusterRecord } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { connectionOf } from '../common/connection.js';
 

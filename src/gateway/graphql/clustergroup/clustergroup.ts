@@ -1,6 +1,6 @@
 /** ClusterGroup: a label selector over the clusters of one workspace. */
 import type { RecomputedGroupStatus } from '../../fleet/index.js';
-import type { ClusterGroupRecord } from '../../fleet/read-model.js';
+import type { ClusterGroupRecord } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { ClusterConnectionRef, ClusterRef } from '../cluster/ref.js';
 import { connectionFrom } from '../common/connection.js';

@@ -1,5 +1,5 @@
 /** The ClusterGroup type's ref, declared apart from its fields so other nouns can point at it. */
-import type { ClusterGroupRecord } from '../../fleet/read-model.js';
+import type { ClusterGroupRecord } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { connectionOf } from '../common/connection.js';
 

@@ -1,6 +1,6 @@
 /** The filter arguments list fields share, and their translation to the read model's filters. */
 import type { BundleState } from '../../../apis/fleet.js';
-import type { BundleDeploymentRecord, ListFilter, ReadModel } from '../../fleet/read-model.js';
+import type { BundleDeploymentRecord, ListFilter, ReadModel } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { LabelSelectorInput, selectorString, type LabelSelectorInputShape } from './selector.js';
 import { BundleStateEnum } from './state.js';

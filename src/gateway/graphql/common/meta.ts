@@ -1,6 +1,6 @@
 /** Small shapes every noun shares: labels, conditions, references to objects that may be gone. */
 import type { FieldProblem } from '../../../shared/errors.js';
-import type { ConditionRecord } from '../../fleet/read-model.js';
+import type { ConditionRecord } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 
 export interface LabelShape {

@@ -1,5 +1,5 @@
 /** What every Fleet object shares (its Kubernetes metadata), as one interface. */
-import type { FleetRecord } from '../../fleet/read-model.js';
+import type { FleetRecord } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { LabelRef, labelList } from './meta.js';
 

@@ -1,6 +1,6 @@
 /** Fleet's status blocks shared by several nouns (docs/fleet/objects.md §2.1): summaries, counts, display. */
 import type { BundleSummary, NonReadyResource, ResourceCounts } from '../../../apis/fleet.js';
-import type { HelmOpRecord, RecomputedStatus } from '../../fleet/read-model.js';
+import type { HelmOpRecord, RecomputedStatus } from '../../fleet/rules/read-model.js';
 import { builder, type ObjectFieldBuilder } from '../builder.js';
 import { ConditionRef } from './meta.js';
 import { BundleStateEnum, toBundleState } from './state.js';

@@ -1,6 +1,6 @@
 /** Fleet's target lists (docs/fleet/targeting.md §4): GitRepo targets, Bundle targets, and why a cluster matched. */
 import type { BundleTarget, GitTarget, TargetCriteria } from '../../../apis/fleet.js';
-import type { TargetMatch } from '../../fleet/read-model.js';
+import type { TargetMatch } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import {
   LabelSelectorInput,

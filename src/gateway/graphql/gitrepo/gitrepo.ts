@@ -1,5 +1,5 @@
 /** GitRepo: its fields, its edges, and its root fields (including `targetPreview`). */
-import type { GitRepoRecord, PreviewedCluster } from '../../fleet/read-model.js';
+import type { GitRepoRecord, PreviewedCluster } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { BundleConnectionRef, BundleRef } from '../bundle/ref.js';
 import { BundleDeploymentConnectionRef, BundleDeploymentRef } from '../bundledeployment/ref.js';

@@ -1,5 +1,5 @@
 /** HelmOp: a Helm chart Fleet deploys directly (one Bundle named like the HelmOp). */
-import type { HelmOpRecord } from '../../fleet/read-model.js';
+import type { HelmOpRecord } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { BundleConnectionRef, BundleRef } from '../bundle/ref.js';
 import { BundleDeploymentConnectionRef, BundleDeploymentRef } from '../bundledeployment/ref.js';

@@ -2,7 +2,7 @@
  * Inconsistencies: what Fleet's own status does not show. Stale deployments (rancher/fleet#3437
  * orphans), missing ones, and reported status that disagrees with what exists, each with its age.
  */
-import type { Inconsistency, InconsistencyKind } from '../../fleet/read-model.js';
+import type { Inconsistency, InconsistencyKind } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { BundleRef } from '../bundle/ref.js';
 import { BundleDeploymentRef } from '../bundledeployment/ref.js';

@@ -12,7 +12,7 @@ import type {
   RetargetPlan,
   UserError,
 } from '../../fleet/commands/index.js';
-import type { BundleDeploymentRecord, GitRepoRecord } from '../../fleet/read-model.js';
+import type { BundleDeploymentRecord, GitRepoRecord } from '../../fleet/rules/read-model.js';
 import { builder, type ObjectFieldBuilder } from '../builder.js';
 import { BundleRef } from '../bundle/ref.js';
 import { BundleDeploymentRef } from '../bundledeployment/ref.js';

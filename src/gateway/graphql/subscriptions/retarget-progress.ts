@@ -11,8 +11,8 @@ import {
   type OperationSigner,
   type RetargetOperation,
 } from '../../fleet/commands/index.js';
-import type { ObjectChange } from '../../fleet/events/index.js';
-import type { GitRepoRecord } from '../../fleet/read-model.js';
+import type { ObjectChange } from '../../fleet/live/events/index.js';
+import type { GitRepoRecord } from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import { signerOf } from '../context.js';
 import { RetargetOperationRef } from '../mutations/types.js';

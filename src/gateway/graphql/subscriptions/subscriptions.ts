@@ -14,13 +14,13 @@ import type {
   InconsistencyEventFilter,
   ObjectChange,
   Removal,
-} from '../../fleet/events/index.js';
+} from '../../fleet/live/events/index.js';
 import type {
   ClusterRecord,
   GitRepoRecord,
   InconsistencyKind,
   RemovalReason,
-} from '../../fleet/read-model.js';
+} from '../../fleet/rules/read-model.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { BundleDeploymentRef } from '../bundledeployment/ref.js';
