@@ -144,7 +144,7 @@ export const SETTINGS = {
   },
   'metrics-port': {
     env: 'FLEET_GRAPH_METRICS_PORT',
-    help: 'Port of /metrics, apart from the API; 0 picks a free one, empty serves it on the API port',
+    help: 'Port of /metrics, apart from the API; 0 picks a free one; default 9090, or a free port when 9090 is taken',
     commands: ['serve'],
   },
   'log-level': {

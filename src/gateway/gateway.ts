@@ -132,8 +132,8 @@ const VISIBILITY_REFRESH_MS = 1_000;
 export interface Gateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
-  /** `/metrics` on its own port (`--metrics-port`); undefined when served on the API port. */
-  readonly metricsUrl: string | undefined;
+  /** `/metrics` on its own port (`--metrics-port`, default 9090 or a free one if that is taken). */
+  readonly metricsUrl: string;
   /** Resolves once every watched kind has been listed. */
   readonly synced: Promise<void>;
   /** What /readyz reports. */
@@ -652,20 +652,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       metrics.graphql.plugin,
     ],
     executionPlugins: [shared.plugin()],
-    // On the API port only when no metrics port is set.
-    metrics: config.metricsPort === undefined ? () => metrics.render() : undefined,
+    // Never on the API port: /metrics has its own listener (metrics-server.ts).
+    metrics: undefined,
   });
   let server;
   let metricsServer: MetricsServer | undefined;
   try {
-    if (config.metricsPort !== undefined) {
-      metricsServer = await startMetricsServer({
-        port: config.metricsPort,
-        host: config.host,
-        render: () => metrics.render(),
-        logger: log,
-      });
-    }
+    metricsServer = await startMetricsServer({
+      port: config.metricsPort,
+      host: config.host,
+      render: () => metrics.render(),
+      logger: log,
+    });
     server = await startServer({
       app,
       port: config.port,
@@ -697,7 +695,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     url: running.url,
-    metricsUrl: metricsServer?.url,
+    metricsUrl: metricsServer.url,
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),

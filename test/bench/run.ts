@@ -9,6 +9,7 @@
  *   npm run bench -- --quick       small sizes and short loops for development (budget: 2 min)
  *   npm run bench -- --only P1,P5  some goals only (P3 and P6 include XL unless --no-xl)
  *   npm run bench -- --only AUTH   what authenticating callers costs per request (auth.ts, ~1 min)
+ *   npm run bench -- --only SECURITY   /healthz idle and under floods (security.ts, ~1 min)
  *   npm run bench -- --publish     also copy results.{json,md} and the charts to docs/performance/
  *   npm run bench -- --profile     CPU profiles of the gateway (node --cpu-prof) into the results dir
  *
@@ -24,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { SETTINGS } from '../../src/config.js';
 import { AUTH_GOAL, authCost } from './auth.js';
+import { SECURITY_GOAL, securityCost } from './security.js';
 import { startChild, type Child } from './procs/ipc.js';
 import { EVENTS_SUBSCRIPTION, SMALL_QUERY, STALE_SUBSCRIPTION, STATUS_QUERY } from './queries.js';
 import type { LoadResult, RequestCounts } from './lib.js';
@@ -50,7 +52,7 @@ const PAGE_ROWS = 100;
  * namespaces (one SubjectAccessReview per kind and namespace when nothing is cached).
  */
 const AUTH_FLEET = { clusters: 200, bundles: 20 };
-const GOALS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', AUTH_GOAL] as const;
+const GOALS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', AUTH_GOAL, SECURITY_GOAL] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -85,7 +87,7 @@ interface Settings {
 const USAGE = `Usage: npm run bench -- [--quick] [--only P1,P2,…] [--no-xl] [--publish] [--profile] [--out DIR]
                         [--clusters N --bundles M] [--subscribers N] [--fanout N,N,…]
   --quick          small sizes, short loops (budget 2 min); also BENCH_QUICK=1
-  --only LIST      goals to run, from P1…P8 and AUTH (default all)
+  --only LIST      goals to run, from P1…P8, AUTH and SECURITY (default all)
   --no-xl          leave out the XL fleet (P3, P6)
   --publish        copy the results and charts to docs/performance/
   --profile        write CPU profiles of the gateway process (node --cpu-prof) to <out>/profiles
@@ -1248,6 +1250,21 @@ async function main(): Promise<number> {
           stop,
           row,
           notMeasured: (metric, why) => notMeasured(AUTH_GOAL, metric, why),
+          note: (text) => notes.push(text),
+          log,
+          data,
+        }),
+      );
+    await writeResults(false);
+    if (has(s, SECURITY_GOAL))
+      await guarded(SECURITY_GOAL, () =>
+        securityCost({
+          tmp,
+          quick: s.quick,
+          startEmulator: (o) => startEmulator({ mode: 'scale', ...AUTH_FLEET, ...o }),
+          startGateway: (env, flags) => startGatewayProc(s, env, false, flags),
+          stop,
+          row,
           note: (text) => notes.push(text),
           log,
           data,

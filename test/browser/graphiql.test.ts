@@ -71,6 +71,8 @@ async function blockExternal(ctx: BrowserContext, seen: string[]): Promise<void>
 
 /** Replaces the query editor's text and runs it with the execute button. */
 async function runInGraphiQL(page: Page, operation: string): Promise<void> {
+  // GraphiQL shows tabs, whose titles name the parsed operation, from the second tab on.
+  if ((await page.locator('.graphiql-tab').count()) === 0) await page.locator('.graphiql-tab-add').click();
   const editor = page.locator('.graphiql-query-editor').first();
   await editor.click();
   await page.keyboard.press('Control+A');
@@ -122,6 +124,44 @@ describe.skipIf(!available && !inCI)('GraphiQL in Chromium', () => {
   }, 120_000);
 
   it('shows subscription events on screen while a retarget happens', async () => {
+    // Staging must have its deployments before the retarget, or there is nothing to remove: the
+    // simulated Fleet may still be rolling out when the page is ready.
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(gateway.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query:
+                '{ gitRepo(namespace: "fleet-default", name: "security-policies") { bundles { edges { node { targetedClusters(first: 100) { edges { node { cluster { name } bundleDeployment { name } } } } } } } } }',
+            }),
+          });
+          const body = (await res.json()) as {
+            data?: {
+              gitRepo: {
+                bundles: {
+                  edges: {
+                    node: {
+                      targetedClusters: {
+                        edges: { node: { cluster: { name: string }; bundleDeployment: unknown } }[];
+                      };
+                    };
+                  }[];
+                };
+              };
+            };
+          };
+          const targeted = (body.data?.gitRepo.bundles.edges ?? []).flatMap((b) =>
+            b.node.targetedClusters.edges.map((e) => e.node),
+          );
+          return targeted.filter((t) => t.cluster.name.includes('staging') && t.bundleDeployment !== null)
+            .length;
+        },
+        // The simulated rollout goes a few clusters at a time.
+        { timeout: 150_000 },
+      )
+      .toBeGreaterThan(0);
     await runInGraphiQL(
       page,
       'subscription Removals { bundleDeploymentEvents(filter: { types: [REMOVED] }) { type bundleDeployment { name namespace } removal { reason } } }',
@@ -130,7 +170,7 @@ describe.skipIf(!available && !inCI)('GraphiQL in Chromium', () => {
     await expect
       .poll(
         async () => {
-          const metrics = await (await fetch(new URL('/metrics', gateway.url))).text();
+          const metrics = await (await fetch(gateway.metricsUrl)).text();
           return /^fleet_graph_subscriptions_active\{subscription="bundleDeploymentEvents"\} 1$/m.test(
             metrics,
           );
@@ -165,7 +205,7 @@ describe.skipIf(!available && !inCI)('GraphiQL in Chromium', () => {
       path: join(ROOT, '.cache', 'screenshots', 'graphiql-subscription.png'),
       fullPage: true,
     });
-  }, 180_000);
+  }, 300_000);
 
   it('made no request to any host but the gateway, and raised no page error', () => {
     expect(external).toEqual([]);

@@ -126,7 +126,7 @@ it('drains on SIGTERM: readiness first, the in-flight mutation finishes, clients
     }).then((res) => res.text());
     await expect
       .poll(async () => {
-        const text = await (await fetch(`${base}/metrics`)).text();
+        const text = await (await fetch(/^metrics at (\S+)/m.exec(out)![1]!)).text();
         return Number(/^fleet_graph_subscription_engine_subscribers (\d+)$/m.exec(text)?.[1] ?? 0);
       })
       .toBe(2);

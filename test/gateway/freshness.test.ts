@@ -334,7 +334,7 @@ describe('a silent (half-open) watch', () => {
   /** Probe period of these tests; the emulator bookmarks as often, so a healthy watch keeps up. */
   const PROBE_MS = 100;
   const BD_COUNT = `{ bundleDeployments(first: 10) { totalCount } }`;
-  const metricsText = async (gw: Gateway) => (await fetch(gw.url.replace(/graphql$/, 'metrics'))).text();
+  const metricsText = async (gw: Gateway) => (await fetch(gw.metricsUrl)).text();
 
   async function silentWatchSetup(tuning: WatchTuning = {}) {
     const sim = await simulation({ bookmarkIntervalMs: PROBE_MS });

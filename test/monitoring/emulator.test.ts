@@ -86,7 +86,7 @@ let ws: Client;
 const logs = capturingLogger();
 
 const staleGauge = async () =>
-  metric(gw.url, 'fleet_graph_inconsistencies', { workspace: WS, kind: 'STALE_DEPLOYMENT' });
+  metric(gw, 'fleet_graph_inconsistencies', { workspace: WS, kind: 'STALE_DEPLOYMENT' });
 
 beforeAll(async () => {
   clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -112,7 +112,7 @@ afterAll(async () => {
 
 describe('monitoring over the emulator', () => {
   it('serves /metrics with build info that agrees with the version query and package.json', async () => {
-    const text = await scrape(gw.url);
+    const text = await scrape(gw);
     expect(
       sample(text, 'fleet_graph_build_info', { version: pkg.version, node_version: process.versions.node }),
     ).toBe(1);
@@ -171,18 +171,18 @@ describe('monitoring over the emulator', () => {
 
     await clock.advance(59_000);
     expect((await run(gw.url, Alerts, { rule: 'STALE_DEPLOYMENT' })).data?.alerts[0]?.state).toBe('PENDING');
-    expect(
-      await metric(gw.url, 'fleet_graph_alerts_firing', { rule: 'STALE_DEPLOYMENT', workspace: WS }),
-    ).toBe(0);
+    expect(await metric(gw, 'fleet_graph_alerts_firing', { rule: 'STALE_DEPLOYMENT', workspace: WS })).toBe(
+      0,
+    );
     await clock.advance(1_000);
     const firing = (await run(gw.url, Alerts, { rule: 'STALE_DEPLOYMENT', state: 'FIRING' })).data!.alerts;
     expect(firing).toHaveLength(1);
     expect(firing[0]!.firedAt).toBe('2026-01-01T00:01:00.000Z');
+    expect(await metric(gw, 'fleet_graph_alerts_firing', { rule: 'STALE_DEPLOYMENT', workspace: WS })).toBe(
+      1,
+    );
     expect(
-      await metric(gw.url, 'fleet_graph_alerts_firing', { rule: 'STALE_DEPLOYMENT', workspace: WS }),
-    ).toBe(1);
-    expect(
-      await metric(gw.url, 'fleet_graph_inconsistency_oldest_age_seconds', {
+      await metric(gw, 'fleet_graph_inconsistency_oldest_age_seconds', {
         workspace: WS,
         kind: 'STALE_DEPLOYMENT',
       }),
@@ -193,11 +193,11 @@ describe('monitoring over the emulator', () => {
     await expect.poll(staleGauge, { timeout: 10_000 }).toBe(0);
     const resolved = (await run(gw.url, Alerts, { rule: 'STALE_DEPLOYMENT' })).data!.alerts;
     expect(resolved).toEqual([expect.objectContaining({ state: 'RESOLVED', ageSeconds: 90 })]);
-    expect(
-      await metric(gw.url, 'fleet_graph_alerts_firing', { rule: 'STALE_DEPLOYMENT', workspace: WS }),
-    ).toBe(0);
+    expect(await metric(gw, 'fleet_graph_alerts_firing', { rule: 'STALE_DEPLOYMENT', workspace: WS })).toBe(
+      0,
+    );
     // Orphaned 90 s before its removal: in the 120 s bucket, not in the 60 s one.
-    const text = await scrape(gw.url);
+    const text = await scrape(gw);
     const bucket = (le: string) =>
       sample(text, 'fleet_graph_bundledeployment_cleanup_seconds_bucket', {
         le,
@@ -232,13 +232,12 @@ describe('monitoring over the emulator', () => {
     ]);
     await clock.advance(15 * 60_000);
     expect(
-      await metric(gw.url, 'fleet_graph_alerts_firing', { rule: 'CLUSTER_CHECK_IN_OVERDUE', workspace: WS }),
+      await metric(gw, 'fleet_graph_alerts_firing', { rule: 'CLUSTER_CHECK_IN_OVERDUE', workspace: WS }),
     ).toBe(2);
     await kube.status('clusters', WS, 'dev', { agent: { lastSeen: new Date(clock.now()).toISOString() } });
     await expect
       .poll(
-        () =>
-          metric(gw.url, 'fleet_graph_alerts_firing', { rule: 'CLUSTER_CHECK_IN_OVERDUE', workspace: WS }),
+        () => metric(gw, 'fleet_graph_alerts_firing', { rule: 'CLUSTER_CHECK_IN_OVERDUE', workspace: WS }),
         {
           timeout: 10_000,
         },
@@ -265,7 +264,7 @@ describe('monitoring over the emulator', () => {
     const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(body.errors?.[0]?.extensions?.code).toBe('INVALID_ID');
     await run(gw.url, Alerts, {});
-    const text = await scrape(gw.url);
+    const text = await scrape(gw);
     expect(
       sample(text, 'fleet_graph_graphql_operation_duration_seconds_count', {
         operation: 'NodeProbe',
@@ -287,7 +286,7 @@ describe('monitoring over the emulator', () => {
       sample(text, 'fleet_graph_subscription_events_delivered_total', { subscription: 'alertEvents' }),
     ).toBe(2);
     // The removals stream of the alert test ended: the engine has no subscriber left.
-    await expect.poll(() => metric(gw.url, 'fleet_graph_subscription_engine_subscribers')).toBe(0);
+    await expect.poll(() => metric(gw, 'fleet_graph_subscription_engine_subscribers')).toBe(0);
     expect(sample(text, 'fleet_graph_subscription_replay_buffer_events')).toBeGreaterThanOrEqual(0);
 
     const lines = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -312,13 +311,13 @@ describe('monitoring over the emulator', () => {
   });
 
   it('moves the watch-health counters under fault injection: relists after 410, errors during failures', async () => {
-    const text = await scrape(gw.url);
+    const text = await scrape(gw);
     const relists = sample(text, 'fleet_graph_watch_relists_total', { kind: 'GitRepo' })!;
     const restarts = sample(text, 'fleet_graph_watch_restarts_total', { kind: 'Cluster' })!;
     sim.apiServer.faults.goneOnNextWatch({ resource: 'gitrepos' });
     sim.apiServer.faults.endWatches({ resource: 'gitrepos' });
     await expect
-      .poll(() => metric(gw.url, 'fleet_graph_watch_relists_total', { kind: 'GitRepo' }), { timeout: 10_000 })
+      .poll(() => metric(gw, 'fleet_graph_watch_relists_total', { kind: 'GitRepo' }), { timeout: 10_000 })
       .toBe(relists + 1);
 
     sim.apiServer.faults.failRequests({
@@ -329,18 +328,18 @@ describe('monitoring over the emulator', () => {
     sim.apiServer.faults.endWatches({ resource: 'clusters' });
     await expect
       .poll(
-        () => metric(gw.url, 'fleet_graph_watch_errors_total', { kind: 'Cluster', reason: 'watch_http_500' }),
+        () => metric(gw, 'fleet_graph_watch_errors_total', { kind: 'Cluster', reason: 'watch_http_500' }),
         {
           timeout: 10_000,
         },
       )
       .toBe(2);
     await expect
-      .poll(() => metric(gw.url, 'fleet_graph_watch_state', { kind: 'Cluster', state: 'watching' }), {
+      .poll(() => metric(gw, 'fleet_graph_watch_state', { kind: 'Cluster', state: 'watching' }), {
         timeout: 10_000,
       })
       .toBe(1);
-    expect(await metric(gw.url, 'fleet_graph_watch_restarts_total', { kind: 'Cluster' })).toBeGreaterThan(
+    expect(await metric(gw, 'fleet_graph_watch_restarts_total', { kind: 'Cluster' })).toBeGreaterThan(
       restarts,
     );
   });
@@ -351,7 +350,7 @@ describe('monitoring over the emulator', () => {
     sim.apiServer.faults.outage();
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 10_000 }).toBe(503);
     expect(await (await fetch(`${base}/readyz`)).text()).toContain('watch failing');
-    const during = await scrape(gw.url);
+    const during = await scrape(gw);
     expect(during).toMatch(/fleet_graph_watch_state\{kind="\w+",state="backoff"\} 1/);
     sim.apiServer.faults.clear();
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 10_000 }).toBe(200);

@@ -100,11 +100,10 @@ describe('BundleDeployment lifecycle metrics', () => {
   it('legacy: the orphans stay stale until the check-in, and their cleanup lands in the minutes buckets', async () => {
     const { g, clock, settle, retarget, deployments } = await converged('legacy');
     await retarget();
-    const stale = () =>
-      metric(g.url, 'fleet_graph_inconsistencies', { workspace: WS, kind: 'STALE_DEPLOYMENT' });
+    const stale = () => metric(g, 'fleet_graph_inconsistencies', { workspace: WS, kind: 'STALE_DEPLOYMENT' });
     await settle(stale, 2);
     // The Bundles carry the new targets within the simulated job's delay.
-    const afterEdit = await scrape(g.url);
+    const afterEdit = await scrape(g);
     expect(sample(afterEdit, 'fleet_graph_gitrepo_retarget_bundles_seconds_count', { workspace: WS })).toBe(
       1,
     );
@@ -118,7 +117,7 @@ describe('BundleDeployment lifecycle metrics', () => {
     await clock.advance(5 * 60_000);
     expect(await stale()).toBe(2);
     expect(
-      await metric(g.url, 'fleet_graph_inconsistency_oldest_age_seconds', {
+      await metric(g, 'fleet_graph_inconsistency_oldest_age_seconds', {
         workspace: WS,
         kind: 'STALE_DEPLOYMENT',
       }),
@@ -127,7 +126,7 @@ describe('BundleDeployment lifecycle metrics', () => {
     await clock.advance(CHECK_IN_MS - 5 * 60_000);
     await settle(stale, 0, 5_000);
     expect(await deployments()).toBe(4);
-    const text = await scrape(g.url);
+    const text = await scrape(g);
     // Orphaned for most of a check-in interval: more than 10 min, at most 20 min.
     expect([cleanupBucket(text, '600'), cleanupBucket(text, '1200')]).toEqual([0, 2]);
     expect(sample(text, 'fleet_graph_gitrepo_retarget_cleanup_seconds_count', { workspace: WS })).toBe(1);
@@ -140,7 +139,7 @@ describe('BundleDeployment lifecycle metrics', () => {
     const { g, settle, retarget, deployments } = await converged('prompt');
     await retarget();
     await settle(deployments, 4, 250);
-    const text = await scrape(g.url);
+    const text = await scrape(g);
     expect(
       sample(text, 'fleet_graph_bundledeployment_cleanup_seconds_count', {
         workspace: WS,

@@ -2,9 +2,14 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 
-/** The Prometheus text of a gateway (its GraphQL URL or its base URL). */
-export async function scrape(url: string): Promise<string> {
-  const res = await fetch(`${url.replace(/\/graphql$/, '')}/metrics`);
+/** Where a gateway serves /metrics: its own port, apart from the API. */
+export interface MetricsTarget {
+  readonly metricsUrl: string;
+}
+
+/** The Prometheus text of a gateway. */
+export async function scrape(target: MetricsTarget): Promise<string> {
+  const res = await fetch(target.metricsUrl);
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
   return res.text();
 }
@@ -28,8 +33,8 @@ export function sample(text: string, name: string, labels: Record<string, string
 }
 
 /** Scrapes and reads one sample. */
-export async function metric(url: string, name: string, labels: Record<string, string> = {}) {
-  return sample(await scrape(url), name, labels);
+export async function metric(target: MetricsTarget, name: string, labels: Record<string, string> = {}) {
+  return sample(await scrape(target), name, labels);
 }
 
 /** A logger that keeps every JSON line it writes, at debug and above. */

@@ -80,7 +80,7 @@ async function settle<T>(fn: () => Promise<T>, expected: T, stepMs = 2_000, time
 async function leaderGauges(gws: readonly Gateway[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const gw of gws) {
-    const text = await (await fetch(gw.url.replace(/\/graphql$/, '/metrics'))).text();
+    const text = await (await fetch(gw.metricsUrl)).text();
     for (const m of text.matchAll(/^fleet_graph_leader\{identity="([^"]+)"\} (\d+)$/gm))
       out[m[1]!] = Number(m[2]);
   }

@@ -291,6 +291,49 @@ describe('values in variables', () => {
   });
 });
 
+describe('raw', () => {
+  it('redacts Helm values and their sources by where they are, whatever their keys say', async () => {
+    const kube = new FleetWriter(api.kubeConfig);
+    await kube.create('bundles', NS, {
+      metadata: { name: 'leaky' },
+      spec: {
+        helm: {
+          chart: 'db',
+          values: { db: { pw: 'hunter2' } },
+          valuesFrom: [{ secretKeyRef: { name: 'v', key: 'k' } }],
+        },
+        targets: [{ clusterName: 'c1', helm: { values: { replicas: 3, conn: 'postgres://u:hunter3@db' } } }],
+        resources: [{ name: 'cm.yaml', content: 'kind: ConfigMap' }],
+      },
+    });
+    const query = `{ bundle(namespace: "${NS}", name: "leaky") { raw } }`;
+    await expect
+      .poll(async () => {
+        const res = await fetch(gw.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        });
+        return ((await res.json()) as { data?: { bundle: { raw: unknown } | null } }).data?.bundle?.raw;
+      })
+      .toBeTruthy();
+    const res = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    const raw = ((await res.json()) as { data: { bundle: { raw: { spec: Record<string, unknown> } } } }).data
+      .bundle.raw;
+    const text = JSON.stringify(raw);
+    for (const secret of ['hunter2', 'hunter3', 'secretKeyRef', '"pw"']) expect(text).not.toContain(secret);
+    expect(raw.spec).toMatchObject({
+      helm: { chart: 'db', values: '[redacted]', valuesFrom: '[redacted]' },
+      targets: [{ clusterName: 'c1', helm: { values: '[redacted]' } }],
+      resources: [{ name: 'cm.yaml', content: 'kind: ConfigMap' }],
+    });
+  });
+});
+
 /** Opens `n` SSE subscriptions, `batch` at a time, with headers per index. */
 async function flood(n: number, headers: (i: number) => Record<string, string>) {
   const opened = [];
@@ -424,7 +467,13 @@ describe('floods', () => {
     });
     const h = await health.stop();
     console.log(`300 operation names: /healthz answered ${h.ok} times, p95 ${h.p95Ms} ms`);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    // /metrics has its own port; the API port does not serve it, even to a listed origin.
+    const onApi = await fetch(`${base}/metrics`);
+    expect(onApi.status).toBe(404);
+    expect(new URL(gw.metricsUrl).port).not.toBe(port);
+    const scraped = await fetch(gw.metricsUrl, { headers: { origin: 'https://evil.example' } });
+    expect(scraped.headers.get('access-control-allow-origin')).toBeNull();
+    const text = await scraped.text();
     const ops = new Set(
       [...text.matchAll(/^fleet_graph_graphql_operation_duration_seconds_count\{operation="([^"]+)"/gm)].map(
         (m) => m[1],

@@ -11,6 +11,8 @@ import { ROOT } from './helm.js';
 
 export interface RunningGateway {
   url: string;
+  /** Where it serves /metrics (its own port). */
+  metricsUrl: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -27,10 +29,12 @@ export async function startCliGateway(args: string[] = []): Promise<RunningGatew
   );
   let stderr = '';
   proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+  let metricsUrl: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout }).on('line', (line) => {
       const m = /GraphQL API and GraphiQL at (\S+)/.exec(line);
       if (m) resolve(m[1]!);
+      metricsUrl ??= /^metrics at (\S+)/.exec(line)?.[1];
     });
     proc.on('exit', (code) => reject(new Error(`fleet-graph exited ${code}: ${stderr}`)));
   });
@@ -39,11 +43,13 @@ export async function startCliGateway(args: string[] = []): Promise<RunningGatew
     async () => {
       const res = await fetch(new URL('/readyz', url));
       if (res.status !== 200) throw new Error(`/readyz ${res.status}: ${await res.text()}`);
+      if (!metricsUrl) throw new Error('no "metrics at" line yet');
     },
     { timeout: 60_000, interval: 100 },
   );
   return {
     url,
+    metricsUrl: metricsUrl!,
     process: proc,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

@@ -33,6 +33,7 @@ export {
   deploymentMessage,
   deploymentState,
   displayState,
+  emptyResourceCounts,
   isBundleState,
   readyMessage,
   worseState,

@@ -189,6 +189,9 @@ function unavailable(message: string) {
   return createGraphQLError(message, { extensions: { code: 'UNAVAILABLE', http: { status: 503 } } });
 }
 
+const isEventStream = (request: Request) =>
+  (request.headers.get('accept') ?? '').includes('text/event-stream');
+
 /**
  * Authenticates every GraphQL request over HTTP (queries, mutations, SSE) before it is parsed, and
  * remembers the caller for the context. GraphiQL's page, /healthz, /readyz and /metrics are served
@@ -197,6 +200,7 @@ function unavailable(message: string) {
 function useAuthentication(
   authenticate: Authenticate,
   callers: WeakMap<Request, Caller>,
+  streams: StreamLimiter,
   log: Logger,
 ): Plugin {
   return {
@@ -226,6 +230,24 @@ function useAuthentication(
         log.info({ reason: result.reason }, 'request refused: not authenticated');
         endResponse(unauthenticatedResponse(fetchAPI));
         return;
+      }
+      // A stream the caller has no slot for is refused before its body is read (see server.ts).
+      if (isEventStream(request)) {
+        const address = (args.serverContext as ServerContext).req?.socket?.remoteAddress ?? 'unknown';
+        const refusal = streams.refusal(identityKey(result.caller, address), address, true);
+        if (refusal) {
+          endResponse(
+            fetchAPI.Response.json(
+              {
+                errors: [
+                  { message: refusal.message, extensions: { code: refusal.code, limit: refusal.limit } },
+                ],
+              },
+              { status: 429, headers: { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) } },
+            ),
+          );
+          return;
+        }
       }
       callers.set(request, result.caller);
     },
@@ -264,9 +286,6 @@ export function appInternals(app: App): AppInternals {
   internals.set(app, made);
   return made;
 }
-
-const isEventStream = (request: Request) =>
-  (request.headers.get('accept') ?? '').includes('text/event-stream');
 
 export function createApp(opts: AppOptions): App {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -347,9 +366,6 @@ export function createApp(opts: AppOptions): App {
         : [
             useGraphiQL({
               endpoint: GRAPHQL_PATH,
-              // A browser cannot set headers on a WebSocket upgrade, and GraphiQL sends its header
-              // editor's headers on HTTP requests only: with authentication, subscriptions go over SSE.
-              subscriptionsProtocol: authenticate ? 'SSE' : 'WS',
               defaultQuery: DEFAULT_QUERY,
               title: 'fleet-graph',
               // With authentication the header editor starts open with the header to fill in. It is
@@ -374,7 +390,7 @@ export function createApp(opts: AppOptions): App {
         },
       }),
       // After the health, readiness and metrics endpoints, which need no token.
-      ...(authenticate ? [useAuthentication(authenticate, callers, log)] : []),
+      ...(authenticate ? [useAuthentication(authenticate, callers, streams, log)] : []),
       ...(opts.introspection === false ? [noIntrospection()] : []),
       ...(opts.plugins ?? []),
     ],

@@ -29,7 +29,14 @@ import {
   type App,
   type Authenticate,
 } from './app.js';
-import { createGate, refuse, refuseUpgrade, setSecurityHeaders, type GateOptions } from './gate.js';
+import {
+  createGate,
+  refuse,
+  refuseUpgrade,
+  setSecurityHeaders,
+  type GateOptions,
+  type Refusal,
+} from './gate.js';
 import {
   checkBackpressure,
   TOO_MANY_CLOSE_CODE,
@@ -38,6 +45,7 @@ import {
   identityKey,
   limitConnectionsPerClient,
   measureStreamBuffers,
+  STREAM_RETRY_AFTER_SECONDS,
   subscriptionLimitErrors,
   trackSse,
   type StreamBuffers,
@@ -162,6 +170,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let listeningPort = opts.port;
   const sseStreams = new Set<ServerResponse>();
   const gate = createGate(opts.host, () => listeningPort, opts.gate);
+  const { identify, streams } = appInternals(app);
+  /**
+   * An SSE request its caller or address has no slot for is refused here, from its headers alone:
+   * nothing of it is read, parsed or validated, so a flood of them costs next to nothing. The
+   * caller is known here without authentication (`identify` reads headers); with it, the address
+   * is checked here and the caller right after the token review, still before the body is read.
+   * The slot itself is taken in the context, once the operation is known to be valid.
+   */
+  const earlyStreamRefusal = (req: IncomingMessage): Refusal | undefined => {
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) return undefined;
+    if ((req.url ?? '/').split('?')[0] !== GRAPHQL_PATH) return undefined;
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const identity = opts.authenticate
+      ? undefined
+      : identityKey(
+          identify((name) => {
+            const v = req.headers[name.toLowerCase()];
+            return Array.isArray(v) ? v.join(', ') : v;
+          }, {}),
+          address,
+        );
+    const refusal = streams.refusal(identity, address, true);
+    return refusal && { status: 429, ...refusal };
+  };
   const http: Server = createServer(
     { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs },
     (req, res) => {
@@ -196,6 +228,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         );
         return;
       }
+      const streamRefusal = earlyStreamRefusal(req);
+      if (streamRefusal) {
+        refuse(res, streamRefusal, { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) });
+        return;
+      }
       void app.requestListener(req, res);
     },
   );
@@ -214,7 +251,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
-  const { identify, streams } = appInternals(app);
   // Operations of every open WebSocket, counted with SSE streams against the gateway-wide limit.
   const sockets = new Set<{
     subscriptions: Readonly<Record<string, unknown>>;

@@ -235,6 +235,30 @@ export class StreamLimiter {
   }
 
   /**
+   * Why one more stream for this caller (when known) at this address would be refused, without
+   * taking a slot: the server asks this before reading a body, so a flood of streams past the
+   * limit costs a header check each instead of a parse, a validation and a context.
+   */
+  refusal(identity: string | undefined, address: string, subscription = false): StreamRefusal | undefined {
+    const { streamsPerIdentity, streamsPerAddress } = this.limits;
+    if ((this.byAddress.get(address) ?? 0) >= streamsPerAddress) {
+      return {
+        code: 'TOO_MANY_SUBSCRIPTIONS',
+        message: `This address already holds ${streamsPerAddress} streams and connections, the most allowed.`,
+        limit: streamsPerAddress,
+      };
+    }
+    if (identity !== undefined && (this.byIdentity.get(identity) ?? 0) >= streamsPerIdentity) {
+      return {
+        code: 'TOO_MANY_SUBSCRIPTIONS',
+        message: `This caller already holds ${streamsPerIdentity} streams and connections, the most allowed.`,
+        limit: streamsPerIdentity,
+      };
+    }
+    return subscription ? this.subscriptionRefusal() : undefined;
+  }
+
+  /**
    * Opens a stream (an SSE response or a WebSocket connection) for a caller at an address: a
    * release function, or why not. `subscription` also takes a gateway-wide subscription slot (SSE).
    */
@@ -243,30 +267,9 @@ export class StreamLimiter {
     address: string,
     subscription = false,
   ): { release: () => void; refusal?: undefined } | { release?: undefined; refusal: StreamRefusal } {
-    const { streamsPerIdentity, streamsPerAddress } = this.limits;
-    if ((this.byAddress.get(address) ?? 0) >= streamsPerAddress) {
-      return {
-        refusal: {
-          code: 'TOO_MANY_SUBSCRIPTIONS',
-          message: `This address already holds ${streamsPerAddress} streams and connections, the most allowed.`,
-          limit: streamsPerAddress,
-        },
-      };
-    }
-    if ((this.byIdentity.get(identity) ?? 0) >= streamsPerIdentity) {
-      return {
-        refusal: {
-          code: 'TOO_MANY_SUBSCRIPTIONS',
-          message: `This caller already holds ${streamsPerIdentity} streams and connections, the most allowed.`,
-          limit: streamsPerIdentity,
-        },
-      };
-    }
-    if (subscription) {
-      const refusal = this.subscriptionRefusal();
-      if (refusal) return { refusal };
-      this.sse++;
-    }
+    const refusal = this.refusal(identity, address, subscription);
+    if (refusal) return { refusal };
+    if (subscription) this.sse++;
     const bump = (m: Map<string, number>, k: string, d: number) => {
       const n = (m.get(k) ?? 0) + d;
       if (n <= 0) m.delete(k);

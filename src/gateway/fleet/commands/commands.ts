@@ -42,7 +42,6 @@ import { OperationSigner } from './signing.js';
 import { VersionMemo } from './versions.js';
 import { WritePath } from './write-path.js';
 
-export { ACCEPTED_NOT_YET_VISIBLE } from './results.js';
 export type {
   AcceptedWrite,
   CommandResult,

@@ -1,5 +1,6 @@
 /** fleet/commands: the write side. graphql/ uses it through the context. */
-export { ACCEPTED_NOT_YET_VISIBLE, FleetCommands } from './commands.js';
+export { FleetCommands } from './commands.js';
+export { ACCEPTED_NOT_YET_VISIBLE } from './results.js';
 export type {
   AcceptedWrite,
   CommandResult,
@@ -10,7 +11,7 @@ export type {
   RetargetInput,
   RetargetResult,
   UserError,
-} from './commands.js';
+} from './results.js';
 export {
   RETARGET_OPERATION_ANNOTATION,
   TAMPERED_MESSAGE,

@@ -1,5 +1,6 @@
 /** Fleet's status blocks shared by several nouns (docs/fleet/objects.md §2.1): summaries, counts, display. */
 import type { BundleSummary, NonReadyResource, ResourceCounts } from '../../../apis/fleet.js';
+import { emptyResourceCounts } from '../../fleet/index.js';
 import type { HelmOpRecord, RecomputedStatus } from '../../fleet/rules/read-model.js';
 import { builder, type ObjectFieldBuilder } from '../builder.js';
 import { ConditionRef } from './meta.js';
@@ -52,17 +53,6 @@ export const BundleSummaryRef = builder.objectRef<BundleSummary>('BundleSummary'
   }),
 });
 
-const ZERO_COUNTS: ResourceCounts = {
-  ready: 0,
-  desiredReady: 0,
-  waitApplied: 0,
-  modified: 0,
-  orphaned: 0,
-  missing: 0,
-  unknown: 0,
-  notReady: 0,
-};
-
 export const ResourceCountsRef = builder.objectRef<ResourceCounts>('ResourceCounts').implement({
   description: 'Counts of the Kubernetes resources deployed (Fleet `ResourceCounts`).',
   fields: (t) => ({
@@ -78,7 +68,7 @@ export const ResourceCountsRef = builder.objectRef<ResourceCounts>('ResourceCoun
 });
 
 export function countsOrZero(c: Readonly<ResourceCounts> | undefined): ResourceCounts {
-  return c ? { ...ZERO_COUNTS, ...c } : ZERO_COUNTS;
+  return { ...emptyResourceCounts(), ...c };
 }
 
 export function summaryOrZero(s: Readonly<BundleSummary> | undefined): BundleSummary {

@@ -1,71 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../shared/clock.js';
-import type { ChangeEvent } from '../../../store/store.js';
-import type { FleetRecord, RecordKind } from '../../../store/records.js';
 import {
   aCluster,
   aDeployment,
   aGitRepo,
   aGitRepoBundle,
   aGroup,
-  snapshotOf,
 } from '../../../../../test/support/fleet-builders.js';
+import { FakeStore } from '../../../../../test/support/fake-store.js';
 import { ConsistencyTracker } from '../tracker.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { EventEngine, type BundleDeploymentEvent, type EventEngineObserver } from './engine.js';
 
 const WS = 'fleet-default';
-
-/** A store stand-in: records, a change feed with explicit resourceVersions, and a sync flag. */
-class FakeStore {
-  readonly records = new Map<string, FleetRecord>();
-  private readonly listeners = new Set<(e: ChangeEvent) => void>();
-  synced = false;
-  revision = 0;
-  constructor(readonly clock: ManualClock) {}
-  subscribe(l: (e: ChangeEvent) => void) {
-    this.listeners.add(l);
-    return () => void this.listeners.delete(l);
-  }
-  snapshot() {
-    return snapshotOf([...this.records.values()], { revision: this.revision });
-  }
-  syncState() {
-    const s = { synced: this.synced };
-    return { BundleDeployment: s } as unknown as Record<RecordKind, { synced: boolean }>;
-  }
-  put(r: FleetRecord, rv: number, viaRelist = false) {
-    const id = `${r.kind}|${r.key}`;
-    const before = this.records.get(id);
-    this.records.set(id, r);
-    this.emit(
-      { kind: r.kind, type: before ? 'MODIFIED' : 'ADDED', key: r.key, before, after: r },
-      rv,
-      viaRelist,
-    );
-  }
-  remove(r: FleetRecord, rv: number, viaRelist = false) {
-    const id = `${r.kind}|${r.key}`;
-    const before = this.records.get(id);
-    this.records.delete(id);
-    this.emit({ kind: r.kind, type: 'DELETED', key: r.key, before }, rv, viaRelist);
-  }
-  private emit(
-    e: Pick<ChangeEvent, 'kind' | 'type' | 'key' | 'before' | 'after'>,
-    rv: number,
-    viaRelist: boolean,
-  ) {
-    this.revision++;
-    const event = {
-      ...e,
-      resourceVersion: String(rv),
-      observedAt: this.clock.now(),
-      viaRelist,
-      revision: this.revision,
-    } as ChangeEvent;
-    for (const l of this.listeners) l(event);
-  }
-}
 
 const prod = aCluster({ name: 'prod', labels: { env: 'prod' } });
 const dev = aCluster({ name: 'dev', labels: { env: 'dev' } });
