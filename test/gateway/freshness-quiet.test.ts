@@ -36,7 +36,7 @@ async function ask(gw: Gateway, query: string): Promise<Answer> {
 }
 
 const metric = async (gw: Gateway, name: string): Promise<number> => {
-  const text = await (await fetch(gw.url.replace(/graphql$/, 'metrics'))).text();
+  const text = await (await fetch(gw.metricsUrl)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1)) : 0;
 };
