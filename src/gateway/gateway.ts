@@ -63,6 +63,7 @@ import {
   type Limits,
   type MetricsServer,
   type Readiness,
+  type StreamBuffers,
 } from './server/index.js';
 import { useFreshness } from './server/freshness.js';
 import { ResponseCache } from './server/response-cache.js';
@@ -142,6 +143,8 @@ export interface Gateway {
   readiness(): Readiness;
   /** The live event engine's counters (replay buffer, subscribers, deepest queue). */
   eventStats(): EventEngineStats;
+  /** Unsent bytes the server holds for SSE streams and WebSockets (bounded per subscriber). */
+  streamBuffers(): StreamBuffers;
   /** Subscription events executed, and deliveries that reused a group member's execution. */
   subscriptionSharing(): SharedSubscriptionStats;
   /** Who leads, as this replica sees it. */
@@ -733,6 +736,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     synced: watching.ready,
     readiness,
     eventStats: () => events.stats(),
+    streamBuffers: () => running.streamBuffers(),
     subscriptionSharing: () => shared.stats(),
     leadership: () => ({ identity, leading, holder: elector ? elector.leader() : identity }),
     stop(stopOpts) {

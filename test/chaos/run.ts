@@ -40,7 +40,7 @@ const CONVERGE_BOUND_MS = 30_000;
  */
 const PROBE_MS = 250;
 
-const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const log = (msg: string) => process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${msg}\n`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const config = loadConfig(
@@ -64,17 +64,26 @@ const config = loadConfig(
 
 let sim: Simulation;
 const replicas: Gateway[] = [];
+/** The Clusters the current backend holds (a replaced backend holds others). */
+let clusters: string[] = Array.from({ length: CLUSTERS }, (_, i) => `c-${i}`);
+/** Bumped when the backend is replaced: the old emulator's journal must not count any more. */
+let backendEpoch = 0;
 
 async function replica(): Promise<Gateway> {
   const gw = await startSyncedGateway(sim, {
     config,
     clock: new SystemClock(1),
+    // Unhealthy watches mark answers after 1 s here (production: 2 s), so the 2 s of lag the
+    // check below allows an unmarked answer leaves a second for a loaded machine's timers.
+    staleGraceMs: 1_000,
     watchTuning: {
       backoff: { initialMs: 50, maxMs: 1_000 },
       minReconnectDelayMs: 20,
       // Faults last seconds here: probe progress every PROBE_MS (--watch-progress-seconds is 5).
       progressIntervalMs: PROBE_MS,
       progressGraceMs: PROBE_MS,
+      // The emulator here bookmarks every PROBE_MS: a watch silent for three of them is not quiet.
+      silentLagMs: 3 * PROBE_MS,
     },
   });
   replicas.push(gw);
@@ -161,7 +170,9 @@ async function sample(): Promise<void> {
         else {
           answers.wrongUnmarked += 1;
           if (answers.examples.length < 3)
-            answers.examples.push(`${got.size} uids at ${new Date(from).toISOString().slice(11, 23)}`);
+            answers.examples.push(
+              `${got.size} uids (${[...got].filter((u) => truth.live.has(u)).length} live now) at ${new Date(from).toISOString().slice(11, 23)} during ${currentFault}, answered by replica ${replicas.indexOf(gw)}`,
+            );
         }
       }
     }
@@ -270,6 +281,9 @@ function watchOperations(): () => void {
 // ─── churn ────────────────────────────────────────────────────────────────────────────────────
 
 let churning = true;
+/** While set, churn waits (a replaced backend is seeded without churn; see the fault). */
+let churnPaused: Promise<void> | undefined;
+let churnIdle: (() => void) | undefined;
 const churnErrors: string[] = [];
 let retargets = 0;
 const refusals = new Map<string, number>();
@@ -277,6 +291,10 @@ const refusals = new Map<string, number>();
 async function churn(kube: FleetWriter): Promise<void> {
   let round = 0;
   while (churning) {
+    if (churnPaused) {
+      churnIdle?.();
+      await churnPaused;
+    }
     round += 1;
     try {
       const live = replicas.filter((r) => !stoppedReplicas.has(r));
@@ -300,20 +318,21 @@ async function churn(kube: FleetWriter): Promise<void> {
       if (r.errors) churnErrors.push(JSON.stringify(r.errors).slice(0, 200));
       else if (codes.length === 0) retargets += 1;
       else refusals.set(codes.join(','), (refusals.get(codes.join(',')) ?? 0) + 1);
-      const c = `c-${round % CLUSTERS}`;
+      const c = clusters[round % clusters.length]!;
       await kube.patch('clusters', WS, c, { metadata: { labels: { zone: round % 3 === 0 ? 'a' : 'b' } } });
-      // An agent flaps: offline for a second, then back.
-      const flapping = `c-${(round + 3) % CLUSTERS}`;
+      // An agent flaps: offline for a second, then back (on the backend it went offline on).
+      const flapping = clusters[(round + 3) % clusters.length]!;
       if (round % 4 === 0) {
-        sim.fleet.setClusterOffline(WS, flapping, true);
-        setTimeout(() => sim.fleet.setClusterOffline(WS, flapping, false), 1_000);
+        const fleet = sim.fleet;
+        fleet.setClusterOffline(WS, flapping, true);
+        setTimeout(() => fleet.setClusterOffline(WS, flapping, false), 1_000);
       }
     } catch (e) {
       churnErrors.push(String(e).replace(/\s+/g, ' ').slice(0, 120));
     }
     await wait(quick ? 400 : 300);
   }
-  for (let i = 0; i < CLUSTERS; i++) sim.fleet.setClusterOffline(WS, `c-${i}`, false);
+  for (const c of clusters) sim.fleet.setClusterOffline(WS, c, false);
 }
 
 // ─── convergence: every live replica answers what the emulator holds ─────────────────────────
@@ -346,14 +365,19 @@ const convergence = new Map<string, number[]>();
 /** From killing the leader (Lease left held) to another replica leading. */
 const takeovers: number[] = [];
 
+/** The fault being injected or converged from, for the report's examples. */
+let currentFault = 'no fault';
+
 async function fault(name: string, inject: () => Promise<void> | void, heal: () => Promise<void> | void) {
   log(`fault: ${name}`);
+  currentFault = name;
   await inject();
   await wait(quick ? 1_500 : 3_000);
   await heal();
   const ms = await timeToConverge();
   if (!convergence.has(name)) convergence.set(name, []);
   convergence.get(name)!.push(ms);
+  currentFault = `after ${name}`;
   log(`  converged in ${Number.isFinite(ms) ? `${ms} ms` : `> ${CONVERGE_BOUND_MS} ms`}`);
 }
 
@@ -363,10 +387,13 @@ function pct(xs: number[], p: number): string {
   return v === undefined ? '-' : Number.isFinite(v) ? `${v} ms` : 'never';
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  sim = await startEmptySimulation({ cleanup: 'prompt', fleet: FLEET, bookmarkIntervalMs: PROBE_MS });
+let replacedBackends = 0;
+
+/** The emulator's journal of BundleDeployments (the current backend's only) is the reference. */
+function recordBundleDeployments(): void {
+  const epoch = backendEpoch;
   sim.apiServer.journal('bundledeployments.fleet.cattle.io', (type, o) => {
+    if (epoch !== backendEpoch) return;
     const uid = o.metadata.uid ?? '';
     if (type === 'ADDED') {
       truth.created.set(uid, o.metadata.name ?? '');
@@ -378,15 +405,25 @@ async function main(): Promise<void> {
       history.push({ at: Date.now(), type, uid });
     }
   });
-  const kube = new FleetWriter(sim.kubeConfig);
-  for (let i = 0; i < CLUSTERS; i++)
+}
+
+async function seedClusters(kube: FleetWriter): Promise<void> {
+  for (const [i, name] of clusters.entries())
     await kube.create('clusters', WS, {
-      metadata: { name: `c-${i}`, labels: { fleet: 'yes', zone: i % 2 === 0 ? 'a' : 'b' } },
+      metadata: { name, labels: { fleet: 'yes', zone: i % 2 === 0 ? 'a' : 'b' } },
       spec: {},
     });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  sim = await startEmptySimulation({ cleanup: 'prompt', fleet: FLEET, bookmarkIntervalMs: PROBE_MS });
+  recordBundleDeployments();
+  const kube = new FleetWriter(sim.kubeConfig);
+  await seedClusters(kube);
   await replica();
   await replica();
-  const stopOps = watchOperations();
+  let stopOps = watchOperations();
   const subscribers: Subscriber[] = ['steady', 'mover', 'slow'].map((name) => ({
     name,
     seen: new Map(),
@@ -403,15 +440,18 @@ async function main(): Promise<void> {
   subscribers.forEach((s, i) => follow(s, i));
   // Subscribers are attached before the first BundleDeployment exists, so every event is expected.
   await wait(500);
-  for (const name of REPOS)
-    await kube.create('gitrepos', WS, {
-      metadata: { name },
-      spec: {
-        repo: `https://example.com/${name}`,
-        paths: ['a'],
-        targets: [{ name: 'a', clusterSelector: { matchLabels: { zone: 'a' } } }],
-      },
-    });
+  const createRepos = async () => {
+    for (const name of REPOS)
+      await kube.create('gitrepos', WS, {
+        metadata: { name },
+        spec: {
+          repo: `https://example.com/${name}`,
+          paths: ['a'],
+          targets: [{ name: 'a', clusterSelector: { matchLabels: { zone: 'a' } } }],
+        },
+      });
+  };
+  await createRepos();
   const churnDone = churn(kube);
   const samplingDone = sample();
   await wait(2_000);
@@ -450,6 +490,60 @@ async function main(): Promise<void> {
         // A half-open watch is only noticed by a watchdog; end the silent streams as a proxy would.
         f.endWatches({ resource: 'bundledeployments' });
       },
+    );
+    await fault(
+      'replaced backend',
+      async () => {
+        // The shape of an etcd restore or a new management cluster: same address, same
+        // credentials, a new history whose objects differ (two Clusters gone, one new, every
+        // BundleDeployment recreated by the new Fleet with a new uid).
+        // Churn pauses while the new backend is seeded: what the new Fleet creates then is only
+        // creations, none created and removed again before the replicas relist (a list shows
+        // state, not history, so such a pair could reach no subscriber).
+        let resume!: () => void;
+        churnPaused = new Promise<void>((r) => (resume = r));
+        await new Promise<void>((r) => (churnIdle = r));
+        const port = Number(new URL(sim.url).port);
+        const token = sim.token;
+        backendEpoch += 1;
+        stopOps();
+        await sim.stop();
+        // Everything the old backend held is gone from the record: each old BundleDeployment
+        // must reach subscribers as REMOVED (or they must be told to resync).
+        const at = Date.now();
+        for (const uid of truth.live) {
+          truth.deleted.add(uid);
+          history.push({ at, type: 'DELETED', uid });
+        }
+        truth.live.clear();
+        log('  old backend stopped');
+        await wait(quick ? 500 : 1_000);
+        sim = await startEmptySimulation({
+          cleanup: 'prompt',
+          fleet: FLEET,
+          bookmarkIntervalMs: PROBE_MS,
+          port,
+          tokens: [token],
+        });
+        recordBundleDeployments();
+        log('  new backend listening');
+        stopOps = watchOperations();
+        replacedBackends += 1;
+        clusters = [...clusters.slice(2), `c-new-${replacedBackends}`];
+        await seedClusters(kube);
+        await createRepos();
+        // The new Fleet settles (its BundleDeployments created), then churn goes on.
+        let size = -1;
+        const settleBound = Date.now() + 20_000;
+        while ((size !== truth.live.size || size === 0) && Date.now() < settleBound) {
+          size = truth.live.size;
+          await wait(1_000);
+        }
+        log(`  new backend seeded: ${truth.live.size} BundleDeployments`);
+        churnPaused = undefined;
+        resume();
+      },
+      () => undefined,
     );
     await fault(
       'killed leader replica',
@@ -500,6 +594,14 @@ async function main(): Promise<void> {
     const delivered = [...s.seen.keys()].filter((k) => expected.has(k)).length;
     const lost = expected.size - delivered;
     const dupByKey = [...s.seen.values()].filter((n) => n > 1).length;
+    const missing = [...expected].filter((k) => !s.seen.has(k));
+    if (missing.length > 0)
+      process.stderr.write(
+        `${s.name} lost: ${missing
+          .slice(0, 8)
+          .map((k) => `${truth.created.get(k.split(':')[0]!) ?? '?'}:${k.split(':')[1]}`)
+          .join(', ')}\n`,
+      );
     rows.push(
       `  subscriber ${s.name.padEnd(6)} delivered ${delivered}, lost ${lost}, duplicated after resume ${s.duplicates + dupByKey}, RESYNCs ${s.resyncs}, resumes ${s.resumes}, freshness changes ${s.freshnessChanges}`,
     );
@@ -514,6 +616,7 @@ async function main(): Promise<void> {
   rows.push(
     `staged operations seen: ${new Set([...stepApplies.keys()].map((k) => k.split('#')[0])).size}, steps applied: ${stepApplies.size}, steps applied twice: ${twice}`,
   );
+  rows.push(`backends replaced on the same address: ${replacedBackends}`);
   rows.push(`live replicas leading at the end: ${leaders.filter(Boolean).length} of ${leaders.length}`);
   rows.push(`leader takeover after a kill: p50 ${pct(takeovers, 50)}, p99 ${pct(takeovers, 99)} (lease 3 s)`);
   rows.push(

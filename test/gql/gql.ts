@@ -49,6 +49,7 @@ type Documents = {
     "\n  subscription StagedProgress($id: ID!) {\n    retargetProgress(operationId: $id) {\n      pendingAdditions\n      pendingRemovals\n      converged\n      finished\n      elapsedSeconds\n      operation {\n        id\n        state\n        currentStep\n      }\n    }\n  }\n": typeof types.StagedProgressDocument,
     "\n  subscription RetargetEvents($filter: BundleDeploymentEventFilter, $after: String) {\n    bundleDeploymentEvents(filter: $filter, after: $after) {\n      type\n      cursor\n      observedAt\n      state\n      previousState\n      bundleDeployment {\n        namespace\n        name\n        bundleName\n        clusterName\n      }\n      removal {\n        reason\n        orphanedSince\n        cleanupLatencyMs\n      }\n    }\n  }\n": typeof types.RetargetEventsDocument,
     "\n  subscription RetargetRepoBundles {\n    gitRepoChanged(namespace: \"fleet-default\", name: \"app\") {\n      name\n      bundles {\n        totalCount\n      }\n    }\n  }\n": typeof types.RetargetRepoBundlesDocument,
+    "\n  subscription SlowReaderEvents($filter: BundleDeploymentEventFilter) {\n    bundleDeploymentEvents(filter: $filter) {\n      type\n      cursor\n      state\n    }\n  }\n": typeof types.SlowReaderEventsDocument,
     "\n  subscription TransportEvents($filter: BundleDeploymentEventFilter, $after: String) {\n    bundleDeploymentEvents(filter: $filter, after: $after) {\n      type\n      cursor\n      state\n      previousState\n      viaRelist\n      bundleDeployment {\n        name\n        clusterName\n      }\n      removal {\n        reason\n        cleanupLatencyMs\n      }\n    }\n  }\n": typeof types.TransportEventsDocument,
 };
 const documents: Documents = {
@@ -87,6 +88,7 @@ const documents: Documents = {
     "\n  subscription StagedProgress($id: ID!) {\n    retargetProgress(operationId: $id) {\n      pendingAdditions\n      pendingRemovals\n      converged\n      finished\n      elapsedSeconds\n      operation {\n        id\n        state\n        currentStep\n      }\n    }\n  }\n": types.StagedProgressDocument,
     "\n  subscription RetargetEvents($filter: BundleDeploymentEventFilter, $after: String) {\n    bundleDeploymentEvents(filter: $filter, after: $after) {\n      type\n      cursor\n      observedAt\n      state\n      previousState\n      bundleDeployment {\n        namespace\n        name\n        bundleName\n        clusterName\n      }\n      removal {\n        reason\n        orphanedSince\n        cleanupLatencyMs\n      }\n    }\n  }\n": types.RetargetEventsDocument,
     "\n  subscription RetargetRepoBundles {\n    gitRepoChanged(namespace: \"fleet-default\", name: \"app\") {\n      name\n      bundles {\n        totalCount\n      }\n    }\n  }\n": types.RetargetRepoBundlesDocument,
+    "\n  subscription SlowReaderEvents($filter: BundleDeploymentEventFilter) {\n    bundleDeploymentEvents(filter: $filter) {\n      type\n      cursor\n      state\n    }\n  }\n": types.SlowReaderEventsDocument,
     "\n  subscription TransportEvents($filter: BundleDeploymentEventFilter, $after: String) {\n    bundleDeploymentEvents(filter: $filter, after: $after) {\n      type\n      cursor\n      state\n      previousState\n      viaRelist\n      bundleDeployment {\n        name\n        clusterName\n      }\n      removal {\n        reason\n        cleanupLatencyMs\n      }\n    }\n  }\n": types.TransportEventsDocument,
 };
 
@@ -244,6 +246,10 @@ export function graphql(source: "\n  subscription RetargetEvents($filter: Bundle
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription RetargetRepoBundles {\n    gitRepoChanged(namespace: \"fleet-default\", name: \"app\") {\n      name\n      bundles {\n        totalCount\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription RetargetRepoBundles {\n    gitRepoChanged(namespace: \"fleet-default\", name: \"app\") {\n      name\n      bundles {\n        totalCount\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SlowReaderEvents($filter: BundleDeploymentEventFilter) {\n    bundleDeploymentEvents(filter: $filter) {\n      type\n      cursor\n      state\n    }\n  }\n"): (typeof documents)["\n  subscription SlowReaderEvents($filter: BundleDeploymentEventFilter) {\n    bundleDeploymentEvents(filter: $filter) {\n      type\n      cursor\n      state\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

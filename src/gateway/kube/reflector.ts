@@ -32,9 +32,14 @@
  *   on a new connection (what a half-open one needs); lagging twice as long relists, which reaches
  *   the server's version by construction. Versions that do not compare (opaque
  *   ones) count as reached when the watch delivers any line after the probe. API servers share one
- *   resourceVersion counter across kinds, so a quiet kind in a busy cluster trails the counter
- *   until its next bookmark (about a minute on kube-apiserver): it reads as lagging meanwhile.
- *   That errs on the side of saying "stale"; the restart and relist bounds keep it short.
+ *   resourceVersion counter across kinds (a consistent list answers etcd's current revision, even
+ *   with `limit=1` on one kind), so a quiet kind in a busy cluster trails the counter until its next
+ *   bookmark (about a minute on kube-apiserver). Before calling such a watch lagging, the kind is
+ *   judged on its own: a second, short watch from the same version (`timeoutSeconds=1`, no
+ *   bookmarks) replays what the server holds for this kind after it. Ended cleanly by the server
+ *   with nothing in it, the kind had no change we missed: not lagging, no restart, no relist. An
+ *   event in it sets the kind's own target (its version); the watch must reach that within the
+ *   grace. No clean end (error, silence) is no proof of quiet: lagging, as before.
  * - Single flight: one loop, one connection; every attempt has a generation, and callbacks from an
  *   abandoned attempt are ignored (client-node's Watch hands out its AbortController only after
  *   the response headers, so a late controller is aborted on arrival).
@@ -94,6 +99,13 @@ export interface ReflectorOptions {
    * (default: 12 probe periods, at least 10 s).
    */
   readonly progressRestartMs?: number | undefined;
+  /**
+   * A watch that delivered nothing (no event, no bookmark) for this long when a probe finds it
+   * behind is lagging at once, without the per-kind check. Only for servers known to bookmark
+   * more often than this; default 0 (off): kube-apiserver bookmarks about once a minute, so silence
+   * alone says nothing there.
+   */
+  readonly silentLagMs?: number | undefined;
 }
 
 export interface StateChange {
@@ -120,6 +132,13 @@ type Outcome =
   | { readonly kind: 'stopped' }
   | { readonly kind: 'error'; readonly error: KubeRequestError; readonly reason?: string };
 
+/** A version a probe saw ahead of the watch: when, and how many lines the watch had delivered then. */
+interface Behind {
+  readonly rv: string;
+  readonly at: number;
+  readonly lines: number;
+}
+
 /** Events: `state` (StateChange), `synced` (), `failure` (ReflectorFailure). */
 export class Reflector extends EventEmitter {
   readonly kind: WatchKind;
@@ -144,17 +163,20 @@ export class Reflector extends EventEmitter {
   private readonly progressIntervalMs: number;
   private readonly progressGraceMs: number;
   private readonly progressRestartMs: number;
+  private readonly silentLagMs: number;
   /** The current lag has already cost one watch restart. */
   private lagRestarted = false;
 
   /** The version a probe saw ahead of the watch, and when; cleared once the watch reaches it. */
-  private behind: { readonly rv: string; readonly at: number; readonly lines: number } | undefined;
+  private behind: Behind | undefined;
   /** Wall-clock ms since which the watch has trailed a probe beyond the grace; undefined if not. */
   private laggingSince: number | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private probeController: AbortController | undefined;
   private probes = 0;
+  /** The open per-kind check of a probe's lag (see `confirmLag`), if any. */
+  private checkController: AbortController | undefined;
   /** Lines received since start: an opaque version counts as reached when this moves. */
   private lines = 0;
   /** Ends the open watch with this outcome (set while a watch is open). */
@@ -209,6 +231,7 @@ export class Reflector extends EventEmitter {
     this.progressIntervalMs = Math.max(0, opts.progressIntervalMs ?? 0);
     this.progressGraceMs = opts.progressGraceMs ?? this.progressIntervalMs;
     this.progressRestartMs = opts.progressRestartMs ?? Math.max(10_000, 12 * this.progressIntervalMs);
+    this.silentLagMs = opts.silentLagMs ?? 0;
     this.synced = new Promise<void>((resolve) => {
       this.markSynced = resolve;
     });
@@ -276,6 +299,7 @@ export class Reflector extends EventEmitter {
     clearTimeout(this.probeTimer);
     clearTimeout(this.graceTimer);
     this.probeController?.abort();
+    this.checkController?.abort();
     await loop;
     clearTimeout(this.healthyTimer);
     this.loop = undefined;
@@ -613,6 +637,11 @@ export class Reflector extends EventEmitter {
         signal: AbortSignal.any([signal, controller.signal, AbortSignal.timeout(this.listPageTimeoutMs)]),
       });
       serverRv = page.metadata.resourceVersion ?? '';
+      const replaced = this.foreignItem(page.items[0]);
+      if (replaced && !signal.aborted) {
+        this.endWatch?.({ kind: 'relist', ...replaced });
+        return;
+      }
     } catch (err) {
       if (signal.aborted) return;
       // A failing probe says nothing about the watch; the watch's own errors and the watchdog
@@ -640,7 +669,9 @@ export class Reflector extends EventEmitter {
     } else if (this.laggingSince !== undefined) {
       const lagged = Date.now() - this.laggingSince;
       const detail = `watch at ${this.rv} trails the server's ${serverRv} for ${lagged} ms`;
-      if (lagged >= 2 * this.progressRestartMs) {
+      // A new connection is tried first, even when the lag was confirmed late (the kind check):
+      // a half-open stream needs no more.
+      if (lagged >= 2 * this.progressRestartMs && this.lagRestarted) {
         // A new connection did not catch up either: only a list is sure to. run() counts it.
         this.endWatch?.({ kind: 'relist', reason: 'watch_lagging_relist', detail });
       } else if (lagged >= this.progressRestartMs && !this.lagRestarted) {
@@ -651,6 +682,28 @@ export class Reflector extends EventEmitter {
         this.endWatch?.({ kind: 'closed' });
       }
     }
+  }
+
+  /**
+   * Whether the item a probe listed shows another history than ours: an object at or below the
+   * version our watch has passed that we hold must have the uid we hold. A server replaced on the
+   * same address whose new history has already passed our version accepts our resumed watch, and
+   * objects it never streams (ours that it lacks) would otherwise stay as ghosts.
+   */
+  private foreignItem(item: KubeObject | undefined): { reason: string; detail: string } | undefined {
+    const rv = item?.metadata?.resourceVersion;
+    const uid = item?.metadata?.uid;
+    if (!item || !rv || !uid || this.rv === undefined || !comparable(rv, this.rv) || olderThan(this.rv, rv))
+      return undefined;
+    if (!this.sink.knownUid) return undefined;
+    const key = keyOf(item);
+    const known = this.sink.knownUid(this.kind, key);
+    // A key we do not hold is not judged: the sink may keep uids for some kinds only.
+    if (!known || known === uid) return undefined;
+    return {
+      reason: 'history_replaced_probe',
+      detail: `${key} at resourceVersion ${rv} (not after ours, ${this.rv}) has uid ${uid}, ours ${known}`,
+    };
   }
 
   /**
@@ -667,7 +720,91 @@ export class Reflector extends EventEmitter {
 
   private graceOver(): void {
     const b = this.behind;
-    if (!b || this.laggingSince !== undefined) return;
+    if (!b || this.laggingSince !== undefined || this.checkController) return;
+    if (this.silentLagMs > 0 && Date.now() - (this.lastEventAt ?? 0) >= this.silentLagMs) {
+      // Silent past the server's bookmark period: no quiet kind looks like that.
+      this.markLagging(b);
+      return;
+    }
+    void this.confirmLag(b);
+  }
+
+  /**
+   * Whether the kind itself moved past the watch, or only the server's shared counter did: a short
+   * watch from the watch's version (the server ends it after `timeoutSeconds=1`) replays this
+   * kind's changes after it. A real API server serves it from its watch cache, so an event in it
+   * arrives at once and a quiet kind costs one second of an idle stream.
+   */
+  private async confirmLag(b: Behind): Promise<void> {
+    const from = this.rv;
+    const stop = this.stopController?.signal;
+    if (from === undefined || !stop || stop.aborted) return;
+    const controller = new AbortController();
+    this.checkController = controller;
+    let target: string | undefined;
+    const verdict = await new Promise<'quiet' | 'moved' | 'unknown'>((resolve) => {
+      // The server ends it after one second; a busy server or event loop gets another second and
+      // the grace. No end by then is no proof of quiet (a server that accepts and stays silent).
+      const deadline = setTimeout(() => settle('unknown'), 2_000 + this.progressGraceMs);
+      const settle = (v: 'quiet' | 'moved' | 'unknown') => {
+        clearTimeout(deadline);
+        resolve(v);
+      };
+      controller.signal.addEventListener('abort', () => settle('unknown'), { once: true });
+      this.client
+        .watch(
+          WATCH_TYPES[this.kind],
+          this.namespace,
+          {
+            resourceVersion: from,
+            labelSelector: this.labelSelector,
+            timeoutSeconds: 1,
+            allowWatchBookmarks: false,
+          },
+          (type, obj) => {
+            if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+              target = obj.metadata?.resourceVersion ?? b.rv;
+              settle('moved');
+            } else if (type === 'ERROR') settle('unknown');
+          },
+          (err) => settle(err ? 'unknown' : 'quiet'),
+        )
+        .then(
+          (c) => {
+            if (controller.signal.aborted) c.abort();
+            else controller.signal.addEventListener('abort', () => c.abort(), { once: true });
+          },
+          () => settle('unknown'),
+        );
+    });
+    if (this.checkController === controller) this.checkController = undefined;
+    controller.abort();
+    // Reached meanwhile, stopped, or superseded: the verdict is about a question nobody asks now.
+    if (this.behind !== b || stop.aborted || this.laggingSince !== undefined) return;
+    if (verdict === 'quiet') {
+      // Nothing of this kind after our version: the watch is as fresh as the server for this kind.
+      this.count('progress_quiet');
+      this.clearLag();
+      return;
+    }
+    if (verdict === 'moved' && target !== undefined) {
+      // This kind did change: its own version is the target, and the watch gets the grace for it.
+      this.behind = { rv: target, at: b.at, lines: b.lines };
+      this.progressed();
+      if (this.behind === undefined) return;
+      const moved = this.behind;
+      clearTimeout(this.graceTimer);
+      this.graceTimer = setTimeout(() => {
+        if (this.behind === moved) this.markLagging(moved);
+      }, this.progressGraceMs);
+      this.graceTimer.unref();
+      return;
+    }
+    this.markLagging(b);
+  }
+
+  private markLagging(b: Behind): void {
+    if (this.laggingSince !== undefined) return;
     this.laggingSince = b.at;
     this.count('watch_lagging');
     this.logger?.warn(
@@ -687,6 +824,7 @@ export class Reflector extends EventEmitter {
 
   private clearLag(): void {
     clearTimeout(this.graceTimer);
+    this.checkController?.abort();
     this.behind = undefined;
     this.lagRestarted = false;
     if (this.laggingSince === undefined) return;

@@ -12,6 +12,7 @@ export {
 export type { App, AppOptions, Authenticate, Authenticated, HeaderReader, Readiness } from './app.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
+export type { StreamBuffers } from './subscriptions.js';
 export { METRICS_PATH, REQUEST_ID_HEADER, type MetricsText } from './observability.js';
 export { DEFAULT_METRICS_PORT, startMetricsServer, type MetricsServer } from './metrics-server.js';
 export { createGate, isLoopbackBind, LOOPBACK_NAMES, type GateOptions } from './gate.js';

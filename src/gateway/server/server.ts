@@ -4,7 +4,7 @@
  * context, masked errors), hardened so a bad operation gets errors for that operation only and
  * never closes the socket (docs/libraries.md §2.1).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   GraphQLError,
@@ -45,8 +45,11 @@ import {
   disconnector,
   identityKey,
   limitConnectionsPerClient,
+  measureStreamBuffers,
   STREAM_RETRY_AFTER_SECONDS,
   subscriptionLimitErrors,
+  trackSse,
+  type StreamBuffers,
   type SubscriptionLimits,
 } from './subscriptions.js';
 import { directFrames, type DirectFrames, type ResultJson } from './fanout.js';
@@ -113,6 +116,8 @@ export interface RunningServer {
    * event); yoga is disposed; after the grace period whatever is still open is cut.
    */
   stop(opts?: { beforeDispose?: () => Promise<void> }): Promise<void>;
+  /** Bytes written to subscribers but not yet handed to their sockets (see {@link StreamBuffers}). */
+  streamBuffers(): StreamBuffers;
 }
 
 type Run = Pick<ExecutionArgs, never> & {
@@ -166,6 +171,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let draining = false;
   let onIdle: (() => void) | undefined;
   let listeningPort = opts.port;
+  const sseStreams = new Set<ServerResponse>();
   const gate = createGate(opts.host, () => listeningPort, opts.gate);
   const { identify, streams } = appInternals(app);
   /**
@@ -194,7 +200,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const http: Server = createServer(
     { headersTimeout: HTTP_LIMITS.headersTimeoutMs, requestTimeout: HTTP_LIMITS.requestTimeoutMs },
     (req, res) => {
-      if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      if ((req.headers.accept ?? '').includes('text/event-stream')) trackSse(sseStreams, res);
+      else {
         inFlight += 1;
         res.once('close', () => {
           inFlight -= 1;
@@ -250,7 +257,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const subLimits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...opts.subscriptionLimits };
   // Operations of every open WebSocket, counted with SSE streams against the gateway-wide limit.
-  const sockets = new Set<{ subscriptions: Readonly<Record<string, unknown>> }>();
+  const sockets = new Set<{
+    subscriptions: Readonly<Record<string, unknown>>;
+    extra: { socket: { bufferedAmount: number } };
+  }>();
   streams.countWebSocketOperations(() => {
     let n = 0;
     for (const c of sockets) n += Object.keys(c.subscriptions).length;
@@ -383,6 +393,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     url,
     port,
+    streamBuffers: () =>
+      measureStreamBuffers(
+        sseStreams,
+        [...sockets].map((c) => c.extra.socket),
+      ),
     stop(stopOpts) {
       stopping ??= (async () => {
         draining = true;

@@ -3,7 +3,7 @@
  * bounded queue (fleet/events); what belongs to the transport is closing a connection with a clear
  * code and reason, capping subscriptions per connection and connections per client address.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../shared/logger.js';
@@ -103,6 +103,70 @@ export function checkBackpressure(socket: WebSocket, limits: SubscriptionLimits)
       `SUBSCRIBER_TOO_SLOW: more than ${limits.maxBufferedBytes} bytes unsent; resume with the last cursor received`,
     );
   }
+}
+
+/**
+ * How long an SSE response that was ended (its subscription finished, or was cut off for falling
+ * behind) may take to flush before its socket is destroyed: a reader that stopped reading never
+ * takes the rest, and the socket and its unsent bytes would otherwise stay held for good.
+ */
+export const SSE_FLUSH_GRACE_MS = 5_000;
+
+/**
+ * Follows one SSE response. Its unsent bytes are bounded without help: the HTTP layer writes the
+ * next event only after the socket drained (backpressure), so a reader that stops reading holds at
+ * most the stream's high-water mark plus one event here, and its events wait in the subscriber's
+ * bounded queue, which cuts it off (SUBSCRIBER_TOO_SLOW) when full. What is added here: once the
+ * response has ended, it gets {@link SSE_FLUSH_GRACE_MS} to flush, then its socket is destroyed.
+ */
+export function trackSse(open: Set<ServerResponse>, res: ServerResponse): void {
+  open.add(res);
+  res.once('close', () => open.delete(res));
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    const r = end(...args);
+    if (!res.writableFinished) {
+      setTimeout(() => {
+        if (!res.writableFinished) res.destroy();
+      }, SSE_FLUSH_GRACE_MS).unref();
+    }
+    return r;
+  }) as ServerResponse['end'];
+}
+
+/** Unsent bytes held for subscribers: per transport, and the most held for one stream. */
+export interface StreamBuffers {
+  readonly sseStreams: number;
+  readonly sseUnsentBytes: number;
+  readonly webSockets: number;
+  readonly webSocketUnsentBytes: number;
+  /** The most unsent bytes one SSE response or WebSocket holds. */
+  readonly largestUnsentBytes: number;
+}
+
+export function measureStreamBuffers(
+  sse: Iterable<ServerResponse>,
+  sockets: Iterable<{ bufferedAmount: number } | undefined>,
+): StreamBuffers {
+  let sseStreams = 0;
+  let sseUnsentBytes = 0;
+  let webSockets = 0;
+  let webSocketUnsentBytes = 0;
+  let largestUnsentBytes = 0;
+  for (const res of sse) {
+    // The response's own buffer and the socket's (headers and chunk framing are written there).
+    const n = res.writableLength + (res.socket?.writableLength ?? 0);
+    sseStreams++;
+    sseUnsentBytes += n;
+    largestUnsentBytes = Math.max(largestUnsentBytes, n);
+  }
+  for (const s of sockets) {
+    if (!s) continue;
+    webSockets++;
+    webSocketUnsentBytes += s.bufferedAmount;
+    largestUnsentBytes = Math.max(largestUnsentBytes, s.bufferedAmount);
+  }
+  return { sseStreams, sseUnsentBytes, webSockets, webSocketUnsentBytes, largestUnsentBytes };
 }
 
 /** Limits shared by SSE streams and WebSocket connections (see {@link StreamLimiter}). */
