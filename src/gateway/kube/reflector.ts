@@ -356,6 +356,7 @@ export class Reflector extends EventEmitter {
         case 'relist':
           // The server does not have the history we resume from: list again, from scratch.
           this.count(outcome.reason);
+          if (REPLACED_HISTORY_REASONS.has(outcome.reason)) this.suspectReplaced = true;
           this.trouble();
           this.emitFailure(outcome.reason, new Error(outcome.detail));
           this.rv = undefined;
@@ -377,6 +378,8 @@ export class Reflector extends EventEmitter {
   }
 
   private lastWatchStart = 0;
+  /** The relist that comes next follows a sign of a replaced history (see REPLACED_HISTORY_REASONS). */
+  private suspectReplaced = false;
   /** The newest resourceVersion seen from the server, to notice one going backwards. */
   private lastSeenRv: string | undefined;
   private lastWatchHadLines = false;
@@ -418,9 +421,17 @@ export class Reflector extends EventEmitter {
         await new Promise((resolve) => setImmediate(resolve));
         if (signal.aborted) return;
       }
-      session ??= this.sink.beginRelist(this.kind, this.namespace);
       // All pages are served from the first page's snapshot; its resourceVersion is the list's.
       listRv ??= page.metadata.resourceVersion ?? '';
+      if (!session) {
+        if (this.suspectReplaced || (this.lastSeenRv !== undefined && olderThan(listRv, this.lastSeenRv))) {
+          // Told before the diff applies, so the positions of the events it produces start after
+          // a marker no cursor from the old history can reach.
+          this.sink.historyReplaced?.(this.kind, this.namespace);
+        }
+        this.suspectReplaced = false;
+        session = this.sink.beginRelist(this.kind, this.namespace);
+      }
       for (const item of page.items) {
         this.deliver(() => session!.upsert(item, true));
         count++;
@@ -891,6 +902,17 @@ function olderThan(a: string, b: string): boolean {
 function comparable(a: string, b: string): boolean {
   return /^\d+$/.test(a) && /^\d+$/.test(b);
 }
+
+/**
+ * Relist reasons that show another history, not just a gap in ours. "Too large resource version"
+ * is not one: a lagging API server cache answers it too, and a replaced server that does shows
+ * it again by listing at an older resourceVersion than we saw.
+ */
+const REPLACED_HISTORY_REASONS: ReadonlySet<string> = new Set([
+  'uid_changed',
+  'resource_version_backwards',
+  'history_replaced_probe',
+]);
 
 const TOO_LARGE = 'Too large resource version';
 

@@ -92,6 +92,12 @@ export interface WatchSink {
    * the server's history is not the one the sink was built from, and the reflector relists.
    */
   knownUid?(kind: WatchKind, key: string): string | undefined;
+  /**
+   * The relist about to start replaces a history the sink was built from (a new API server or a
+   * restored etcd on the same address): positions derived from the old resourceVersions mean
+   * nothing in the new one. Called before the relist's first upsert.
+   */
+  historyReplaced?(kind: WatchKind, namespace: string | undefined): void;
 }
 
 /** The reflector's state machine (docs/libraries.md §1.5 point 6). */

@@ -93,6 +93,8 @@ export interface Store extends WatchSink {
   /** The current consistent view. Cheap: the same object until something changes. */
   snapshot(): Snapshot;
   subscribe(listener: ChangeListener): () => void;
+  /** Called when a watch found the API server's history replaced, before its relist applies. */
+  onHistoryReplaced(listener: (kind: WatchKind) => void): () => void;
   syncState(): Readonly<Record<RecordKind, KindSyncState>>;
   readonly revision: number;
   /**
@@ -427,6 +429,7 @@ export function createStore(opts: StoreOptions): Store {
     settle(kind, key, undefined);
   }
 
+  const historyListeners = new Set<(kind: WatchKind) => void>();
   const store: Store = {
     interner,
     get revision() {
@@ -464,6 +467,15 @@ export function createStore(opts: StoreOptions): Store {
 
     knownUid(kind, key) {
       return table(kind).records.get(key)?.uid || undefined;
+    },
+
+    historyReplaced(kind) {
+      for (const l of [...historyListeners]) l(kind);
+    },
+
+    onHistoryReplaced(listener) {
+      historyListeners.add(listener);
+      return () => historyListeners.delete(listener);
     },
 
     waitForDeletion(kind, key, uid, o = {}) {

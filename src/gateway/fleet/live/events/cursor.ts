@@ -9,19 +9,29 @@
  * watch. Because the number comes from the API server and not from this process, a cursor taken
  * from one gateway replica means the same position on another. A resourceVersion that is not an
  * integer cannot be ordered: resuming from such a position asks the client to resync.
+ *
+ * A replaced history (a new API server or a restored etcd on the same address) restarts
+ * resourceVersions low, so the same number names another change. Each replacement the reflector
+ * reports starts a new epoch; the epoch is part of the position and of the cursor (absent for the
+ * first), and a cursor from another epoch can only be answered with a resync. Replicas that watched
+ * the same replacements count the same epochs, so their cursors stay interchangeable; a replica
+ * started after a replacement counts one fewer, and resuming on it from such a cursor resyncs.
  */
 import { ErrorCode, FleetGraphError } from '../../../../shared/errors.js';
 
 export interface Position {
+  /** Histories replaced since this process started (0: the first). */
+  readonly epoch: number;
   /** The resourceVersion as an integer. */
   readonly rv: bigint;
   /** Order among events with the same resourceVersion. */
   readonly index: number;
 }
 
-export const ORIGIN: Position = { rv: 0n, index: 0 };
+export const ORIGIN: Position = { epoch: 0, rv: 0n, index: 0 };
 
 export function compare(a: Position, b: Position): number {
+  if (a.epoch !== b.epoch) return a.epoch - b.epoch;
   if (a.rv !== b.rv) return a.rv < b.rv ? -1 : 1;
   return a.index - b.index;
 }
@@ -32,19 +42,20 @@ export function parseResourceVersion(rv: string): bigint | undefined {
 }
 
 export function encodeCursor(p: Position): string {
-  return Buffer.from(`rv:${p.rv}:${p.index}`, 'utf8').toString('base64url');
+  const epoch = p.epoch === 0 ? '' : `:h${p.epoch}`;
+  return Buffer.from(`rv:${p.rv}:${p.index}${epoch}`, 'utf8').toString('base64url');
 }
 
 /** Reads a cursor given by a client; INVALID_CURSOR when it is not one of ours. */
 export function decodeCursor(cursor: string): Position {
   const text = cursor.length <= 200 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const m = /^rv:(\d{1,30}):(\d{1,9})$/.exec(text);
+  const m = /^rv:(\d{1,30}):(\d{1,9})(?::h(\d{1,9}))?$/.exec(text);
   if (!m) {
     throw new FleetGraphError(ErrorCode.INVALID_CURSOR, `"${cursor.slice(0, 64)}" is not an event cursor`, {
       cursor: cursor.slice(0, 64),
     });
   }
-  return { rv: BigInt(m[1]!), index: Number(m[2]) };
+  return { epoch: m[3] === undefined ? 0 : Number(m[3]), rv: BigInt(m[1]!), index: Number(m[2]) };
 }
 
 /**
@@ -55,6 +66,6 @@ export function decodeCursor(cursor: string): Position {
  */
 export function nextPosition(last: Position, resourceVersion: string): Position {
   const rv = parseResourceVersion(resourceVersion);
-  if (rv !== undefined && rv > last.rv) return { rv, index: 0 };
-  return { rv: last.rv, index: last.index + 1 };
+  if (rv !== undefined && rv > last.rv) return { epoch: last.epoch, rv, index: 0 };
+  return { epoch: last.epoch, rv: last.rv, index: last.index + 1 };
 }

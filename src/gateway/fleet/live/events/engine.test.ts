@@ -154,7 +154,7 @@ describe('EventEngine: BundleDeployment events', () => {
 
   it('a cursor from a replica that is ahead delivers only what follows it', async () => {
     const { store, engine, settle } = setup();
-    const ahead = engine.bundleDeploymentEvents({}, encodeCursor({ rv: 61n, index: 0 }));
+    const ahead = engine.bundleDeploymentEvents({}, encodeCursor({ epoch: 0, rv: 61n, index: 0 }));
     store.put(bd(prod, 'NotReady'), 60);
     store.put(bd(prod, 'Ready'), 61);
     store.put(bd(dev, 'NotReady'), 62);

@@ -103,6 +103,8 @@ export interface EventSource {
   subscribe(listener: (event: ChangeEvent) => void): () => void;
   snapshot(): Snapshot;
   syncState(): Readonly<Record<RecordKind, { readonly synced: boolean }>>;
+  /** Reports a watch that found the API server's history replaced, before its relist applies. */
+  onHistoryReplaced?(listener: (kind: RecordKind) => void): () => void;
 }
 
 export interface EventEngineOptions {
@@ -239,6 +241,10 @@ export class EventEngine {
   start(): void {
     if (this.stops.length > 0) return;
     this.stops.push(this.source.subscribe((e) => this.onChange(e)));
+    const replaced = this.source.onHistoryReplaced?.((kind) => {
+      if (kind === 'BundleDeployment') this.historyReplaced();
+    });
+    if (replaced) this.stops.push(replaced);
     if (this.tracker) this.stops.push(this.tracker.subscribe((e) => this.onInconsistency(e)));
   }
 
@@ -287,7 +293,8 @@ export class EventEngine {
     let replay: BundleDeploymentEvent[] = [];
     let resync = false;
     if (from !== undefined) {
-      if (!this.live || compare(from, this.floor) < 0) resync = true;
+      // Another epoch's resourceVersions name other changes (cursor.ts): only a resync is honest.
+      if (!this.live || from.epoch !== this.last.epoch || compare(from, this.floor) < 0) resync = true;
       else replay = this.eventsAfter(from).filter((e) => this.matches(filter, e, undefined));
     }
     let group = this.groups.get(key);
@@ -411,8 +418,23 @@ export class EventEngine {
 
   private goLive(): void {
     this.live = true;
-    this.floor = { rv: this.horizon, index: 0 };
+    this.floor = { epoch: this.last.epoch, rv: this.horizon, index: 0 };
     this.last = this.floor;
+  }
+
+  /**
+   * The BundleDeployment watch found the server's history replaced and is about to relist. Changes
+   * already recorded take their positions in the old epoch first; the relist's diff and everything
+   * after it go to a new epoch, starting over at the new history's resourceVersions. No cursor of
+   * the old epoch resumes into the new one (RESYNC_REQUIRED), and subscribers connected now simply
+   * receive the diff: the true REMOVED and ADDED events.
+   */
+  historyReplaced(): void {
+    this.flush();
+    const start: Position = { epoch: this.last.epoch + 1, rv: 0n, index: 0 };
+    this.last = start;
+    this.horizon = 0n;
+    if (this.live) this.floor = start;
   }
 
   private enqueue(p: Pending): void {
