@@ -201,11 +201,7 @@ describe('a subscriber that stops reading its socket', () => {
     await expect.poll(() => gw.streamBuffers().sseStreams).toBe(0);
   });
 
-  // Known bug: since subscription groups share one execution (graphql/subscriptions/shared.ts),
-  // an SSE subscriber cut off for falling behind is detached from the engine, but its response
-  // neither carries the SUBSCRIBER_TOO_SLOW error nor ends once it reads again. Marked as failing
-  // so that the fix turns this test red and it is then made a plain test again.
-  it.fails('over SSE: once it reads again, it gets SUBSCRIBER_TOO_SLOW and the stream ends', async () => {
+  it('over SSE: once it reads again, it gets SUBSCRIBER_TOO_SLOW and the stream ends', async () => {
     const { res, text, ended } = await stalledSseBurst();
     res.resume();
     await expect.poll(ended, { timeout: 20_000 }).toBeDefined();

@@ -167,26 +167,35 @@ export class SharedSubscriptions {
     return mapEvents(
       source,
       (payload) => this.result(payload, group, run(payload)),
-      // As the executor does: a failing stream (a subscriber cut off) is an error of the operation.
+      // A failing stream (a subscriber cut off) is an error of the operation, as the executor makes it.
       (e) => new GraphQLError(e.message, { originalError: e, nodes: operation }),
     );
   }
 }
 
-/** `source` with each event replaced by its result; `return()` reaches the source at once. */
+/**
+ * `source` with each event replaced by its result; `return()` reaches the source at once. A source
+ * that fails (a subscriber cut off for falling behind: SUBSCRIBER_TOO_SLOW) ends the stream with one
+ * last result carrying the error. Thrown instead, it would reach the SSE transport as a broken
+ * response stream that never sends the error nor ends; as a result, both transports deliver it as
+ * an answer (WebSocket subscribers are also closed with 4429 by the overflow callback).
+ */
 function mapEvents(
   source: AsyncIterable<unknown>,
   map: (payload: unknown) => Executed,
-  wrap: (error: Error) => Error,
+  wrap: (error: Error) => GraphQLError,
 ): AsyncIterableIterator<ExecutionResult, void> {
   const it = source[Symbol.asyncIterator]();
+  let failed = false;
   const out: AsyncIterableIterator<ExecutionResult, void> = {
     async next() {
+      if (failed) return { done: true, value: undefined };
       let r: IteratorResult<unknown>;
       try {
         r = await it.next();
       } catch (e) {
-        throw wrap(e instanceof Error ? e : new Error(String(e)));
+        failed = true;
+        return { done: false, value: { errors: [wrap(e instanceof Error ? e : new Error(String(e)))] } };
       }
       if (r.done) return { done: true, value: undefined };
       return { done: false, value: await map(r.value) };
