@@ -14,8 +14,11 @@
  * resourceVersions low, so the same number names another change. Each replacement the reflector
  * reports starts a new epoch; the epoch is part of the position and of the cursor (absent for the
  * first), and a cursor from another epoch can only be answered with a resync. Replicas that watched
- * the same replacements count the same epochs, so their cursors stay interchangeable; a replica
- * started after a replacement counts one fewer, and resuming on it from such a cursor resyncs.
+ * the same replacements count the same epochs. Epochs are counted per process, though, and a
+ * replica started after a replacement counts one fewer; so a cursor also carries the uid of the
+ * object its event was about. A position names the same change on two replicas, or in two
+ * histories, only when the event there is about the same object: resuming checks that, and answers
+ * a resync when it does not hold.
  */
 import { ErrorCode, FleetGraphError } from '../../../../shared/errors.js';
 
@@ -26,6 +29,11 @@ export interface Position {
   readonly rv: bigint;
   /** Order among events with the same resourceVersion. */
   readonly index: number;
+}
+
+/** A cursor: a position and, when it names an event, the uid of that event's object. */
+export interface CursorPosition extends Position {
+  readonly uid?: string | undefined;
 }
 
 export const ORIGIN: Position = { epoch: 0, rv: 0n, index: 0 };
@@ -41,21 +49,22 @@ export function parseResourceVersion(rv: string): bigint | undefined {
   return /^\d{1,30}$/.test(rv) ? BigInt(rv) : undefined;
 }
 
-export function encodeCursor(p: Position): string {
+export function encodeCursor(p: Position, uid?: string): string {
   const epoch = p.epoch === 0 ? '' : `:h${p.epoch}`;
-  return Buffer.from(`rv:${p.rv}:${p.index}${epoch}`, 'utf8').toString('base64url');
+  const of = uid ? `:u${uid}` : '';
+  return Buffer.from(`rv:${p.rv}:${p.index}${epoch}${of}`, 'utf8').toString('base64url');
 }
 
 /** Reads a cursor given by a client; INVALID_CURSOR when it is not one of ours. */
-export function decodeCursor(cursor: string): Position {
+export function decodeCursor(cursor: string): CursorPosition {
   const text = cursor.length <= 200 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const m = /^rv:(\d{1,30}):(\d{1,9})(?::h(\d{1,9}))?$/.exec(text);
+  const m = /^rv:(\d{1,30}):(\d{1,9})(?::h(\d{1,9}))?(?::u([\w.-]{1,64}))?$/.exec(text);
   if (!m) {
     throw new FleetGraphError(ErrorCode.INVALID_CURSOR, `"${cursor.slice(0, 64)}" is not an event cursor`, {
       cursor: cursor.slice(0, 64),
     });
   }
-  return { epoch: m[3] === undefined ? 0 : Number(m[3]), rv: BigInt(m[1]!), index: Number(m[2]) };
+  return { epoch: m[3] === undefined ? 0 : Number(m[3]), rv: BigInt(m[1]!), index: Number(m[2]), uid: m[4] };
 }
 
 /**

@@ -155,6 +155,8 @@ interface Subscriber {
   readonly queue: BoundedQueue<BundleDeploymentEvent>;
   /** Deliver only events after this position (set while resuming from a cursor ahead of ours). */
   after: Position | undefined;
+  /** The uid the cursor ahead of ours names: the event at `after` must be about it (cursor.ts). */
+  afterUid: string | undefined;
 }
 
 interface Group {
@@ -200,7 +202,11 @@ export class EventEngine {
   private ringSize = 0;
   /** A cursor before this cannot be served: events after it may have been evicted or never seen. */
   private floor: Position = ORIGIN;
+  /** The uid of the event at `floor`, when one was evicted there. */
+  private floorUid: string | undefined;
   private last: Position = ORIGIN;
+  /** The uid of the event at `last`, when `last` is an event's position. */
+  private lastUid: string | undefined;
   /** True once the BundleDeployment kind has been listed: earlier changes are the initial load. */
   private live = false;
   private horizon = 0n;
@@ -271,7 +277,10 @@ export class EventEngine {
       subscribers,
       groups: this.groups.size,
       deepestQueue: deepest,
-      head: this.ringSize > 0 || compare(this.last, ORIGIN) > 0 ? encodeCursor(this.last) : undefined,
+      head:
+        this.ringSize > 0 || compare(this.last, ORIGIN) > 0
+          ? encodeCursor(this.last, this.lastUid)
+          : undefined,
     };
   }
 
@@ -295,11 +304,17 @@ export class EventEngine {
     if (from !== undefined) {
       // Another epoch's resourceVersions name other changes (cursor.ts): only a resync is honest.
       if (!this.live || from.epoch !== this.last.epoch || compare(from, this.floor) < 0) resync = true;
-      else replay = this.eventsAfter(from).filter((e) => this.matches(filter, e, undefined));
+      else if (compare(from, this.last) <= 0 && from.uid !== undefined && this.uidAt(from) !== from.uid) {
+        // The position holds another change here: another replica's relist ordered it otherwise,
+        // or the cursor comes from another history. Replaying from it would skip or repeat.
+        resync = true;
+      } else replay = this.eventsAfter(from).filter((e) => this.matches(filter, e, undefined));
     }
+    const ahead = from !== undefined && !resync && compare(from, this.last) > 0;
     let group = this.groups.get(key);
     const subscriber: Subscriber = {
       after: from !== undefined && !resync ? from : undefined,
+      afterUid: ahead ? from.uid : undefined,
       queue: new BoundedQueue<BundleDeploymentEvent>({
         capacity: this.queueSize + replay.length + 1,
         onOverflow: opts.onOverflow,
@@ -420,6 +435,8 @@ export class EventEngine {
     this.live = true;
     this.floor = { epoch: this.last.epoch, rv: this.horizon, index: 0 };
     this.last = this.floor;
+    this.floorUid = undefined;
+    this.lastUid = undefined;
   }
 
   /**
@@ -433,6 +450,7 @@ export class EventEngine {
     this.flush();
     const start: Position = { epoch: this.last.epoch + 1, rv: 0n, index: 0 };
     this.last = start;
+    this.lastUid = undefined;
     this.horizon = 0n;
     if (this.live) this.floor = start;
   }
@@ -482,11 +500,13 @@ export class EventEngine {
     } else if (after.deletionTimestamp && !before.deletionTimestamp) type = 'TERMINATING';
     else type = 'UPDATED';
     const bd = after ?? before!;
+    const previous = { position: this.last, uid: this.lastUid };
     const position = nextPosition(this.last, c.resourceVersion);
     this.last = position;
+    this.lastUid = (after ?? before)?.uid || undefined;
     const event: BundleDeploymentEvent = {
       type,
-      cursor: encodeCursor(position),
+      cursor: encodeCursor(position, this.lastUid),
       position,
       observedAt: c.observedAt,
       bundleDeployment: bd,
@@ -496,17 +516,19 @@ export class EventEngine {
       viaRelist: c.viaRelist,
     };
     this.remember(event);
-    this.dispatch(event, view);
+    this.dispatch(event, view, previous);
   }
 
   private remember(e: BundleDeploymentEvent): void {
     if (this.capacity === 0) {
       this.floor = e.position;
+      this.floorUid = e.bundleDeployment?.uid || undefined;
       return;
     }
     if (this.ringSize === this.capacity) {
       const evicted = this.ring[this.ringStart]!;
       this.floor = evicted.position;
+      this.floorUid = evicted.bundleDeployment?.uid || undefined;
       this.ring[this.ringStart] = e;
       this.ringStart = (this.ringStart + 1) % this.capacity;
     } else {
@@ -517,6 +539,21 @@ export class EventEngine {
 
   private at(i: number): BundleDeploymentEvent {
     return this.ring[(this.ringStart + i) % this.capacity]!;
+  }
+
+  /** The uid of the event at exactly `p` (buffered, or the last evicted one), if there is one. */
+  private uidAt(p: Position): string | undefined {
+    if (compare(p, this.floor) === 0) return this.floorUid;
+    if (compare(p, this.last) === 0) return this.lastUid;
+    let lo = 0;
+    let hi = this.ringSize;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(this.at(mid).position, p) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const e = lo < this.ringSize ? this.at(lo) : undefined;
+    return e && compare(e.position, p) === 0 ? e.bundleDeployment?.uid || undefined : undefined;
   }
 
   /** Buffered events strictly after `p`, by binary search (positions increase). */
@@ -540,32 +577,51 @@ export class EventEngine {
   freshnessEvent(): BundleDeploymentEvent {
     return {
       type: 'FRESHNESS_CHANGED',
-      cursor: encodeCursor(this.last),
+      cursor: encodeCursor(this.last, this.lastUid),
       position: this.last,
       observedAt: this.clock.now(),
       viaRelist: false,
     };
   }
 
-  private resyncEvent(): BundleDeploymentEvent {
+  private resyncEvent(
+    at: { position: Position; uid: string | undefined } = this.lastAt(),
+  ): BundleDeploymentEvent {
     return {
       type: 'RESYNC_REQUIRED',
-      cursor: encodeCursor(this.last),
-      position: this.last,
+      cursor: encodeCursor(at.position, at.uid),
+      position: at.position,
       observedAt: this.clock.now(),
       viaRelist: false,
     };
   }
 
-  private dispatch(e: BundleDeploymentEvent, view: () => FleetView): void {
+  private lastAt(): { position: Position; uid: string | undefined } {
+    return { position: this.last, uid: this.lastUid };
+  }
+
+  private dispatch(
+    e: BundleDeploymentEvent,
+    view: () => FleetView,
+    previous: { position: Position; uid: string | undefined },
+  ): void {
     for (const g of this.groups.values()) {
-      if (!this.matches(g.filter, e, view)) continue;
+      let matched: boolean | undefined;
       for (const s of [...g.subscribers]) {
         if (s.after) {
-          if (compare(e.position, s.after) <= 0) continue;
+          // Judged on every event, matching or not: the cursor's own event may be filtered out.
+          const c = compare(e.position, s.after);
+          if (c < 0) continue;
+          const uid = s.afterUid;
           s.after = undefined;
+          s.afterUid = undefined;
+          if (uid !== undefined && (c > 0 || e.bundleDeployment?.uid !== uid)) {
+            // The cursor named a change this replica never had at that position (another history,
+            // or another order): what was held back since cannot be vouched for.
+            s.queue.push(this.resyncEvent(previous));
+          } else if (c === 0) continue;
         }
-        s.queue.push(e);
+        if ((matched ??= this.matches(g.filter, e, view))) s.queue.push(e);
       }
     }
   }
