@@ -163,6 +163,60 @@ describe('EventEngine: BundleDeployment events', () => {
     expect(decodeCursor(e!.cursor).rv).toBe(62n);
   });
 
+  it('a cursor whose position holds another change here (another order or history) resumes with RESYNC_REQUIRED', async () => {
+    const { store, engine, settle } = setup();
+    const sub = engine.bundleDeploymentEvents({});
+    store.remove(bd(dev), 70, true);
+    store.remove(bd(prod), 70, true);
+    settle();
+    const [first, second] = await drain(sub, 2);
+    // The same positions with the objects swapped, as a replica whose relist ordered them otherwise has them.
+    const swapped = (e: BundleDeploymentEvent, uid: string) => encodeCursor(decodeCursor(e.cursor), uid);
+    const [resync] = await drain(
+      engine.bundleDeploymentEvents({}, swapped(first!, second!.bundleDeployment!.uid)),
+      1,
+    );
+    expect(resync!.type).toBe('RESYNC_REQUIRED');
+    // The cursor as this replica issued it replays exactly what follows.
+    const [next] = await drain(engine.bundleDeploymentEvents({}, first!.cursor), 1);
+    expect(next!.cursor).toBe(second!.cursor);
+  });
+
+  it('a cursor ahead of ours that turns out to name another change yields RESYNC_REQUIRED, then the events', async () => {
+    const { store, engine, settle } = setup();
+    const ahead = engine.bundleDeploymentEvents(
+      {},
+      encodeCursor({ epoch: 0, rv: 61n, index: 0 }, 'uid-elsewhere'),
+    );
+    store.put(bd(prod, 'NotReady'), 60);
+    store.put(bd(prod, 'Ready'), 61);
+    settle();
+    const got = await drain(ahead, 2);
+    expect(got.map((e) => e.type)).toEqual(['RESYNC_REQUIRED', 'UPDATED']);
+    expect(decodeCursor(got[1]!.cursor).rv).toBe(61n);
+  });
+
+  it('the history is replaced: old cursors resync, new ones resume in the new epoch', async () => {
+    const { store, engine, settle } = setup();
+    const sub = engine.bundleDeploymentEvents({});
+    store.put(bd(prod, 'NotReady'), 60);
+    settle();
+    const [old] = await drain(sub, 1);
+    engine.historyReplaced();
+    store.put(bd(dev, 'NotReady'), 7);
+    store.put(bd(dev, 'Ready'), 8);
+    settle();
+    const fresh = await drain(sub, 2);
+    expect(fresh.map((e) => [decodeCursor(e.cursor).epoch, decodeCursor(e.cursor).rv])).toEqual([
+      [1, 7n],
+      [1, 8n],
+    ]);
+    const [resync] = await drain(engine.bundleDeploymentEvents({}, old!.cursor), 1);
+    expect(resync!.type).toBe('RESYNC_REQUIRED');
+    const [next] = await drain(engine.bundleDeploymentEvents({}, fresh[0]!.cursor), 1);
+    expect(next!.cursor).toBe(fresh[1]!.cursor);
+  });
+
   it('deletions found by one relist share its resourceVersion and get distinct, ordered cursors', async () => {
     const { clock, store, engine, settle } = setup();
     const sub = engine.bundleDeploymentEvents({});
