@@ -621,6 +621,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         'graphql operation',
       ),
     version: () => `${store.revision}\u0000${JSON.stringify(freshness.report(WATCH_KINDS))}`,
+    // The gateway's own clock: ages and grace periods in answers move with it, so must the bound.
+    now: () => clock.now(),
     scope: access
       ? async (req) => {
           const header = req.headers.authorization;
