@@ -16,20 +16,10 @@ import { createStore } from '../../src/gateway/store/store.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { preprocessHelmValues } from '../../src/simulator/controller/helm-values.js';
 import { computeTargets, TargetingError } from '../../src/simulator/controller/targeting.js';
+import { prngInt as prng } from '../support/prng.js';
 
 const WS = 'fleet-default';
 const CASES = 600;
-
-/** mulberry32, as in the other differential tests. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 const TEMPLATES = [
   '${ .ClusterName }',

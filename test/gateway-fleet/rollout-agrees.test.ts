@@ -29,6 +29,7 @@ import { graphql } from '../gql/index.js';
 import { FleetWriter } from '../gateway/kube-fixtures.js';
 import { startEmptySimulation, startSyncedGateway } from '../gateway/simulated.js';
 import { run } from '../gateway/support.js';
+import { prngFloat as prng } from '../support/prng.js';
 
 const WS = 'fleet-default';
 const SEED = 20261203;
@@ -36,18 +37,6 @@ const BUNDLES = 30;
 /** The first version, then four new ones: BUNDLES × STEPS cases compared through the gateway. */
 const STEPS = 5;
 const CLUSTERS = 6;
-
-/** mulberry32, as the other differential tests use it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REGIONS = ['eu', 'us', 'ap'];
 

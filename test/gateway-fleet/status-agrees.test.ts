@@ -19,16 +19,7 @@ import {
   gitRepoStatusFromDeployments,
 } from '../../src/simulator/controller/rollups.js';
 import { deploymentState as simulatedState } from '../../src/simulator/controller/state.js';
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
+import { prngInt as prng } from '../support/prng.js';
 
 const ZEROS = { notReady: 0, waitApplied: 0, errApplied: 0, outOfSync: 0, modified: 0, pending: 0 };
 

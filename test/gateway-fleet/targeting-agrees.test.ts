@@ -12,17 +12,7 @@ import { createStore } from '../../src/gateway/store/store.js';
 import type { WatchKind } from '../../src/gateway/kube/types.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { TargetingError, computeTargets } from '../../src/simulator/controller/targeting.js';
-
-/** mulberry32: small, seedable, and good enough in its low bits for `% n`. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
+import { prngInt as prng } from '../support/prng.js';
 
 const WORKSPACES = ['fleet-default', 'team-b'];
 const ENVS = ['prod', 'dev', 'qa'];

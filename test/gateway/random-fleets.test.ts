@@ -21,23 +21,12 @@ import { startSimulation, type Simulation } from '../../src/simulator/index.js';
 import { graphql } from '../gql/index.js';
 import { FleetWriter } from './kube-fixtures.js';
 import { run } from './support.js';
+import { prngFloat as prng } from '../support/prng.js';
 
 const WS = 'fleet-default';
 const SEED = 20260101;
 const CASES = 500;
 const CLUSTERS = 6;
-
-/** mulberry32: small, seeded, good enough to pick fixtures. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LABELS: Record<string, readonly string[]> = {
   env: ['prod', 'staging', 'dev'],

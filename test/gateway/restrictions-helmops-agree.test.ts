@@ -18,6 +18,7 @@ import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { startSimulation, type Simulation } from '../../src/simulator/index.js';
 import { post } from './support.js';
+import { prngFloat as prng } from '../support/prng.js';
 
 const SEED = 20261203;
 const WORKSPACES = 4;
@@ -26,18 +27,6 @@ const HELMOPS_PER_WS = 40;
 const CLUSTERS_PER_WS = 4;
 const group = 'fleet.cattle.io';
 const version = 'v1alpha1';
-
-/** mulberry32, as in random-fleets.test.ts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ENVS = ['prod', 'dev'] as const;
 const REGIONS = ['eu', 'us'] as const;

@@ -153,6 +153,8 @@ export interface FleetDetails {
   raw(record: DetailRecord): Promise<RawObject | null>;
   bundleDeployment(record: BundleDeploymentRecord): Promise<BundleDeploymentDetails | null>;
   bundle(record: BundleRecord): Promise<BundleDetails | null>;
+  /** Distinct objects this operation has read from the API server so far (its answer is live). */
+  readonly reads: number;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -199,6 +201,9 @@ export function fleetDetails(source: DetailSource, opts: FleetDetailsOptions = {
   }
 
   return {
+    get reads() {
+      return read.size;
+    },
     async raw(record) {
       const o = await load(record);
       if (!o) return null;

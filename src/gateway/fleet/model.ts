@@ -2,6 +2,10 @@
  * The ReadModel implementation: one per GraphQL operation, over one snapshot. Lookups go to the
  * snapshot's indexes; derived views (targeting, summaries, dependencies, findings) are memoized
  * for the instance's lifetime.
+ *
+ * Why this file is over 400 lines: one class implements the whole ReadModel interface; each
+ * method is a short lookup or a memoized call into a rule, and splitting the class would split one
+ * interface's implementation and its shared memo tables.
  */
 import type { BundleState, BundleSummary, GitTarget } from '../../apis/fleet.js';
 import { InvalidSelectorError, parseLabelSelector } from '../../apis/selector.js';

@@ -17,6 +17,10 @@
  * One deliberate difference: a leader that reads a record naming another holder steps down at
  * once rather than at the end of its renew deadline, which only narrows the window in which two
  * replicas could both act.
+ *
+ * Why this file is over 400 lines: one state machine (LeaderElector) with the Lease lock it
+ * writes through; the rules above depend on each other's timing, so they stay in one file that can
+ * be read against client-go's tools/leaderelection in one go.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';

@@ -15,7 +15,9 @@
  *   computed, so an answer is never filed under a version newer than the data it read;
  * - at most `maxAgeMs` old, which bounds anything that depends on time alone (ages, the grace of
  *   staleness) and keeps a caller's rights no older than the access caches plus that bound;
- * - the operation was a query, ran, and had no errors (errors and mutations always go to yoga).
+ * - the operation was a query, ran, and had no errors (errors and mutations always go to yoga);
+ * - it read nothing live from the API server (`raw` and the other details on demand promise the
+ *   object as the server has it now, so such an answer is never kept).
  *
  * Anything else (GET, SSE, WebSocket, uploads, a body without Content-Length or above
  * `maxBodyBytes`) goes to yoga untouched. A miss goes to yoga with the body already read.
@@ -109,7 +111,9 @@ export class ResponseCache {
     return {
       onExecute: ({ args }) => {
         const a = args as ExecutionArgs;
-        const req = (a.contextValue as { req?: IncomingMessage } | undefined)?.req;
+        const ctx = a.contextValue as
+          { req?: IncomingMessage; details?: { readonly reads?: number } } | undefined;
+        const req = ctx?.req;
         const p = req ? this.pending.get(req) : undefined;
         if (!p) return;
         const op = getOperationAST(a.document, a.operationName);
@@ -118,7 +122,8 @@ export class ResponseCache {
         return {
           onExecuteDone: ({ result }) => {
             if (Symbol.asyncIterator in result) return;
-            p.cacheable = !result.errors || result.errors.length === 0;
+            const live = (ctx?.details?.reads ?? 0) > 0;
+            p.cacheable = !live && (!result.errors || result.errors.length === 0);
           },
         };
       },

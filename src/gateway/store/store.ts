@@ -6,6 +6,10 @@
  * Consistency: every change is applied in one synchronous step (record table and every index), so
  * no snapshot can see half of it. Snapshots share structure with the live tables (copy-on-write per
  * bucket and per index key), and `snapshot()` returns the same object until something changes.
+ *
+ * Why this file is over 400 lines: the record tables, every index, snapshots and the change feed
+ * form one consistency unit. They share private structures (KindTable, FrozenKind) that must change
+ * in one synchronous step; splitting them would expose those structures to other modules.
  */
 import type { KubeObject } from '../../apis/kube.js';
 import { keyOf } from '../../apis/kube.js';

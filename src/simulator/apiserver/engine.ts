@@ -3,7 +3,7 @@
  * get over the store, with the rules of the generic registry (k8s.io/apiserver/pkg/registry/generic)
  * and the apiextensions apiserver. Every failure is an {@link ApiError} carrying a `Status`.
  *
- * Why this file is still over 400 lines: reads, writes and the deletion cascade (namespaces, CRDs,
+ * Why this file is over 400 lines: reads, writes and the deletion cascade (namespaces, CRDs,
  * owner references, finalizers) share one store and one resourceVersion counter, and each write
  * must see the cascade's effects of the one before; splitting the class would spread that state
  * over several objects. What does not need it lives apart: admission (admission.ts), patches,
