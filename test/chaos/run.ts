@@ -650,7 +650,8 @@ async function main(): Promise<void> {
   for (const gw of replicas) if (!stoppedReplicas.has(gw)) await gw.stop();
   await sim.stop();
   const lostAny = subscribers.some((s) => [...expected].some((k) => !s.seen.has(k) && !s.covered.has(k)));
-  const failed = lostAny || twice > 0 || answers.wrongUnmarked > 0 || !Number.isFinite(finalMs);
+  const repeated = subscribers.some((s) => s.duplicates > 0 || [...s.seen.values()].some((n) => n > 1));
+  const failed = lostAny || repeated || twice > 0 || answers.wrongUnmarked > 0 || !Number.isFinite(finalMs);
   process.exitCode = failed ? 1 : 0;
 }
 
