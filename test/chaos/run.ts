@@ -104,7 +104,7 @@ async function gql(gw: Gateway, query: string, variables?: Record<string, unknow
 /** uid → name, for every BundleDeployment ever created; and the uids deleted. */
 const truth = { created: new Map<string, string>(), deleted: new Set<string>(), live: new Set<string>() };
 /** The journal's creations and removals with the time they were committed, in order. */
-const history: { at: number; type: 'ADDED' | 'DELETED'; uid: string }[] = [];
+const history: { at: number; type: 'ADDED' | 'DELETED'; uid: string; during?: string }[] = [];
 
 /**
  * Whether `answer` (a set of uids) equals the emulator's live set at some instant between
@@ -204,7 +204,7 @@ interface Subscriber {
 }
 
 const EVENTS = `subscription($after: String) {
-  bundleDeploymentEvents(after: $after) { type cursor bundleDeployment { uid name } }
+  bundleDeploymentEvents(after: $after) { type cursor observedAt bundleDeployment { uid name } }
 }`;
 
 function follow(s: Subscriber, index: number): void {
@@ -240,7 +240,7 @@ function follow(s: Subscriber, index: number): void {
           if (!e) return;
           if (e.type === 'RESYNC_REQUIRED') {
             s.resyncs += 1;
-            resyncCovers(s);
+            resyncCovers(s, Date.parse(e.observedAt));
             s.last = e.cursor;
             return;
           }
@@ -267,14 +267,17 @@ function follow(s: Subscriber, index: number): void {
 /**
  * A RESYNC tells the subscriber its stream has a gap and it must re-read the state: it stands for
  * exactly the journal's creations and removals after the last one the subscriber received and up
- * to its request (what the stream after the RESYNC starts from). Anything outside that window must
- * still arrive as an event, so "lost" stays a real loss.
+ * to when the RESYNC was issued (its `observedAt`; for a resume, no earlier than the request, from
+ * which the stream is live). Anything outside that window must still arrive as an event, so
+ * "lost" stays a real loss.
  */
-function resyncCovers(s: Subscriber): void {
+function resyncCovers(s: Subscriber, issuedAt: number): void {
+  // Issued on the stream (a replaced history) or at the request (a cursor it cannot serve).
+  const until = Math.max(s.subscribedAt, Number.isFinite(issuedAt) ? issuedAt : 0);
   const at = new Map(history.map((h) => [`${h.uid}:${h.type === 'DELETED' ? 'REMOVED' : 'ADDED'}`, h.at]));
   let from = 0;
   for (const k of s.seen.keys()) from = Math.max(from, at.get(k) ?? 0);
-  for (const [k, t] of at) if (t > from && t <= s.subscribedAt) s.covered.add(k);
+  for (const [k, t] of at) if (t > from && t <= until) s.covered.add(k);
 }
 
 const stoppedReplicas = new Set<Gateway>();
@@ -418,11 +421,11 @@ function recordBundleDeployments(): void {
     if (type === 'ADDED') {
       truth.created.set(uid, o.metadata.name ?? '');
       truth.live.add(uid);
-      history.push({ at: Date.now(), type, uid });
+      history.push({ at: Date.now(), type, uid, during: currentFault });
     } else if (type === 'DELETED') {
       truth.deleted.add(uid);
       truth.live.delete(uid);
-      history.push({ at: Date.now(), type, uid });
+      history.push({ at: Date.now(), type, uid, during: currentFault });
     }
   });
 }
@@ -622,7 +625,11 @@ async function main(): Promise<void> {
       process.stderr.write(
         `${s.name} lost: ${missing
           .slice(0, 8)
-          .map((k) => `${truth.created.get(k.split(':')[0]!) ?? '?'}:${k.split(':')[1]}`)
+          .map((k) => {
+            const [uid, type] = k.split(':');
+            const h = history.find((x) => x.uid === uid && (x.type === 'ADDED') === (type === 'ADDED'));
+            return `${truth.created.get(uid!) ?? '?'}:${type} (${h?.during ?? '?'})`;
+          })
           .join(', ')}\n`,
       );
     rows.push(

@@ -124,7 +124,8 @@ describe('event cursors across a replaced API server', () => {
     await expect.poll(() => reflector.stats().errors.history_replaced, { timeout: 10_000 }).toBe(1);
     await create(fresh, 'b10');
 
-    // Connected through it: the relist's diff, then the new history's events, each once.
+    // Connected through it: told to re-read (the new history's past shows only as state), then the
+    // relist's diff and the new history's events, each once.
     const expected = [
       'REMOVED b2',
       'ADDED b2',
@@ -138,8 +139,11 @@ describe('event cursors across a replaced API server', () => {
       'REMOVED b9',
       'ADDED b10',
     ];
-    await expect.poll(() => live.slice(5).map(brief), { timeout: 10_000 }).toEqual(expected);
-    expect(new Set(live.map((e) => e.cursor)).size).toBe(live.length);
+    await expect
+      .poll(() => live.slice(5).map(brief), { timeout: 10_000 })
+      .toEqual(['RESYNC_REQUIRED', ...expected]);
+    const events = live.filter((e) => e.type !== 'RESYNC_REQUIRED');
+    expect(new Set(events.map((e) => e.cursor)).size).toBe(events.length);
 
     // Resuming from the old history's last cursor: a resync first, nothing of either history replayed.
     const resumed = collect(engine.bundleDeploymentEvents({}, oldCursor));

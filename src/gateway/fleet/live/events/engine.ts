@@ -443,8 +443,9 @@ export class EventEngine {
    * The BundleDeployment watch found the server's history replaced and is about to relist. Changes
    * already recorded take their positions in the old epoch first; the relist's diff and everything
    * after it go to a new epoch, starting over at the new history's resourceVersions. No cursor of
-   * the old epoch resumes into the new one (RESYNC_REQUIRED), and subscribers connected now simply
-   * receive the diff: the true REMOVED and ADDED events.
+   * the old epoch resumes into the new one (RESYNC_REQUIRED). Subscribers connected now get
+   * RESYNC_REQUIRED too, then the diff (the true REMOVED and ADDED events): whatever the new
+   * history did before our list (an object created and deleted again) no list can show.
    */
   historyReplaced(): void {
     this.flush();
@@ -452,7 +453,16 @@ export class EventEngine {
     this.last = start;
     this.lastUid = undefined;
     this.horizon = 0n;
-    if (this.live) this.floor = start;
+    if (!this.live) return;
+    this.floor = start;
+    const resync = this.resyncEvent({ position: start, uid: undefined });
+    for (const g of this.groups.values())
+      for (const s of g.subscribers) {
+        // A cursor ahead of ours belonged to the old history: nothing of the new one is held back.
+        s.after = undefined;
+        s.afterUid = undefined;
+        s.queue.push(resync);
+      }
   }
 
   private enqueue(p: Pending): void {
