@@ -15,6 +15,7 @@ import {
   FINALIZER_GITREPO,
   LABEL_CONTENT_NAME,
   LABEL_MANAGED,
+  LABEL_REPO_NAME,
 } from '../../apis/labels.js';
 import { appliedStatus } from '../controller/agent.js';
 import { agentBundleFor } from '../controller/agentbundle.js';
@@ -148,12 +149,16 @@ export function scaleScenario(clusterCount: number, bundleCount: number, now: st
     };
   }
   repo.status = {
-    ...gitRepoStatusFromDeployments(bds, {
-      gitJobStatus: 'Current',
-      bundleReady: [],
-      conditions: undefined,
-      now,
-    }),
+    // The GitRepo's own deployments: the fleet-agent bundles belong to agent management.
+    ...gitRepoStatusFromDeployments(
+      bds.filter((bd) => bd.metadata.labels?.[LABEL_REPO_NAME] === repo.metadata.name),
+      {
+        gitJobStatus: 'Current',
+        bundleReady: [],
+        conditions: undefined,
+        now,
+      },
+    ),
     commit: commitOf(repo),
     observedGeneration: 1,
     updateGeneration: 0,
