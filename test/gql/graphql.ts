@@ -62,7 +62,7 @@ export type BundleDeploymentEventType =
   | 'FRESHNESS_CHANGED'
   /** It is gone from the API server; `removal` says why and how long the cleanup took. */
   | 'REMOVED'
-  /** The `after` cursor is older than the replay buffer: events may be missing, so query the current state again. Live events follow. */
+  /** Events may be missing, so query the current state again; live events follow. Sent when the `after` cursor is older than the replay buffer, comes from before the API server's history was replaced, or names a change this replica holds otherwise; and to every subscriber when the history is replaced (a new API server or a restored etcd on the same address). */
   | 'RESYNC_REQUIRED'
   /** It was deleted and finalizers hold it: `metadata.deletionTimestamp` is set. */
   | 'TERMINATING'

@@ -76,7 +76,7 @@ const EVENT_TYPES: Record<
   RESYNC_REQUIRED: {
     value: 'RESYNC_REQUIRED',
     description:
-      'The `after` cursor is older than the replay buffer: events may be missing, so query the current state again. Live events follow.',
+      "Events may be missing, so query the current state again; live events follow. Sent when the `after` cursor is older than the replay buffer, comes from before the API server's history was replaced, or names a change this replica holds otherwise; and to every subscriber when the history is replaced (a new API server or a restored etcd on the same address).",
   },
   FRESHNESS_CHANGED: {
     value: 'FRESHNESS_CHANGED',
@@ -379,7 +379,7 @@ builder.subscriptionFields((t) => ({
   bundleDeploymentEvents: t.field({
     type: BundleDeploymentEventRef,
     description:
-      'BundleDeployment changes as the API server reports them: ADDED, UPDATED, TERMINATING, REMOVED (with reason and cleanup latency). With `after`, first every missed event from the replay buffer, or RESYNC_REQUIRED when the cursor is older than the buffer.',
+      'BundleDeployment changes as the API server reports them: ADDED, UPDATED, TERMINATING, REMOVED (with reason and cleanup latency). With `after`, first every missed event from the replay buffer, or RESYNC_REQUIRED when the cursor cannot be served (older than the buffer, from a replaced history, or naming another change here).',
     args: {
       filter: t.arg({
         type: BundleDeploymentEventFilterInput,
