@@ -1,4 +1,9 @@
 /**
+ * Why this file is over 400 lines: it is one state machine per watched kind. Paging the list,
+ * the watch and its bookmarks, every relist trigger, the progress probe and the quiet-kind check
+ * all read and move the same per-kind state (resourceVersion, lag, backoff, uids); split apart,
+ * they would share that state through an interface as wide as the class.
+ *
  * A supervised list/watch loop for one kind in one scope (client-go's "reflector"), replacing
  * client-node 1.4's Informer, which stops for good on the first non-410 error, hot-loops on
  * immediate closes, leaks watches on concurrent starts and has no inactivity timeout

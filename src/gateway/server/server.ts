@@ -1,4 +1,7 @@
 /**
+ * Why this file is over 400 lines: HTTP, SSE and graphql-ws share one connection lifecycle
+ * (gate, limits, socket accounting, and the drain order at shutdown), kept as one sequence.
+ *
  * Puts the app on one node:http server: GraphQL over HTTP and SSE by yoga, and graphql-ws on the
  * same port and path. The WebSocket path runs yoga's own envelop pipeline (parse, validate, limits,
  * context, masked errors), hardened so a bad operation gets errors for that operation only and

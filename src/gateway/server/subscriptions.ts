@@ -1,6 +1,6 @@
 /**
  * Connection-level limits and slow-consumer handling for graphql-ws. Each subscriber already has a
- * bounded queue (fleet/events); what belongs to the transport is closing a connection with a clear
+ * bounded queue (fleet/live/events); what belongs to the transport is closing a connection with a clear
  * code and reason, capping subscriptions per connection and connections per client address.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,7 +1,10 @@
 /**
+ * Why this file is over 400 lines: one field per subscription, each with its arguments,
+ * description and translation to the engine; alike by design, they read as one catalogue.
+ *
  * Live subscriptions: BundleDeployment events (resumable by cursor), a GitRepo or Cluster each time
  * it changes (coalesced), and inconsistencies appearing and clearing. The event engine
- * (fleet/events) does the work; these fields only translate arguments and resolve each event with a
+ * (fleet/live/events) does the work; these fields only translate arguments and resolve each event with a
  * fresh read model (see live.ts).
  */
 import type { BundleState } from '../../../apis/fleet.js';

@@ -1,4 +1,8 @@
 /**
+ * Why this file is over 400 lines: the replay buffer, history epochs, cursor positions,
+ * per-subscriber queues and the memory of dooming edits are one piece of state that every change
+ * passes through in order; the parts that stand alone (cursor.ts, queue.ts) already live apart.
+ *
  * The event engine: turns the store's change feed into the events live subscriptions serve.
  *
  * - BundleDeployment events (ADDED, UPDATED, TERMINATING, REMOVED with the removal's reason and
