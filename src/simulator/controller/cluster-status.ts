@@ -3,10 +3,10 @@
  * whose bundle no longer targets the cluster — the only cleanup path before v0.12.3, and still the
  * one for cluster label changes — then rolls the remaining BDs up into the Cluster's status.
  *
- * It runs on any Cluster update in `legacy` mode, as Fleet's does (in `prompt` mode on check-ins,
- * label, spec and namespace changes only), and on BD creation, spec, applied-ID and ready
- * changes. That is why, in `legacy` cleanup mode, BDs orphaned by a GitRepo target edit linger
- * until the cluster's next update, usually its check-in (rancher/fleet#3437).
+ * In `legacy` mode it runs on any Cluster update but its own status writes (in `prompt` mode on
+ * check-ins, label, spec and namespace changes only), and on BD creation, spec, applied-ID and
+ * ready changes. That is why, in `legacy` cleanup mode, BDs orphaned by a GitRepo target edit
+ * linger until the cluster's next update by someone else, usually its check-in (rancher/fleet#3437).
  */
 import type { BundleDeployment } from '../../apis/fleet.js';
 import { BUNDLE_DEPLOYMENTS, CLUSTERS } from '../../apis/gvr.js';
@@ -33,15 +33,17 @@ export class ClusterStatusController {
   constructor(private readonly ctx: FleetContext) {
     this.queue = new WorkQueue('cluster', (k) => this.reconcile(k), ctx.clock, ctx.log);
     // Fleet's Cluster reconciler watches Clusters without a predicate (`For(&fleet.Cluster{})`,
-    // every version), so any update runs it, its own status writes and annotation edits included.
-    // `legacy` mode (≤ v0.12.0, where this is the only cleanup) does the same, so an orphan
-    // lingers only until the next Cluster update of any kind (#3437). `prompt` mode, where the
-    // bundle reconciler cleans up, runs it only on check-ins, label, spec and namespace changes.
-    const everyUpdate = ctx.settings.cleanup === 'legacy';
+    // every version), so any update runs it. `legacy` mode (≤ v0.12.0, where this is the only
+    // cleanup) runs it on every update made by someone else — annotation edits included — but not
+    // on the status this controller writes itself: the simulator writes Cluster status on more
+    // occasions than Fleet does, and counting those ended the orphan linger (#3437) at a write
+    // Fleet would not have made. `prompt` mode, where the bundle reconciler cleans up, runs it
+    // only on check-ins, label, spec and namespace changes.
+    const legacy = ctx.settings.cleanup === 'legacy';
     ctx.caches.clusters.on((type, c, old) => {
       if (
         type !== 'MODIFIED' ||
-        everyUpdate ||
+        (legacy && !same(c.metadata.annotations, old?.metadata.annotations)) ||
         !same(c.metadata.labels, old?.metadata.labels) ||
         c.metadata.generation !== old?.metadata.generation ||
         c.status?.agent?.lastSeen !== old?.status?.agent?.lastSeen ||
